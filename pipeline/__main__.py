@@ -1,0 +1,7 @@
+"""Entry point so that `python -m pipeline ...` works from the repository root."""
+
+import sys
+
+from pipeline.cli import main
+
+sys.exit(main())

@@ -1,0 +1,40 @@
+"""Every site the pipeline knows, and how to tell which one a page belongs to."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from pipeline.sites import eurasianet, generic, jamestown, rferl
+from pipeline.sites.base import Site
+
+SITES: dict[str, Site] = {s.key: s for s in (rferl.SITE, jamestown.SITE, eurasianet.SITE)}
+GENERIC: Site = generic.SITE
+
+
+def site_for_url(url: str | None) -> Site | None:
+    """The site whose hosts include the URL's host, if any."""
+    if not url:
+        return None
+    host = (urlsplit(url).hostname or "").lower()
+    if not host:
+        return None
+    for site in SITES.values():
+        if site.owns_host(host):
+            return site
+    return None
+
+
+def detect(url: str | None, text: str) -> Site:
+    """The site of a page: from its URL when there is one, else from markers in its text.
+
+    Unknown pages get the generic site, so that they are still curated (source 'other').
+    """
+    by_url = site_for_url(url)
+    if by_url is not None:
+        return by_url
+    best, best_hits = GENERIC, 0
+    for site in SITES.values():
+        hits = sum(1 for marker in site.content_markers if marker in text)
+        if hits > best_hits:
+            best, best_hits = site, hits
+    return best

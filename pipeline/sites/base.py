@@ -1,0 +1,122 @@
+"""The description of a site: everything the pipeline knows about one outlet, as data.
+
+Shared code reads these fields and never branches on a site's name, so that a template change is
+fixed in the site's own module (add a rule set, keep the old one for old pages).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+
+def line(text: str) -> re.Pattern[str]:
+    """A pattern for a chrome line that must match the whole (stripped) line literally."""
+    return re.compile(r"^\s*" + re.escape(text) + r"\s*$")
+
+
+def starts(text: str) -> re.Pattern[str]:
+    """A pattern for a chrome line that begins with text."""
+    return re.compile(r"^\s*" + re.escape(text))
+
+
+@dataclass(frozen=True)
+class TextRules:
+    """How to read a text dump of one of the site's article pages (visible text, no markup).
+
+    The order of use: cut the page head (everything up to the last head_end line seen before the
+    body), cut the tail (everything from the first tail_start line), drop chrome lines anywhere,
+    then read the header line, byline, title and dateline.
+    """
+
+    # Lines dropped wherever they stand (menus, "Accessibility links", ...).
+    drop_lines: tuple[re.Pattern[str], ...] = ()
+    # The last line of the page head: everything up to and including it is chrome.
+    head_end: tuple[re.Pattern[str], ...] = ()
+    # The first line of the page tail: it and everything after it is chrome.
+    tail_start: tuple[re.Pattern[str], ...] = ()
+    # A header line whose named groups give fields (publication, volume, issue); it is dropped.
+    header: re.Pattern[str] | None = None
+    # Bylines: named groups authors and/or date; the line before the first byline is the title.
+    bylines: tuple[re.Pattern[str], ...] = ()
+    # Where the title is when no byline says: "first" line of what is left, "before_header" (the
+    # line before the header line, if any), or None.
+    title: str | None = "first"
+    # A dateline at the start of a body paragraph, named groups place and date; it stays in the body.
+    dateline: re.Pattern[str] | None = None
+    # Separator between several authors in a byline.
+    author_split: re.Pattern[str] = re.compile(r"\s*(?:,| and | & )\s*")
+
+
+@dataclass(frozen=True)
+class ListingRules:
+    """How to split a text dump of a listing page (archive, category, region page) into teasers.
+
+    A post ends at a post_end line (its named group tags, comma separated, gives the tags) or
+    just before the next title; teaser_cut lines ("Continue reading", "... MORE") mark the cut.
+    """
+
+    header: tuple[re.Pattern[str], ...] = ()  # "Category Archives: X": marks a listing, dropped
+    post_end: re.Pattern[str] | None = None
+    teaser_cut: tuple[re.Pattern[str], ...] = ()
+    drop_lines: tuple[re.Pattern[str], ...] = ()
+    tag_split: re.Pattern[str] = re.compile(r"\s*,\s*")
+
+
+@dataclass(frozen=True)
+class HtmlRules:
+    """How to read the site's article HTML. XPaths are tried in order; the first that matches wins.
+
+    container: the element that holds the article body; trafilatura is handed only this subtree,
+    which is both more accurate and about four times faster than handing it the whole page.
+    """
+
+    container: tuple[str, ...] = ()
+    prune: tuple[str, ...] = ()
+    title: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    date: tuple[str, ...] = ()  # XPaths to a date string (attribute or text)
+    tags: tuple[str, ...] = ()
+    dateline: tuple[str, ...] = ()
+    # Body classes or other XPaths that mark a page as an article; when none match, not an article.
+    article_markers: tuple[str, ...] = ()
+    # Author names that are desks, not people ("RFE/RL's Tajik Service"): dropped.
+    desk_authors: tuple[re.Pattern[str], ...] = ()
+
+
+@dataclass(frozen=True)
+class CrawlFacts:
+    """Where a spider finds the site's article URLs; spiders read these and know nothing else."""
+
+    hosts: tuple[str, ...] = ()
+    start_urls: tuple[str, ...] = ()  # listing pages (sections, zones, region pages)
+    sitemaps: tuple[str, ...] = ()  # sitemap or sitemap-index URLs
+    feeds: tuple[str, ...] = ()
+    article_url: re.Pattern[str] | None = None  # what an article URL looks like
+    listing_page_param: str | None = None  # how listings are paged ("p" for ?p=2, or a path form)
+
+
+@dataclass(frozen=True)
+class Site:
+    """One outlet: its hosts, how to recognise its pages, and how to read them."""
+
+    key: str
+    name: str
+    hosts: tuple[str, ...]
+    # Strings whose presence in a page's text identifies the site when there is no URL.
+    content_markers: tuple[str, ...] = ()
+    text: TextRules = field(default_factory=TextRules)
+    listing: ListingRules | None = None
+    html: HtmlRules = field(default_factory=HtmlRules)
+    crawl: CrawlFacts = field(default_factory=CrawlFacts)
+    # Default language by host when the page does not say (ISO 639-1).
+    host_languages: dict[str, str] = field(default_factory=dict)
+    default_language: str | None = None
+    publication: str | None = None
+    # Eurasia Daily Monitor style numbering: the year of volume 1.
+    volume_one_year: int | None = None
+
+    def owns_host(self, host: str) -> bool:
+        host = host.lower().split(":")[0]
+        return any(host == h or host.endswith("." + h.removeprefix("www.")) or host == h.removeprefix("www.")
+                   for h in self.hosts)

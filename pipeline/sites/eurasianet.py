@@ -1,0 +1,86 @@
+"""Eurasianet (eurasianet.org). A Drupal site; HTML selectors are unverified leads (SITE_NOTES.md)."""
+
+import re
+
+from pipeline.sites.base import CrawlFacts, HtmlRules, Site, TextRules, line, starts
+
+HOSTS = ("eurasianet.org", "www.eurasianet.org", "russian.eurasianet.org")
+
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+
+TEXT = TextRules(
+    drop_lines=(
+        line("Skip to main content"),
+        line("Main Menu"),
+        line("X"),
+        re.compile(r"^\s*[•·]\s+\S.{0,30}$"),  # bulleted menu entries
+    ),
+    # The search box closes the mega-menu; everything above it is navigation.
+    head_end=(line("You can search using keywords to narrow down the list."),),
+    tail_start=(
+        starts("Sign up for Eurasianet"),
+        re.compile(r"^\s*Sign up\W"),
+        starts("Support Eurasianet"),
+        line("Popular"),
+        starts("Eurasianet ©"),
+    ),
+    # "David Trilling Apr 15, 2013" (authors then date) or the date alone.
+    bylines=(re.compile(rf"^(?:(?P<authors>[^\d]{{3,160}}?)\s+)?(?P<date>{_MONTH} \d{{1,2}}, \d{{4}})$"),),
+    title="first",
+)
+
+HTML = HtmlRules(
+    container=(
+        "//div[contains(@class, 'field--name-body')]",
+        "//div[contains(@class, 'node__content')]",
+        "//article",
+    ),
+    prune=(
+        ".//div[contains(@class, 'newsletter')]",
+        ".//div[contains(@class, 'related')]",
+        ".//div[contains(@class, 'field--name-field-tags')]",
+        ".//aside",
+        ".//script",
+        ".//figure",
+    ),
+    title=("//h1[contains(@class, 'page-title')]", "//h1", "//meta[@property='og:title']/@content"),
+    authors=(
+        "//div[contains(@class, 'field--name-field-byline')]//a",
+        "//a[contains(@href, '/author/')]",
+        "//meta[@name='author']/@content",
+    ),
+    date=(
+        "//meta[@property='article:published_time']/@content",
+        "//time/@datetime",
+        "//div[contains(@class, 'field--name-field-publication-date')]",
+    ),
+    tags=("//div[contains(@class, 'field--name-field-tags')]//a", "//a[contains(@href, '/region/')]"),
+    article_markers=(
+        "//article[contains(@class, 'node--type-article')]",
+        "//body[contains(@class, 'page-node-type-article')]",
+        "//article",
+    ),
+    desk_authors=(re.compile(r"^Eurasianet$", re.I),),
+)
+
+CRAWL = CrawlFacts(
+    hosts=("eurasianet.org",),
+    start_urls=("https://eurasianet.org/region/tajikistan",),
+    sitemaps=("https://eurasianet.org/sitemap.xml",),
+    feeds=("https://eurasianet.org/region/tajikistan/feed", "https://eurasianet.org/rss.xml"),
+    # Articles are bare slugs; listing, region, author and system paths are excluded by the spider.
+    article_url=re.compile(r"^https?://(?:www\.)?eurasianet\.org/(?!region/|topic/|author/|node$|latest|search)[a-z0-9-]{8,}/?$"),
+    listing_page_param="page",
+)
+
+SITE = Site(
+    key="eurasianet",
+    name="Eurasianet",
+    hosts=HOSTS,
+    content_markers=("Eurasianet ©", "Sign up for Eurasianet", "Support Eurasianet", "is Eurasianet’s", "is Eurasianet's"),
+    text=TEXT,
+    html=HTML,
+    crawl=CRAWL,
+    host_languages={"russian.eurasianet.org": "ru"},
+    default_language="en",
+)

@@ -1,0 +1,37 @@
+"""Rules for pages of sites we have no module for: common CMS chrome, and WordPress listings.
+
+The text cleaner's general paragraph classifier does most of the work for these; the rules
+here only name chrome that is common to whole CMS families.
+"""
+
+import re
+
+from pipeline.sites.base import HtmlRules, ListingRules, Site, TextRules, line, starts
+
+TEXT = TextRules(
+    drop_lines=(
+        line("Skip to main content"),
+        line("Skip to content"),
+        line("Main Menu"),
+        line("Menu"),
+        line("Search"),
+        line("Share this:"),
+        line("Like this:"),
+        line("Leave a comment"),
+        line("Leave a Reply"),
+        line("Advertisement"),
+        starts("Posted in "),
+    ),
+    tail_start=(line("Related posts"), line("Share this:"), starts("Leave a Reply")),
+    title="first",
+)
+
+# A WordPress category or tag archive ("Category Archives: X"), with theme chrome around posts.
+LISTING = ListingRules(
+    header=(starts("Category Archives:"), starts("Tag Archives:"), starts("Monthly Archives:")),
+    post_end=re.compile(r"^Filed under (?P<tags>.+)$"),
+    teaser_cut=(starts("Continue reading"),),
+    drop_lines=(line("Leave a comment"), re.compile(r"^\d+ (?:Comments?|Responses?)$")),
+)
+
+SITE = Site(key="other", name="Other", hosts=(), text=TEXT, listing=LISTING, html=HtmlRules())

@@ -1,0 +1,43 @@
+"""Text normalisation shared by every extractor, so that the same article gives the same bytes.
+
+NFC, every odd space (no-break, thin, zero-width, ideographic) to ' ', runs of spaces folded,
+paragraphs joined by one blank line. Curly quotes and dashes are left as the outlet wrote them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ODD_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\f\v]")
+_ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_MULTI_SPACE = re.compile(r" {2,}")
+
+
+def normalize_line(text: str) -> str:
+    """One line or paragraph: NFC, odd spaces to ' ', zero-width characters and soft hyphens out."""
+    text = unicodedata.normalize("NFC", text)
+    text = _ZERO_WIDTH.sub("", text)
+    text = _ODD_SPACES.sub(" ", text)
+    return _MULTI_SPACE.sub(" ", text).strip()
+
+
+def join_paragraphs(paragraphs: list[str]) -> str:
+    """The body format of the dataset: normalised paragraphs separated by one blank line."""
+    return "\n\n".join(p for p in (normalize_line(p) for p in paragraphs) if p)
+
+
+def split_paragraphs(body: str) -> list[str]:
+    return [p for p in body.split("\n\n") if p.strip()]
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def fingerprint_text(text: str) -> str:
+    """Text folded for comparison: case, punctuation and spacing do not make two articles differ."""
+    return " ".join(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
