@@ -47,8 +47,10 @@ class Dedupe:
 
 @dataclass
 class Executor:
-    # local: one process; processes: a pool of `workers` processes; dask: a Dask cluster.
-    kind: str = "processes"
+    # auto: processes when there are more than two batches of new inputs, else local;
+    # local: this process; processes: a local Dask cluster of `workers` processes;
+    # dask: an existing Dask cluster at dask_address.
+    kind: str = "auto"
     workers: int = 0  # 0: one per core
     batch_size: int = 200
     dask_address: str = ""
@@ -156,7 +158,7 @@ def load_settings(
     for var, raw in sorted(env.items()):
         if not var.startswith(ENV_PREFIX) or var == f"{ENV_PREFIX}CONFIG":
             continue
-        key = var[len(ENV_PREFIX):].lower().replace("__", ".")
+        key = var[len(ENV_PREFIX) :].lower().replace("__", ".")
         _apply(settings, key, raw, f"env {var}")
     for key, raw in (overrides or {}).items():
         if raw is not None:

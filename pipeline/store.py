@@ -100,6 +100,7 @@ MANIFEST_SCHEMA = pa.schema(
         ("raw_path", pa.string()),
         ("size", pa.int64()),
         ("mtime_ns", pa.int64()),
+        ("sha256", pa.string()),
         ("articles", pa.int32()),
         ("duplicates", pa.int32()),
         ("rejects", pa.int32()),
@@ -261,6 +262,13 @@ class RunWriter:
             self._files.append(rel)
         writer.write_table(table, row_group_size=self.row_group_size)
         self._buffers[table_dir] = []
+
+    def replace_file(self, rel_path: str, table: pa.Table) -> None:
+        """Stage a new version of a committed file; the commit swaps it in by rename."""
+        path = self.staging / rel_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, path, compression="zstd")
+        self._files.append(rel_path)
 
     def close_files(self) -> None:
         for table_dir in list(self._buffers):

@@ -26,6 +26,7 @@ class RunSummary:
     superseded_teasers: int = 0
     recovered_runs: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    report_path: str | None = None
 
     @property
     def articles_total(self) -> int:
@@ -39,6 +40,17 @@ class RunSummary:
         data["finished_at"] = self.finished_at.isoformat() if self.finished_at else None
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunSummary:
+        """Back from as_dict(): a flow's return value crosses Prefect as plain data."""
+        data = dict(data)
+        for key in ("articles", "duplicates", "duplicates_by_source", "rejects"):
+            data[key] = Counter(data.get(key) or {})
+        data["started_at"] = dt.datetime.fromisoformat(data["started_at"])
+        if data.get("finished_at"):
+            data["finished_at"] = dt.datetime.fromisoformat(data["finished_at"])
+        return cls(**data)
+
     def render_text(self) -> str:
         """The one-screen summary printed at the end of `python -m pipeline run`."""
         lines = [
@@ -46,11 +58,23 @@ class RunSummary:
             f"  inputs: {self.inputs_seen} found, {self.inputs_read} read, "
             f"{self.inputs_unchanged} unchanged since an earlier run; {self.documents} pages",
             f"  articles written: {self.articles_total}"
-            + (" (" + ", ".join(f"{k} {v}" for k, v in sorted(self.articles.items())) + ")" if self.articles else ""),
+            + (
+                " (" + ", ".join(f"{k} {v}" for k, v in sorted(self.articles.items())) + ")"
+                if self.articles
+                else ""
+            ),
             f"  duplicates: {sum(self.duplicates.values())}"
-            + (" (" + ", ".join(f"{k} {v}" for k, v in sorted(self.duplicates.items())) + ")" if self.duplicates else ""),
+            + (
+                " (" + ", ".join(f"{k} {v}" for k, v in sorted(self.duplicates.items())) + ")"
+                if self.duplicates
+                else ""
+            ),
             f"  rejects: {sum(self.rejects.values())}"
-            + (" (" + ", ".join(f"{k} {v}" for k, v in sorted(self.rejects.items())) + ")" if self.rejects else ""),
+            + (
+                " (" + ", ".join(f"{k} {v}" for k, v in sorted(self.rejects.items())) + ")"
+                if self.rejects
+                else ""
+            ),
         ]
         if self.duplicates_by_source:
             lines.append(
@@ -59,6 +83,8 @@ class RunSummary:
             )
         if self.superseded_teasers:
             lines.append(f"  teasers replaced by their full article: {self.superseded_teasers}")
+        if self.report_path:
+            lines.append(f"  run report: {self.report_path}")
         if self.recovered_runs:
             lines.append(f"  finished the interrupted commit of run(s): {', '.join(self.recovered_runs)}")
         return "\n".join(lines)
