@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from pipeline import PIPELINE_VERSION, store
 from pipeline.dedupe import Deduper, Signatures, content_hash, normalize_url, signatures
 from pipeline.extract import extract_document
-from pipeline.loaders import InputFile, iter_inputs, load
+from pipeline.loaders import InputFile, iter_inputs, load, resolve_input
 from pipeline.models import Article, Duplicate, Reject
 from pipeline.settings import Dedupe, Limits, Settings
 from pipeline.summary import RunSummary
@@ -57,13 +57,14 @@ def process_batch(
     for item in items:
         result = FileResult(item)
         try:
-            result.sha256 = file_sha256(root / item.rel_path)
+            path = resolve_input(root, item.rel_path)
+            result.sha256 = file_sha256(path) if path is not None else None
             for doc in load(root, item, limits):
                 if isinstance(doc, Reject):
                     result.rejects.append(doc)
                     continue
                 result.documents += 1
-                extracted = extract_document(doc)
+                extracted = extract_document(doc, limits.max_html_depth)
                 if isinstance(extracted, Reject):
                     result.rejects.append(extracted)
                     continue

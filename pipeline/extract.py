@@ -2,16 +2,53 @@
 
 from __future__ import annotations
 
+import re
+
 from pipeline.extract_text import extract_text
 from pipeline.models import Article, RawDocument, Reject
+from pipeline.settings import Limits
 from pipeline.sites import detect
 
+# Elements that never take children, or whose end tag may be left out: not counted as nesting,
+# so that old hand-written pages full of unclosed <p> and <li> do not look deep.
+_VOID = "area base br col embed hr img input link meta param source track wbr"
+_OPTIONAL_END = "p li dt dd td th tr option optgroup thead tbody tfoot colgroup caption rp rt"
+_NOT_NESTING = frozenset(_VOID.split() + _OPTIONAL_END.split())
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*?(/?)>")
 
-def extract_document(doc: RawDocument) -> list[Article] | Reject:
+
+def html_depth_over(text: str, limit: int) -> int | None:
+    """The nesting depth reached once it passes limit, else None.
+
+    A cheap tag count, not a parse: lxml without huge_tree silently cuts a tree at depth 256,
+    and trafilatura walks what is left, so a 20,000-deep page would be slow and come out as
+    whatever survived the cut. Counting first gives a clear reject instead.
+    """
+    depth = 0
+    for match in _TAG.finditer(text):
+        closing, name, self_closing = match.groups()
+        if self_closing or name.lower() in _NOT_NESTING:
+            continue
+        depth = max(0, depth - 1) if closing else depth + 1
+        if depth > limit:
+            return depth
+    return None
+
+
+def extract_document(doc: RawDocument, max_html_depth: int | None = None) -> list[Article] | Reject:
     """Every article in doc, or why there is none. An extractor bug becomes a reject, not a crash."""
+    limit = Limits().max_html_depth if max_html_depth is None else max_html_depth
     try:
         site = detect(doc.url, doc.text[:50_000])
         if doc.kind == "html":
+            depth = html_depth_over(doc.text, limit)
+            if depth is not None:
+                return Reject(
+                    doc.raw_path,
+                    "not_article",
+                    f"markup nested deeper than {limit} elements (limits.max_html_depth); not parsed",
+                    doc.raw_record,
+                )
             from pipeline.extract_html import extract_html
 
             return extract_html(doc, site)
