@@ -369,19 +369,21 @@ def run_curation(
         run.load_manifest()
         submit = submit or local_submit(str(raw), settings)
         queue: deque[Callable[[], list[FileResult]]] = deque()
+
+        def consume_oldest() -> None:
+            for result in queue.popleft()():
+                run.consume(result)
+            if on_progress:
+                on_progress(run.summary)
+            store.kill_point("after-first-batch")
+
         try:
             for batch in batches(run.pending_inputs(), settings.executor.batch_size):
                 queue.append(submit(batch))
                 while len(queue) >= inflight:
-                    for result in queue.popleft()():
-                        run.consume(result)
-                    if on_progress:
-                        on_progress(run.summary)
+                    consume_oldest()
             while queue:
-                for result in queue.popleft()():
-                    run.consume(result)
-                if on_progress:
-                    on_progress(run.summary)
+                consume_oldest()
             summary = run.finish()
         except BaseException:
             run.writer.abort()
