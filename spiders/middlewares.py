@@ -36,6 +36,7 @@ class OffsiteRequest(IgnoreRequest):
 
 # --- mirror -----------------------------------------------------------------------------------
 
+
 def mirror_url(base: str, url: str) -> str:
     """https://HOST/PATH?Q -> BASE/HOST/PATH?Q, the layout of `wget --mirror` served over HTTP.
 
@@ -55,7 +56,7 @@ def unmirror_url(base: str, url: str, scheme: str = "https") -> str | None:
     root = base.rstrip("/") + "/"
     if not url.startswith(root):
         return None
-    rest = urlsplit("//" + url[len(root):])
+    rest = urlsplit("//" + url[len(root) :])
     return urlunsplit((scheme, rest.netloc, rest.path or "/", rest.query, ""))
 
 
@@ -88,6 +89,7 @@ class MirrorDownloadHandler(HTTP11DownloadHandler):
 
 # --- off-site guard ---------------------------------------------------------------------------
 
+
 class OffsiteGuardMiddleware:
     """Drops every request whose host is not one of the spider's allowed_hosts, exactly (no
     subdomains), including requests made by following redirects and robots.txt for other hosts.
@@ -114,6 +116,7 @@ class OffsiteGuardMiddleware:
 
 
 # --- retries ----------------------------------------------------------------------------------
+
 
 def retry_after_seconds(value: bytes | str | None, now: dt.datetime | None = None) -> float | None:
     """Seconds a Retry-After header asks to wait: delta-seconds or an HTTP-date."""
@@ -168,8 +171,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if seconds > 0:
             await asyncio.sleep(seconds)
 
-    async def process_response(self, request: Request, response: Response,
-                               spider: Spider | None = None) -> Request | Response:
+    async def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
         retry = self._retry(request, response_status_message(response.status))
@@ -178,8 +182,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
         await self._wait(request, response)
         return retry
 
-    async def process_exception(self, request: Request, exception: Exception,
-                                spider: Spider | None = None) -> Request | Response | None:
+    async def process_exception(
+        self, request: Request, exception: Exception, spider: Spider | None = None
+    ) -> Request | Response | None:
         if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):
             return None
         retry = self._retry(request, exception)

@@ -37,16 +37,29 @@ class WarcPipeline:
         spider = spider or self.crawler.spider
         assert spider is not None
         self.state = CrawlState(self.raw, spider.name)
-        self.writer = WarcFileWriter(site_dir(self.raw, spider.name), spider.name,
-                                     max_bytes=self.max_bytes, fsync=self.fsync, software=self.software)
+        self.writer = WarcFileWriter(
+            site_dir(self.raw, spider.name),
+            spider.name,
+            max_bytes=self.max_bytes,
+            fsync=self.fsync,
+            software=self.software,
+        )
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if not isinstance(item, FetchedPage):
             return item
         assert self.writer is not None and self.state is not None
-        self.writer.write(url=item.url, method=item.method, request_headers=item.request_headers,
-                          request_body=item.request_body, status=item.status, response_headers=item.headers,
-                          body=item.body, fetched_at=item.fetched_at, ip=item.ip)
+        self.writer.write(
+            url=item.url,
+            method=item.method,
+            request_headers=item.request_headers,
+            request_body=item.request_body,
+            status=item.status,
+            response_headers=item.headers,
+            body=item.body,
+            fetched_at=item.fetched_at,
+            ip=item.ip,
+        )
         self.state.add_stored(dict.fromkeys([item.url, *item.aliases]))
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("warc/records_written")

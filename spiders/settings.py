@@ -30,6 +30,7 @@ AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19 otherwise opens a control port per crawl
 
 # --- faults ---------------------------------------------------------------------------------
 DOWNLOAD_TIMEOUT = 30

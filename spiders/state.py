@@ -74,8 +74,12 @@ class CrawlState:
         """Move the mark forward to when (never back: a backfill of old years leaves it alone)."""
         current = self.high_water()
         mark = max(when, current) if current else when
-        _atomic_write(self.high_water_path, json.dumps(
-            {"high_water": mark.isoformat(), "updated": dt.datetime.now(dt.UTC).isoformat()}, indent=2))
+        _atomic_write(
+            self.high_water_path,
+            json.dumps(
+                {"high_water": mark.isoformat(), "updated": dt.datetime.now(dt.UTC).isoformat()}, indent=2
+            ),
+        )
         return mark
 
     # --- failures to retry -------------------------------------------------------------------

@@ -93,8 +93,15 @@ def recover_open_files(directory: Path) -> list[str]:
 class WarcFileWriter:
     """Appends request/response pairs to WARC files of one site, rotating at max_bytes."""
 
-    def __init__(self, directory: Path, prefix: str, *, max_bytes: int = 100 * 1024 * 1024,
-                 fsync: bool = False, software: str = "tajrus-corpus spiders") -> None:
+    def __init__(
+        self,
+        directory: Path,
+        prefix: str,
+        *,
+        max_bytes: int = 100 * 1024 * 1024,
+        fsync: bool = False,
+        software: str = "tajrus-corpus spiders",
+    ) -> None:
         self.directory = Path(directory)
         self.prefix = prefix
         self.max_bytes = max_bytes
@@ -119,9 +126,19 @@ class WarcFileWriter:
         self._writer.write_record(info)
         self._fh.flush()
 
-    def write(self, *, url: str, method: str, request_headers: list[tuple[str, str]], request_body: bytes,
-              status: int, response_headers: list[tuple[str, str]], body: bytes,
-              fetched_at: dt.datetime, ip: str | None = None) -> None:
+    def write(
+        self,
+        *,
+        url: str,
+        method: str,
+        request_headers: list[tuple[str, str]],
+        request_body: bytes,
+        status: int,
+        response_headers: list[tuple[str, str]],
+        body: bytes,
+        fetched_at: dt.datetime,
+        ip: str | None = None,
+    ) -> None:
         """Write a request record and its response record, each its own gzip member, then flush."""
         if self._fh is None or (self._fh.tell() >= self.max_bytes):
             self.close()
@@ -136,17 +153,26 @@ class WarcFileWriter:
         except ValueError:
             reason = "Unknown"
         response = self._writer.create_warc_record(
-            url, "response", payload=BytesIO(body), length=len(body),
+            url,
+            "response",
+            payload=BytesIO(body),
+            length=len(body),
             http_headers=StatusAndHeaders(f"{status} {reason}", headers, protocol="HTTP/1.1"),
             warc_headers_dict={"WARC-Date": warc_date, **({"WARC-IP-Address": ip} if ip else {})},
         )
         path = url.split("/", 3)[3] if url.count("/") >= 3 else ""
         request = self._writer.create_warc_record(
-            url, "request", payload=BytesIO(request_body), length=len(request_body),
-            http_headers=StatusAndHeaders(f"{method} /{path} HTTP/1.1", request_headers,
-                                          is_http_request=True),
-            warc_headers_dict={"WARC-Date": warc_date,
-                               "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID")},
+            url,
+            "request",
+            payload=BytesIO(request_body),
+            length=len(request_body),
+            http_headers=StatusAndHeaders(
+                f"{method} /{path} HTTP/1.1", request_headers, is_http_request=True
+            ),
+            warc_headers_dict={
+                "WARC-Date": warc_date,
+                "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID"),
+            },
         )
         self._writer.write_record(request)
         self._writer.write_record(response)

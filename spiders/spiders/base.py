@@ -73,8 +73,15 @@ class SiteSpider(scrapy.Spider):
 
     site_key: ClassVar[str] = ""
 
-    def __init__(self, *args: Any, since: str | None = None, until: str | None = None,
-                 hosts: str | None = None, refresh: str | bool | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        since: str | None = None,
+        until: str | None = None,
+        hosts: str | None = None,
+        refresh: str | bool | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.site = SITES[self.site_key]
         self.facts = self.site.crawl
@@ -123,25 +130,40 @@ class SiteSpider(scrapy.Spider):
         self.window = Window(since, parse_bound(self.until_arg, end_of_day=True))
         self.max_pages = settings.getint("LISTING_MAX_PAGES", 50)
         self.max_size = settings.getint("DOWNLOAD_MAXSIZE", 0) or 200 * 1024 * 1024
-        self.listing_rules = ListingRules(self.facts.listing_item, self.facts.listing_link,
-                                          self.facts.listing_date, self.facts.listing_date_formats)
-        logger.info("crawl %s hosts=%s window=%s..%s (%s), %d URLs already stored", self.name,
-                    ",".join(self.hosts), self.window.since, self.window.until,
-                    "explicit" if self.explicit_window else "from high-water mark", len(self.stored))
+        self.listing_rules = ListingRules(
+            self.facts.listing_item,
+            self.facts.listing_link,
+            self.facts.listing_date,
+            self.facts.listing_date_formats,
+        )
+        logger.info(
+            "crawl %s hosts=%s window=%s..%s (%s), %d URLs already stored",
+            self.name,
+            ",".join(self.hosts),
+            self.window.since,
+            self.window.until,
+            "explicit" if self.explicit_window else "from high-water mark",
+            len(self.stored),
+        )
 
     # --- start ---------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
         for host in self.hosts:
             for path in self.facts.sitemap_paths:
-                yield scrapy.Request(f"https://{host}{path}", callback=self.parse_sitemap,
-                                     errback=self.discovery_errback)
+                yield scrapy.Request(
+                    f"https://{host}{path}", callback=self.parse_sitemap, errback=self.discovery_errback
+                )
         for url in self.facts.feeds:
             if self.on_site(url):
                 yield scrapy.Request(url, callback=self.parse_feed, errback=self.discovery_errback)
         for url in self.facts.start_urls:
             if self.on_site(url):
-                yield scrapy.Request(url, callback=self.parse_listing, errback=self.discovery_errback,
-                                     cb_kwargs={"first": url, "page": None})
+                yield scrapy.Request(
+                    url,
+                    callback=self.parse_listing,
+                    errback=self.discovery_errback,
+                    cb_kwargs={"first": url, "page": None},
+                )
         if not self.explicit_window:
             for url in self.state.failed_urls():
                 for request in self.consider(Entry(url), reason="retry_failed"):
@@ -171,8 +193,13 @@ class SiteSpider(scrapy.Spider):
             return
         self.requested.add(url)
         self.counts["requested"] += 1
-        yield scrapy.Request(url, callback=self.parse_article, errback=self.article_errback,
-                             priority=ARTICLE_PRIORITY, meta={"discovered": entry.date})
+        yield scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.article_errback,
+            priority=ARTICLE_PRIORITY,
+            meta={"discovered": entry.date},
+        )
 
     def parse_sitemap(self, response: Response, archive: bool = False) -> Iterator[scrapy.Request]:
         """A sitemap index (follow its children) or a urlset (consider its URLs)."""
@@ -193,8 +220,12 @@ class SiteSpider(scrapy.Spider):
                 else:
                     archive = self.facts.archive_sitemap
                     is_archive = bool(archive and archive.search(child.url))
-                    yield scrapy.Request(child.url, callback=self.parse_sitemap,
-                                         errback=self.discovery_errback, cb_kwargs={"archive": is_archive})
+                    yield scrapy.Request(
+                        child.url,
+                        callback=self.parse_sitemap,
+                        errback=self.discovery_errback,
+                        cb_kwargs={"archive": is_archive},
+                    )
             return
         for entry in entries:
             # Archive lastmods are batch dates: they only say the page is no newer than that.
@@ -210,8 +241,11 @@ class SiteSpider(scrapy.Spider):
         already older than the window, empty, or the page limit is reached."""
         self.counts["listing_pages_read"] += 1
         entries = parse_listing(response.body, response.url, self.listing_rules)
-        articles = [e for e in entries if self.on_site(e.url)
-                    and (self.facts.article_url is None or self.facts.article_url.match(e.url))]
+        articles = [
+            e
+            for e in entries
+            if self.on_site(e.url) and (self.facts.article_url is None or self.facts.article_url.match(e.url))
+        ]
         for entry in articles:
             yield from self.consider(entry)
         dates = [e.date for e in articles if e.date is not None]
@@ -226,8 +260,12 @@ class SiteSpider(scrapy.Spider):
             self.counts["listings_stopped_at_limit"] += 1
             return
         url = self.facts.listing_page_url.format(url=first.rstrip("/"), n=number)
-        yield scrapy.Request(url, callback=self.parse_listing, errback=self.discovery_errback,
-                             cb_kwargs={"first": first, "page": number})
+        yield scrapy.Request(
+            url,
+            callback=self.parse_listing,
+            errback=self.discovery_errback,
+            cb_kwargs={"first": first, "page": number},
+        )
 
     # --- fetching ------------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[FetchedPage]:
@@ -237,17 +275,27 @@ class SiteSpider(scrapy.Spider):
             aliases.append(request.url)
         req_headers = [("Host", urlsplit(response.url).netloc)]
         if request is not None:
-            req_headers += [(k.decode("latin-1"), v.decode("latin-1"))
-                            for k, values in request.headers.items() for v in values]
+            req_headers += [
+                (k.decode("latin-1"), v.decode("latin-1"))
+                for k, values in request.headers.items()
+                for v in values
+            ]
         self.counts["fetched"] += 1
         yield FetchedPage(
-            url=response.url, status=response.status,
-            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, values in response.headers.items()
-                     for v in values],
-            body=response.body, fetched_at=dt.datetime.now(dt.UTC),
+            url=response.url,
+            status=response.status,
+            headers=[
+                (k.decode("latin-1"), v.decode("latin-1"))
+                for k, values in response.headers.items()
+                for v in values
+            ],
+            body=response.body,
+            fetched_at=dt.datetime.now(dt.UTC),
             method=request.method if request is not None else "GET",
-            request_headers=req_headers, request_body=request.body if request is not None else b"",
-            ip=str(response.ip_address) if response.ip_address else None, aliases=aliases,
+            request_headers=req_headers,
+            request_body=request.body if request is not None else b"",
+            ip=str(response.ip_address) if response.ip_address else None,
+            aliases=aliases,
         )
 
     def article_errback(self, failure: Failure) -> None:
@@ -269,8 +317,14 @@ class SiteSpider(scrapy.Spider):
         failures for the next incremental crawl to retry."""
         now = dt.datetime.now(dt.UTC)
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        keep = ("retry/", "downloader/response_status_count/", "offsite/", "robotstxt/",
-                "downloader/exception_type_count/", "warc/")
+        keep = (
+            "retry/",
+            "downloader/response_status_count/",
+            "offsite/",
+            "robotstxt/",
+            "downloader/exception_type_count/",
+            "warc/",
+        )
         old_failed = set(self.state.failed_urls()) if self.explicit_window else set()
         stored_now = self.state.stored_urls()
         self.state.set_failed(u for u in old_failed | set(self.failed) if u not in stored_now)
@@ -280,15 +334,26 @@ class SiteSpider(scrapy.Spider):
             mark = self.state.advance_high_water(end)
         fails = Counter(self.failed.values())
         summary = {
-            "site": self.name, "hosts": list(self.hosts), "reason": reason,
-            "since": self.window.since, "until": self.window.until, "explicit_window": self.explicit_window,
-            "refresh": self.refresh, "started": self.started, "finished": now, "high_water": mark,
-            "counts": dict(self.counts), "stored": self.counts.get("fetched", 0),
-            "failed": len(self.failed), "failed_by_reason": dict(fails), "failed_urls": self.failed,
+            "site": self.name,
+            "hosts": list(self.hosts),
+            "reason": reason,
+            "since": self.window.since,
+            "until": self.window.until,
+            "explicit_window": self.explicit_window,
+            "refresh": self.refresh,
+            "started": self.started,
+            "finished": now,
+            "high_water": mark,
+            "counts": dict(self.counts),
+            "stored": self.counts.get("fetched", 0),
+            "failed": len(self.failed),
+            "failed_by_reason": dict(fails),
+            "failed_urls": self.failed,
             "discovery_failed": self.discovery_failed,
             "stats": {k: v for k, v in stats.items() if k.startswith(keep)},
         }
         path = self.state.write_summary(summary)
-        logger.info("summary %s: stored=%d failed=%d %s", path, summary["stored"], summary["failed"],
-                    dict(fails))
+        logger.info(
+            "summary %s: stored=%d failed=%d %s", path, summary["stored"], summary["failed"], dict(fails)
+        )
         self._lock.close()
