@@ -164,6 +164,8 @@ class Mirror:
         if parts.query:
             rel += "?" + parts.query
         path = self.root / parts.hostname / rel
+        if path.is_dir():  # /region/x is both a page and the parent of /region/x/feed
+            path = path / "index.html"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
 
@@ -208,13 +210,13 @@ class MirrorHandler(BaseHTTPRequestHandler):
         ctype: str = "text/html; charset=utf-8",
         headers: dict[str, str] | None = None,
     ) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client may hang up
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
             self.wfile.write(body)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server API

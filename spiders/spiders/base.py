@@ -198,6 +198,9 @@ class SiteSpider(scrapy.Spider):
             callback=self.parse_article,
             errback=self.article_errback,
             priority=ARTICLE_PRIORITY,
+            # Duplicates are already kept out by self.requested; without the dupefilter a redirect
+            # loop runs into REDIRECT_MAX_TIMES and reaches the errback instead of vanishing.
+            dont_filter=True,
             meta={"discovered": entry.date},
         )
 
@@ -300,7 +303,8 @@ class SiteSpider(scrapy.Spider):
 
     def article_errback(self, failure: Failure) -> None:
         reason = failure_reason(failure)
-        url = failure.request.url  # type: ignore[attr-defined]
+        request = failure.request  # type: ignore[attr-defined]
+        url = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL asked for, not a hop
         if reason in REFUSALS:
             self.counts[f"refused_{reason}"] += 1
             return
