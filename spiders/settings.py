@@ -64,6 +64,7 @@ WARC_FSYNC = False  # fsync after every record (power-loss safety) at the cost o
 CRAWL_DEFAULT_DAYS = 7  # window of a site's first crawl when no --since is given
 HIGH_WATER_OVERLAP_HOURS = 24  # re-read this much before the mark: lastmods arrive late
 LISTING_MAX_PAGES = 50  # pagination stops here even if the window is not yet passed
+CRAWL_SUMMARY_FILE = ""  # (ours) also write the run summary here (the crawl flow reads it)
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import json
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -129,6 +130,7 @@ class SiteSpider(scrapy.Spider):
                 since = self.started - dt.timedelta(days=settings.getfloat("CRAWL_DEFAULT_DAYS", 7))
         self.window = Window(since, parse_bound(self.until_arg, end_of_day=True))
         self.max_pages = settings.getint("LISTING_MAX_PAGES", 50)
+        self.summary_file = settings.get("CRAWL_SUMMARY_FILE")
         self.max_size = settings.getint("DOWNLOAD_MAXSIZE", 0) or 200 * 1024 * 1024
         self.listing_rules = ListingRules(
             self.facts.listing_item,
@@ -357,6 +359,8 @@ class SiteSpider(scrapy.Spider):
             "stats": {k: v for k, v in stats.items() if k.startswith(keep)},
         }
         path = self.state.write_summary(summary)
+        if self.summary_file:  # the crawl flow asks for its own copy, to read exactly this run's
+            Path(self.summary_file).write_text(json.dumps(summary, indent=2, sort_keys=True, default=str))
         logger.info(
             "summary %s: stored=%d failed=%d %s", path, summary["stored"], summary["failed"], dict(fails)
         )
