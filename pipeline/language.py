@@ -12,7 +12,30 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[A-Za-z]")
 # Letters of the Tajik Cyrillic alphabet that Russian does not have.
 _TAJIK_LETTERS = re.compile(r"[ӣӯҳқҷғӢӮҲҚҶҒ]")
-_EN_STOP = frozenset("the of and to in a is that for on with as by was it from at are has have".split())
+_EN_STOP = frozenset(
+    [
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "a",
+        "is",
+        "that",
+        "for",
+        "on",
+        "with",
+        "as",
+        "by",
+        "was",
+        "it",
+        "from",
+        "at",
+        "are",
+        "has",
+        "have",
+    ]
+)
 _WORD = re.compile(r"[^\W\d_]+")
 
 

@@ -41,3 +41,27 @@ def word_count(text: str) -> int:
 def fingerprint_text(text: str) -> str:
     """Text folded for comparison: case, punctuation and spacing do not make two articles differ."""
     return " ".join(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
+
+
+def drop_repeated_paragraphs(paragraphs: list[str], min_words: int = 6) -> list[str]:
+    """Keep each paragraph once: pull quotes repeat a sentence of the text as a block of its own.
+
+    A paragraph that recurs identically is kept at its last place (the pull quote comes first, the
+    sentence in its real paragraph after). A short paragraph whose words stand inside a longer
+    paragraph is the pull quote of that paragraph and is dropped.
+    """
+    prints = [fingerprint_text(p) for p in paragraphs]
+    last_index = {fp: i for i, fp in enumerate(prints)}
+    kept = []
+    for i, (para, fp) in enumerate(zip(paragraphs, prints, strict=True)):
+        if not fp or last_index[fp] != i:
+            continue
+        n_words = fp.count(" ") + 1
+        if (
+            n_words >= min_words
+            and n_words < 60
+            and any(j != i and len(other) > len(fp) and fp in other for j, other in enumerate(prints))
+        ):
+            continue
+        kept.append(para)
+    return kept

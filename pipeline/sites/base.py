@@ -130,8 +130,15 @@ class Site:
     publication: str | None = None
     # Eurasia Daily Monitor style numbering: the year of volume 1.
     volume_one_year: int | None = None
+    # (pattern, replacement) applied to a normalised URL to get the key that identifies an
+    # article: e.g. Pangea's /a/<slug>/<id>.html and /a/<id>.html are the same article.
+    url_identity: tuple[tuple[re.Pattern[str], str], ...] = ()
+    # Hosts that serve the same articles as another host (a staging mirror).
+    host_aliases: dict[str, str] = field(default_factory=dict)
 
     def owns_host(self, host: str) -> bool:
         host = host.lower().split(":")[0]
-        return any(host == h or host.endswith("." + h.removeprefix("www.")) or host == h.removeprefix("www.")
-                   for h in self.hosts)
+        return any(
+            host == h or host.endswith("." + h.removeprefix("www.")) or host == h.removeprefix("www.")
+            for h in self.hosts
+        )

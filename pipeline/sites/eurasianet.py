@@ -29,11 +29,15 @@ TEXT = TextRules(
     title="first",
 )
 
+# The full view of a node; teasers in listings and "Popular" blocks are articles too.
+_FULL = "//article[contains(@class, 'node--view-mode-full')]"
+
 HTML = HtmlRules(
     container=(
+        _FULL + "//div[contains(@class, 'field--name-body')]",
         "//div[contains(@class, 'field--name-body')]",
-        "//div[contains(@class, 'node__content')]",
-        "//article",
+        _FULL + "//div[contains(@class, 'node__content')]",
+        _FULL,
     ),
     prune=(
         ".//div[contains(@class, 'newsletter')]",
@@ -46,19 +50,24 @@ HTML = HtmlRules(
     title=("//h1[contains(@class, 'page-title')]", "//h1", "//meta[@property='og:title']/@content"),
     authors=(
         "//div[contains(@class, 'field--name-field-byline')]//a",
-        "//a[contains(@href, '/author/')]",
-        "//meta[@name='author']/@content",
+        _FULL + "//a[contains(@href, '/author/')]",
+        # A plain-text byline (no author page).
+        "//div[contains(@class, 'field--name-field-byline')]",
     ),
     date=(
         "//meta[@property='article:published_time']/@content",
-        "//time/@datetime",
+        "//div[contains(@class, 'field--name-field-publication-date')]//time/@datetime",
+        _FULL + "//time/@datetime",
         "//div[contains(@class, 'field--name-field-publication-date')]",
     ),
-    tags=("//div[contains(@class, 'field--name-field-tags')]//a", "//a[contains(@href, '/region/')]"),
+    # Topic tags; without them the article's own region link (not the menu's region links).
+    tags=(
+        _FULL + "//div[contains(@class, 'field--name-field-tags')]//a",
+        _FULL + "//div[contains(@class, 'field--name-field-region')]//a",
+    ),
     article_markers=(
-        "//article[contains(@class, 'node--type-article')]",
-        "//body[contains(@class, 'page-node-type-article')]",
-        "//article",
+        "//article[contains(@class, 'node--type-article')][contains(@class, 'node--view-mode-full')]",
+        "//body[contains(concat(' ', normalize-space(@class), ' '), ' page-node-type-article ')]",
     ),
     desk_authors=(re.compile(r"^Eurasianet$", re.I),),
 )
@@ -85,7 +94,13 @@ SITE = Site(
     key="eurasianet",
     name="Eurasianet",
     hosts=HOSTS,
-    content_markers=("Eurasianet ©", "Sign up for Eurasianet", "Support Eurasianet", "is Eurasianet’s", "is Eurasianet's"),
+    content_markers=(
+        "Eurasianet ©",
+        "Sign up for Eurasianet",
+        "Support Eurasianet",
+        "is Eurasianet’s",
+        "is Eurasianet's",
+    ),
     text=TEXT,
     html=HTML,
     crawl=CRAWL,

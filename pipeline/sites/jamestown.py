@@ -48,18 +48,21 @@ HTML = HtmlRules(
         ".//aside",
         ".//script",
         ".//div[contains(@class, 'wp-caption')]",
+        ".//figure",
+        ".//div[contains(@class, 'subscribe')]",
     ),
     title=("//h1[contains(@class, 'entry-title')]", "//meta[@property='og:title']/@content"),
-    authors=("//a[@rel='author']", "//span[contains(@class, 'author')]//a", "//meta[@name='author']/@content"),
+    authors=("//a[@rel='author']", "//span[contains(@class, 'author')]//a"),
     date=(
         "//meta[@property='article:published_time']/@content",
         "//time[contains(@class, 'published')]/@datetime",
         "//time/@datetime",
     ),
     tags=("//a[@rel='tag']", "//a[@rel='category tag']"),
+    # Not "//article": WordPress archives render every teaser as an <article>.
     article_markers=(
         "//body[contains(concat(' ', normalize-space(@class), ' '), ' single ')]",
-        "//article",
+        "//head/meta[@property='og:type'][@content='article']",
     ),
     desk_authors=(re.compile(r"^The Jamestown Foundation$", re.I), re.compile(r"^Jamestown", re.I)),
 )
@@ -84,7 +87,11 @@ SITE = Site(
     key="jamestown",
     name="Jamestown Foundation",
     hosts=HOSTS,
-    content_markers=("Publication: Eurasia Daily Monitor", "Eurasia Daily Monitor Volume:", "The Jamestown Foundation"),
+    content_markers=(
+        "Publication: Eurasia Daily Monitor",
+        "Eurasia Daily Monitor Volume:",
+        "The Jamestown Foundation",
+    ),
     text=TEXT,
     listing=LISTING,
     html=HTML,
@@ -92,4 +99,5 @@ SITE = Site(
     default_language="en",
     publication="Eurasia Daily Monitor",
     volume_one_year=2004,
+    host_aliases={"staging.jamestown.org": "jamestown.org"},
 )

@@ -60,22 +60,24 @@ HTML = HtmlRules(
         ".//p[contains(@class, 'btn--load-more')]",
         ".//div[contains(@class, 'live-blog-left')]",
         ".//span[contains(@class, 'dateline')]",
+        # Fact-checks: the claim's author is a claimant, never a writer of the piece.
+        ".//div[contains(@class, 'statement-author')]",
     ),
     title=(
         "//h1[contains(@class, 'pg-title')]",
         "//meta[@property='og:title']/@content",
     ),
-    authors=(
-        "//div[contains(@class, 'links')]//a[contains(@class, 'links__item-link')]",
-        "//meta[@name='Author']/@content",
-    ),
+    # Byline links only; then the extractor tries JSON-LD Persons and meta author (which cannot
+    # tell a desk or agency from a person, so it comes last).
+    authors=("//div[contains(@class, 'links')]//a[contains(@class, 'links__item-link')]",),
     date=(
         "//div[contains(@class, 'published')]//time/@datetime",
         "//time[@pubdate]/@datetime",
     ),
+    # One union, in document order: the keywords (head), then the section link; deduped.
     tags=(
-        "//div[contains(@class, 'category')]/a",
-        "//meta[@name='keywords']/@content",
+        "//head/meta[@name='keywords']/@content"
+        " | //div[contains(concat(' ', normalize-space(@class), ' '), ' category ')]/a",
     ),
     dateline=("//div[@id='article-content']//span[contains(@class, 'dateline')]",),
     article_markers=(
@@ -120,10 +122,23 @@ SITE = Site(
     key="rferl",
     name="RFE/RL",
     hosts=HOSTS + ("www.azattyq.org", "rus.azattyq.org", "www.azattyk.org", "rferl.eu"),
-    content_markers=("(RFE/RL) --", "RFE/RL has been declared", "RFE/RL's ", "Radio Free Europe/Radio Liberty"),
+    content_markers=(
+        "(RFE/RL) --",
+        "RFE/RL has been declared",
+        "RFE/RL's ",
+        "Radio Free Europe/Radio Liberty",
+    ),
     text=TEXT,
     html=HTML,
     crawl=CRAWL,
-    host_languages={"www.rferl.org": "en", "www.ozodi.org": "tg", "rus.ozodi.org": "ru", "rus.azattyq.org": "ru"},
+    host_languages={
+        "www.rferl.org": "en",
+        "www.ozodi.org": "tg",
+        "rus.ozodi.org": "ru",
+        "rus.azattyq.org": "ru",
+    },
     default_language="en",
+    # The numeric id is the article; the slug is decoration and changes when a title is edited.
+    url_identity=((re.compile(r"^https://([^/]+)/a/(?:[^/]+/)?(\d+)\.html$"), r"https://\1/a/\2.html"),),
+    host_aliases={"rferl.eu": "rferl.org"},
 )

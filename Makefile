@@ -1,0 +1,34 @@
+# The README's two commands: `make run` curates raw/ into curated/, `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export DO_NOT_TRACK ?= 1
+
+.PHONY: install run test lint bench clean
+
+install: $(STAMP)
+
+# Reinstalls only when the dependency list changes; safe to run any number of times.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip 2>/dev/null
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -c "import pipeline, prefect, scrapy, trafilatura, pyarrow, datasketch"
+	touch $(STAMP)
+
+run: install
+	$(PY) -m pipeline run
+
+test: install
+	$(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+bench: install
+	$(PY) -m pipeline bench
+
+clean:
+	rm -rf curated .pytest_cache

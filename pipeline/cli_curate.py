@@ -1,0 +1,52 @@
+"""`python -m pipeline run`: curate raw/ into curated/ and print a one-screen summary."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipeline.settings import load_settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    run = subparsers.add_parser("run", help="curate raw/ into curated/ (the main job)")
+    run.add_argument("--raw", help="input directory (default: paths.raw, ./raw)")
+    run.add_argument("--curated", help="output directory (default: paths.curated, ./curated)")
+    run.add_argument("--full", action="store_true", help="reprocess every input, even unchanged ones")
+    run.add_argument("--executor", choices=("auto", "local", "processes", "dask"), help="where batches run")
+    run.add_argument(
+        "--workers", type=int, help="worker processes for --executor processes (0: one per core)"
+    )
+    run.add_argument("--dask", metavar="ADDRESS", help="run extraction on an existing Dask cluster")
+    run.add_argument("--batch-size", type=int, help="input files per task")
+    run.add_argument("--wait", type=float, metavar="SECONDS", help="wait this long for another run's lock")
+    run.set_defaults(func=run_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from pipeline.flows import run_curate_flow
+    from pipeline.store import CuratedLocked
+    from pipeline.summary import RunSummary
+
+    settings = load_settings(
+        overrides={
+            "paths.raw": args.raw,
+            "paths.curated": args.curated,
+            "executor.kind": "dask" if args.dask else args.executor,
+            "executor.dask_address": args.dask,
+            "executor.workers": args.workers,
+            "executor.batch_size": args.batch_size,
+            "limits.lock_wait_seconds": args.wait,
+        }
+    )
+    if not Path(settings.paths.raw).is_dir():
+        print(f"error: raw directory {settings.paths.raw!r} does not exist", file=sys.stderr)
+        return 2
+    try:
+        result = run_curate_flow(settings, full=args.full)
+    except CuratedLocked as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    print(RunSummary.from_dict(result).render_text())
+    return 0

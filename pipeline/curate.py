@@ -1,0 +1,389 @@
+"""One curate run, independent of Prefect: find inputs, extract in batches, dedupe, commit.
+
+Extraction (the costly, parallel part) is a pure function of a batch of input files, so any
+executor can run it: in process, on local Dask workers, on a remote Dask cluster. Dedupe and
+writing happen in input order in the driver, so the result is the same whatever the executor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from pipeline import PIPELINE_VERSION, store
+from pipeline.dedupe import Deduper, Signatures, content_hash, normalize_url, signatures
+from pipeline.extract import extract_document
+from pipeline.loaders import InputFile, iter_inputs, load
+from pipeline.models import Article, Duplicate, Reject
+from pipeline.settings import Dedupe, Limits, Settings
+from pipeline.summary import RunSummary
+from pipeline.textnorm import word_count
+
+
+@dataclass
+class Extracted:
+    """An article with what dedupe needs, computed in the worker."""
+
+    article: Article
+    sig: Signatures
+    chash: str
+
+
+@dataclass
+class FileResult:
+    """All that came of one input file."""
+
+    item: InputFile
+    sha256: str | None = None
+    documents: int = 0
+    articles: list[Extracted] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def process_batch(
+    raw_root: str, items: list[InputFile], limits: Limits, dedupe_cfg: Dedupe
+) -> list[FileResult]:
+    """Load and extract a batch of files (pure: runs in a worker process or on a Dask worker)."""
+    root = Path(raw_root)
+    results = []
+    for item in items:
+        result = FileResult(item)
+        try:
+            result.sha256 = file_sha256(root / item.rel_path)
+            for doc in load(root, item, limits):
+                if isinstance(doc, Reject):
+                    result.rejects.append(doc)
+                    continue
+                result.documents += 1
+                extracted = extract_document(doc)
+                if isinstance(extracted, Reject):
+                    result.rejects.append(extracted)
+                    continue
+                for article in extracted:
+                    result.articles.append(
+                        Extracted(article, signatures(article.body, dedupe_cfg), content_hash(article.body))
+                    )
+        except Exception as exc:  # noqa: BLE001 - whatever happens, the file is accounted for
+            result.rejects.append(
+                Reject(item.rel_path, "extract_error", f"{type(exc).__name__}: {exc}"[:500])
+            )
+        if not result.articles and not result.rejects:
+            result.rejects.append(
+                Reject(item.rel_path, "not_article", "no page in the file holds an article")
+            )
+        results.append(result)
+    return results
+
+
+def file_sha256(path: Path) -> str | None:
+    """The file's digest, so a file touched but not changed is not processed again."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+Submit = Callable[[list[InputFile]], "Callable[[], list[FileResult]]"]
+
+
+def local_submit(raw_root: str, settings: Settings) -> Submit:
+    """Run batches in this process (tests, and the simplest executor)."""
+
+    def submit(items: list[InputFile]) -> Callable[[], list[FileResult]]:
+        result = process_batch(raw_root, items, settings.limits, settings.dedupe)
+        return lambda: result
+
+    return submit
+
+
+def batches(items: Iterator[InputFile], size: int) -> Iterator[list[InputFile]]:
+    batch: list[InputFile] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class Curation:
+    """The driver side of a run: manifest, dedupe state, writer and counts."""
+
+    def __init__(self, raw: Path, curated: Path, settings: Settings, full: bool = False) -> None:
+        self.raw, self.curated, self.settings, self.full = raw, curated, settings, full
+        self.run_id = store.new_run_id()
+        self.now = dt.datetime.now(dt.UTC)
+        self.summary = RunSummary(self.run_id, str(raw), str(curated), self.now)
+        self.writer = store.RunWriter(curated, self.run_id)
+        self.deduper: Deduper | None = None
+        self.manifest: dict[str, tuple[int, int, str | None]] = {}
+        self.teasers: list[Extracted] = []
+
+    # --- before ---------------------------------------------------------------------------------
+
+    def load_manifest(self) -> None:
+        table = store.read_table(self.curated, "_state/manifest", ["raw_path", "size", "mtime_ns", "sha256"])
+        if table is not None:
+            columns = (table.column(c).to_pylist() for c in table.column_names)
+            for path, size, mtime, digest in zip(*columns, strict=True):
+                self.manifest[path] = (size, mtime, digest)
+
+    def _ensure_deduper(self) -> Deduper:
+        """Loaded lazily: a run with nothing new never pays for reading the signatures."""
+        if self.deduper is None:
+            self.deduper = Deduper(self.settings.dedupe)
+            kept = store.read_table(
+                self.curated, "articles", ["article_id", "url", "content_hash", "is_teaser"]
+            )
+            sigs = store.read_table(self.curated, "_state/signatures")
+            self.deduper.load(
+                zip(*(kept.column(c).to_pylist() for c in kept.column_names), strict=True)
+                if kept is not None
+                else [],
+                zip(*(sigs.column(c).to_pylist() for c in sigs.column_names), strict=True)
+                if sigs is not None
+                else [],
+            )
+        return self.deduper
+
+    def pending_inputs(self) -> Iterator[InputFile]:
+        """Inputs not processed before with the same size and mtime; link rejects recorded once."""
+        for entry in iter_inputs(self.raw):
+            self.summary.inputs_seen += 1
+            if isinstance(entry, Reject):
+                if self.manifest.get(entry.raw_path, (0,))[0] == -1 and not self.full:
+                    self.summary.inputs_unchanged += 1
+                    continue
+                self._reject(entry)
+                self._manifest_row(entry.raw_path, -1, -1, None, 0, 0, 1)
+                continue
+            if not self.full and self._unchanged(entry):
+                self.summary.inputs_unchanged += 1
+                continue
+            yield entry
+
+    def _unchanged(self, item: InputFile) -> bool:
+        """Same size and mtime as when processed; or, if only the mtime moved, the same bytes."""
+        seen = self.manifest.get(item.rel_path)
+        if seen is None or seen[0] != item.size:
+            return False
+        if seen[1] == item.mtime_ns:
+            return True
+        return seen[2] is not None and seen[2] == file_sha256(self.raw / item.rel_path)
+
+    # --- during ---------------------------------------------------------------------------------
+
+    def consume(self, result: FileResult) -> None:
+        self.summary.inputs_read += 1
+        self.summary.documents += result.documents
+        written = dups = 0
+        for reject in result.rejects:
+            self._reject(reject)
+        for extracted in sorted(result.articles, key=lambda e: e.article.is_teaser):
+            if extracted.article.is_teaser:
+                self.teasers.append(extracted)  # decided at the end, after every full article
+                continue
+            if self._decide(extracted):
+                written += 1
+            else:
+                dups += 1
+        item = result.item
+        self._manifest_row(
+            item.rel_path, item.size, item.mtime_ns, result.sha256, written, dups, len(result.rejects)
+        )
+
+    def _decide(self, extracted: Extracted) -> bool:
+        deduper = self._ensure_deduper()
+        article = extracted.article
+        decision = deduper.decide(article, extracted.sig, extracted.chash)
+        if decision.duplicate is not None:
+            self._duplicate(decision.duplicate, article.source)
+            return False
+        self.writer.add_article(self._article_row(article, decision.article_id, extracted.chash))
+        for aid, kind, values in deduper.signature_rows(decision.article_id):
+            self.writer.add(
+                "_state/signatures",
+                {"article_id": aid, "kind": kind, "hashvalues": values},
+                store.SIGNATURE_SCHEMA,
+            )
+        self.summary.articles[article.source] += 1
+        return True
+
+    def _article_row(self, a: Article, aid: str, chash: str) -> dict:
+        return {
+            "article_id": aid,
+            "source": a.source,
+            "url": normalize_url(a.url),
+            "title": a.title,
+            "authors": a.authors,
+            "published_at": a.published_at,
+            "published_date": a.published_date,
+            "date_precision": a.date_precision,
+            "date_source": a.date_source,
+            "dateline": a.dateline,
+            "body": a.body,
+            "word_count": word_count(a.body),
+            "language": a.language,
+            "tags": a.tags,
+            "publication": a.publication,
+            "volume": a.volume,
+            "issue": a.issue,
+            "is_teaser": a.is_teaser,
+            "content_hash": chash,
+            "raw_path": a.raw_path,
+            "raw_record": a.raw_record,
+            "raw_item": a.raw_item,
+            "fetched_at": a.fetched_at,
+            "ingested_at": self.now,
+            "pipeline_version": PIPELINE_VERSION,
+            "run_id": self.run_id,
+        }
+
+    def _duplicate(self, dup: Duplicate, source: str) -> None:
+        row = {
+            "raw_path": dup.raw_path,
+            "raw_record": dup.raw_record,
+            "raw_item": dup.raw_item,
+            "duplicate_of": dup.duplicate_of,
+            "kind": dup.kind,
+            "similarity": dup.similarity,
+            "url": dup.url,
+            "title": dup.title,
+            "source": source,
+            "ingested_at": self.now,
+            "run_id": self.run_id,
+        }
+        self.writer.add("duplicates", row, store.DUPLICATE_SCHEMA)
+        self.summary.duplicates[dup.kind] += 1
+        self.summary.duplicates_by_source[source] += 1
+
+    def _reject(self, reject: Reject) -> None:
+        row = {
+            "raw_path": reject.raw_path,
+            "raw_record": reject.raw_record,
+            "reason": reject.reason,
+            "detail": reject.detail,
+            "ingested_at": self.now,
+            "run_id": self.run_id,
+        }
+        self.writer.add("rejects", row, store.REJECT_SCHEMA)
+        self.summary.rejects[reject.reason] += 1
+
+    def _manifest_row(
+        self, path: str, size: int, mtime: int, digest: str | None, articles: int, dups: int, rejects: int
+    ) -> None:
+        row = {
+            "raw_path": path,
+            "size": size,
+            "mtime_ns": mtime,
+            "sha256": digest,
+            "articles": articles,
+            "duplicates": dups,
+            "rejects": rejects,
+            "run_id": self.run_id,
+        }
+        self.writer.add("_state/manifest", row, store.MANIFEST_SCHEMA)
+
+    # --- after ----------------------------------------------------------------------------------
+
+    def finish(self) -> RunSummary:
+        for extracted in self.teasers:
+            self._decide(extracted)
+        self.teasers.clear()
+        if self.deduper is not None and self.deduper.superseded:
+            self._demote_teasers(self.deduper.superseded)
+        self.writer.commit()
+        self.summary.finished_at = dt.datetime.now(dt.UTC)
+        self.summary.seconds = (self.summary.finished_at - self.summary.started_at).total_seconds()
+        return self.summary
+
+    def _demote_teasers(self, superseded: dict[str, str]) -> None:
+        """Teasers an earlier run kept, now replaced by their full article: move them to duplicates.
+
+        The files holding them are rewritten without them, committed with the rest of the run.
+        """
+        root = self.curated / "articles"
+        ids = list(superseded)
+        for path in sorted(root.rglob("*.parquet")):
+            table = pq.read_table(path)
+            mask = pc.is_in(table.column("article_id"), value_set=__import__("pyarrow").array(ids))
+            hit = table.filter(mask)
+            if hit.num_rows == 0:
+                continue
+            source = path.parent.parent.name.removeprefix("source=")
+            for row in hit.to_pylist():
+                self._duplicate(
+                    Duplicate(
+                        row["raw_path"],
+                        row["raw_record"],
+                        row["raw_item"],
+                        superseded[row["article_id"]],
+                        "teaser",
+                        1.0,
+                        row["url"],
+                        row["title"],
+                    ),
+                    source,
+                )
+                self.summary.superseded_teasers += 1
+                self.summary.articles[source] -= 1
+            self.writer.replace_file(path.relative_to(self.curated).as_posix(), table.filter(pc.invert(mask)))
+
+
+def run_curation(
+    raw: Path,
+    curated: Path,
+    settings: Settings,
+    submit: Submit | None = None,
+    full: bool = False,
+    inflight: int = 4,
+    on_progress: Callable[[RunSummary], None] | None = None,
+) -> RunSummary:
+    """A whole run under the curated directory's lock; submit runs a batch somewhere, lazily.
+
+    At most `inflight` batches are out at once, and results are consumed in submission order,
+    so memory stays flat and the output does not depend on which worker finished first.
+    """
+    if not raw.is_dir():
+        raise FileNotFoundError(f"raw directory {raw} does not exist")
+    curated.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with store.run_lock(curated, settings.limits.lock_wait_seconds):
+        recovered = store.recover(curated)
+        run = Curation(raw, curated, settings, full=full)
+        run.summary.recovered_runs = recovered
+        run.load_manifest()
+        submit = submit or local_submit(str(raw), settings)
+        queue: deque[Callable[[], list[FileResult]]] = deque()
+        try:
+            for batch in batches(run.pending_inputs(), settings.executor.batch_size):
+                queue.append(submit(batch))
+                while len(queue) >= inflight:
+                    for result in queue.popleft()():
+                        run.consume(result)
+                    if on_progress:
+                        on_progress(run.summary)
+            while queue:
+                for result in queue.popleft()():
+                    run.consume(result)
+                if on_progress:
+                    on_progress(run.summary)
+            summary = run.finish()
+        except BaseException:
+            run.writer.abort()
+            raise
+    summary.seconds = time.monotonic() - started
+    return summary

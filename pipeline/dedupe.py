@@ -1,0 +1,265 @@
+"""Which records are the same article: canonical URL, normalised body, MinHash LSH, teasers.
+
+Order of checks for a record: the same canonical URL (kind url), the same folded body (exact),
+a body whose word-shingle Jaccard similarity passes the threshold (near), and for teasers, a
+full article whose opening words match the teaser's (teaser). The kept record is the first seen,
+except that a full article always wins over its teaser. State is compact (ids, hashes and MinHash
+signatures, never bodies) so that it scales to years of three sites.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from pipeline.models import Article, Duplicate
+from pipeline.settings import Dedupe
+from pipeline.sites import site_for_url
+from pipeline.textnorm import fingerprint_text
+
+_TRACKING = re.compile(
+    r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|yclid|_ga|_gl|igshid|ref|ref_src|cmpid|"
+    r"at_\w+|xtor|ocid|spm|s_cid|mkt_tok|share|amp|outputType)$",
+    re.I,
+)
+
+
+def normalize_url(url: str | None) -> str | None:
+    """The URL without tracking parameters, fragment, default port or trailing slash; https."""
+    if not url or not url.strip():
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    query = urlencode(
+        sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k))
+    )
+    path = re.sub(r"/{2,}", "/", parts.path or "/")
+    if len(path) > 1:
+        path = path.rstrip("/")
+    return urlunsplit(("https", host, path, query, ""))
+
+
+def url_key(url: str | None) -> str | None:
+    """The identity of the article a URL points to: www and mirrors folded, the site's rules applied."""
+    normal = normalize_url(url)
+    if normal is None:
+        return None
+    site = site_for_url(normal)
+    if site is not None:
+        for pattern, replacement in site.url_identity:
+            normal = pattern.sub(replacement, normal)
+    parts = urlsplit(normal)
+    host = (parts.hostname or "").removeprefix("www.")
+    if site is not None:
+        host = site.host_aliases.get(host, host)
+    return urlunsplit(("https", host, parts.path, parts.query, ""))
+
+
+def content_hash(body: str) -> str:
+    """sha256 of the folded body: case, punctuation, spacing and line ends do not count."""
+    return hashlib.sha256(fingerprint_text(body).encode("utf-8")).hexdigest()
+
+
+def article_id(key: str | None, chash: str) -> str:
+    """Stable across runs: from the URL identity when there is one, else from the content hash."""
+    basis = f"url:{key}" if key else f"body:{chash}"
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:20]
+
+
+def _shingles(words: list[str], size: int) -> list[bytes]:
+    if len(words) < size:
+        return [" ".join(words).encode("utf-8")] if words else []
+    return [" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class Signatures:
+    """MinHash hash values of a body and of its opening words (uint32 arrays of num_perm)."""
+
+    body: np.ndarray
+    lead: np.ndarray
+
+
+def signatures(body: str, cfg: Dedupe) -> Signatures:
+    """Computed where the article is extracted (in a worker), so dedupe itself stays cheap."""
+    words = fingerprint_text(body).split()
+    body_mh = MinHash(num_perm=cfg.num_perm, seed=1)
+    body_mh.update_batch(_shingles(words, cfg.shingle_words))
+    lead_mh = MinHash(num_perm=cfg.num_perm, seed=1)
+    lead_mh.update_batch(_shingles(words[: cfg.lead_words], cfg.shingle_words))
+    return Signatures(body_mh.hashvalues.astype(np.uint32), lead_mh.hashvalues.astype(np.uint32))
+
+
+def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+@dataclass(slots=True)
+class Decision:
+    """What dedupe decided for one record: kept under article_id, or a duplicate of it."""
+
+    article_id: str
+    url_key: str | None
+    content_hash: str
+    duplicate: Duplicate | None = None
+
+
+@dataclass
+class Deduper:
+    """The dedupe state of a curated dataset: what earlier runs kept, plus this run so far."""
+
+    cfg: Dedupe
+    urls: dict[str, str] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)
+    teaser_ids: set[str] = field(default_factory=set)
+    _body: dict[str, np.ndarray] = field(default_factory=dict)
+    _lead: dict[str, np.ndarray] = field(default_factory=dict)
+    _lsh_body: MinHashLSH | None = None
+    _lsh_lead: MinHashLSH | None = None
+    # teaser article_id -> full article_id, for teasers kept by an earlier run that a full
+    # article of this run replaces.
+    superseded: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._lsh_body = MinHashLSH(threshold=self.cfg.threshold, num_perm=self.cfg.num_perm)
+        self._lsh_lead = MinHashLSH(threshold=self.cfg.teaser_threshold, num_perm=self.cfg.num_perm)
+
+    def __len__(self) -> int:
+        return len(self._body)
+
+    # --- state from earlier runs -------------------------------------------------------------
+
+    def load(
+        self,
+        kept: Iterable[tuple[str, str | None, str, bool]],
+        sigs: Iterable[tuple[str, str, bytes]],
+    ) -> None:
+        """kept: (article_id, url, content_hash, is_teaser) of committed articles; sigs: stored signatures."""
+        alive = set()
+        for aid, url, chash, is_teaser in kept:
+            alive.add(aid)
+            key = url_key(url)
+            if key:
+                self.urls.setdefault(key, aid)
+            self.hashes.setdefault(chash, aid)
+            if is_teaser:
+                self.teaser_ids.add(aid)
+        pending: dict[str, dict[str, np.ndarray]] = {}
+        for aid, kind, raw in sigs:
+            if aid in alive:
+                pending.setdefault(aid, {})[kind] = np.frombuffer(raw, dtype=np.uint32)
+        for aid, parts in pending.items():
+            if "body" in parts and "lead" in parts:
+                self._index(aid, Signatures(parts["body"], parts["lead"]))
+
+    def _index(self, aid: str, sig: Signatures) -> None:
+        if aid in self._body:
+            return
+        self._body[aid] = sig.body
+        self._lead[aid] = sig.lead
+        self._lsh_body.insert(aid, _as_minhash(sig.body, self.cfg.num_perm), check_duplication=False)
+        self._lsh_lead.insert(aid, _as_minhash(sig.lead, self.cfg.num_perm), check_duplication=False)
+
+    # --- decisions ---------------------------------------------------------------------------
+
+    def decide(self, article: Article, sig: Signatures, chash: str) -> Decision:
+        """Keep the article (and index it) or name the article it duplicates."""
+        key = url_key(article.url)
+        aid = article_id(key, chash)
+        if key and key in self.urls:
+            return self._dup(article, key, chash, self.urls[key], "url", 1.0)
+        if chash in self.hashes:
+            return self._dup(article, key, chash, self.hashes[chash], "exact", 1.0)
+        # A full article is never the near duplicate of a teaser (the teaser gives way, below);
+        # teasers are compared with each other and with full articles.
+        exclude = set() if article.is_teaser else self.teaser_ids
+        near = self._best(self._lsh_body, self._body, sig.body, self.cfg.threshold, exclude=exclude)
+        if near is not None:
+            return self._dup(article, key, chash, near[0], "near", near[1])
+        if article.is_teaser:
+            lead = self._best(
+                self._lsh_lead, self._lead, sig.lead, self.cfg.teaser_threshold, exclude=self.teaser_ids
+            )
+            if lead is not None:
+                return self._dup(article, key, chash, lead[0], "teaser", lead[1])
+        else:
+            # A full article replaces any kept teaser of it: the teaser becomes its duplicate.
+            for teaser in self._lsh_lead.query(_as_minhash(sig.lead, self.cfg.num_perm)):
+                if (
+                    teaser in self.teaser_ids
+                    and _jaccard(self._lead[teaser], sig.lead) >= self.cfg.teaser_threshold
+                ):
+                    self.superseded[teaser] = aid
+        if key:
+            self.urls[key] = aid
+        self.hashes[chash] = aid
+        if article.is_teaser:
+            self.teaser_ids.add(aid)
+        self._index(aid, sig)
+        return Decision(aid, key, chash)
+
+    def _best(
+        self,
+        lsh: MinHashLSH,
+        store: dict[str, np.ndarray],
+        values: np.ndarray,
+        threshold: float,
+        exclude: set[str],
+    ) -> tuple[str, float] | None:
+        best: tuple[str, float] | None = None
+        for cand in lsh.query(_as_minhash(values, self.cfg.num_perm)):
+            if cand in exclude or cand in self.superseded:
+                continue
+            sim = _jaccard(store[cand], values)
+            if sim >= threshold and (best is None or sim > best[1] or (sim == best[1] and cand < best[0])):
+                best = (cand, sim)
+        return best
+
+    def _dup(self, article: Article, key: str | None, chash: str, of: str, kind: str, sim: float) -> Decision:
+        dup = Duplicate(
+            raw_path=article.raw_path,
+            raw_record=article.raw_record,
+            raw_item=article.raw_item,
+            duplicate_of=of,
+            kind=kind,
+            similarity=round(sim, 4),
+            url=article.url,
+            title=article.title,
+        )
+        return Decision(article_id(key, chash), key, chash, dup)
+
+    def signature_rows(self, aid: str) -> list[tuple[str, str, bytes]]:
+        return [(aid, "body", self._body[aid].tobytes()), (aid, "lead", self._lead[aid].tobytes())]
+
+
+class _Stored:
+    """What MinHashLSH reads of a MinHash (hashvalues and len), without rebuilding permutations.
+
+    Building a datasketch MinHash from stored values regenerates its permutation tables, which
+    costs more than the whole LSH lookup; the index only ever reads the hash values.
+    """
+
+    __slots__ = ("hashvalues",)
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.hashvalues = values
+
+    def __len__(self) -> int:
+        return len(self.hashvalues)
+
+
+def _as_minhash(values: np.ndarray, num_perm: int) -> _Stored:
+    return _Stored(values)

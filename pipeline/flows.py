@@ -1,0 +1,130 @@
+"""Prefect flows: thin wrappers that run the pure steps of pipeline.curate as tasks.
+
+A task handles a batch of input files, never one file: a task per page would cost more than the
+page. Which machine runs the batches is the task runner's business: threads in this process,
+a local Dask cluster of processes (both cores), or an existing Dask cluster by address.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from pipeline.curate import FileResult, process_batch, run_curation
+from pipeline.loaders import InputFile
+from pipeline.settings import Dedupe, Executor, Limits, Settings, load_settings
+from pipeline.summary import RunSummary
+
+
+@task(name="extract-batch", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
+def extract_batch(
+    raw_root: str, items: list[InputFile], limits: Limits, dedupe_cfg: Dedupe
+) -> list[FileResult]:
+    """Load and extract one batch of input files (runs wherever the task runner puts it)."""
+    return process_batch(raw_root, items, limits, dedupe_cfg)
+
+
+def task_runner_for(executor: Executor, pending_inputs: int | None = None) -> Any:
+    """The Prefect task runner for the configured executor kind.
+
+    'auto' starts a local Dask cluster only when there is enough work to pay for its start-up
+    (about 3 s); a handful of files is faster in this process.
+    """
+    workers = executor.workers or os.cpu_count() or 1
+    if executor.kind == "auto" and not executor.dask_address:
+        enough = pending_inputs is None or pending_inputs > 2 * executor.batch_size
+        executor = Executor(**{**executor.__dict__, "kind": "processes" if enough else "local"})
+    if executor.kind == "dask" or executor.dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        if not executor.dask_address:
+            raise ValueError("executor kind 'dask' needs an address: --dask tcp://HOST:8786")
+        return DaskTaskRunner(address=executor.dask_address)
+    if executor.kind == "processes" and workers > 1:
+        import logging
+
+        from prefect_dask import DaskTaskRunner
+
+        # distributed logs every worker start and stop at INFO; the run summary says what matters.
+        for name in (
+            "distributed",
+            "distributed.scheduler",
+            "distributed.nanny",
+            "distributed.core",
+            "distributed.http.proxy",
+            "distributed.worker",
+        ):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        return DaskTaskRunner(
+            cluster_class="distributed.LocalCluster",
+            cluster_kwargs={
+                "n_workers": workers,
+                "threads_per_worker": 1,
+                "processes": True,
+                "dashboard_address": ":0",
+                "silence_logs": logging.WARNING,
+            },
+        )
+    if executor.kind not in ("local", "processes", "auto"):
+        raise ValueError(f"unknown executor kind {executor.kind!r}: use local, processes or dask")
+    return ThreadPoolTaskRunner(max_workers=1)
+
+
+@flow(name="curate", log_prints=False)
+def curate(
+    raw: str = "raw", curated: str = "curated", full: bool = False, overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Curate everything new under raw/ into the Parquet datasets under curated/.
+
+    overrides: dotted settings ("executor.batch_size": 100) on top of pipeline.toml and TAJRUS_*.
+    """
+    settings = load_settings(overrides={**(overrides or {}), "paths.raw": raw, "paths.curated": curated})
+    summary = curate_with(settings, full=full)
+    return summary.as_dict()
+
+
+def curate_with(settings: Settings, full: bool = False) -> RunSummary:
+    """The body of the curate flow, callable from other flows (ingest, backfill)."""
+    raw, curated = Path(settings.paths.raw), Path(settings.paths.curated)
+    raw_root = str(raw.resolve())
+    workers = settings.executor.workers or os.cpu_count() or 1
+
+    def submit(items: list[InputFile]):
+        future = extract_batch.submit(raw_root, items, settings.limits, settings.dedupe)
+        return future.result
+
+    summary = run_curation(raw, curated, settings, submit=submit, full=full, inflight=max(2, 2 * workers))
+    logger = get_run_logger()
+    logger.info(summary.render_text())
+    _publish(summary, curated)
+    return summary
+
+
+def _publish(summary: RunSummary, curated: Path) -> None:
+    """The run report file and the Prefect artifact (pipeline.report, when it is installed)."""
+    try:
+        from pipeline import report
+    except ImportError:
+        return
+    path = report.write_report(curated, summary.run_id, summary)
+    stats = report.run_stats(curated, summary.run_id)
+    report.publish_artifact(report.report_markdown(stats, summary), key="curate-run-report")
+    summary.report_path = str(path)
+
+
+def run_curate_flow(settings: Settings, full: bool = False) -> dict[str, Any]:
+    """Run the curate flow with the task runner the settings ask for."""
+    from pipeline.loaders import iter_inputs
+
+    pending = None
+    if settings.executor.kind == "auto" and Path(settings.paths.raw).is_dir():
+        pending = sum(1 for _ in iter_inputs(Path(settings.paths.raw)))
+    runner = task_runner_for(settings.executor, pending)
+    configured = curate.with_options(task_runner=runner)
+    overrides = {key: value for key, value, origin in settings.items() if origin == "command line"}
+    return configured(raw=settings.paths.raw, curated=settings.paths.curated, full=full, overrides=overrides)

@@ -1,0 +1,369 @@
+"""A general paragraph classifier for pages of sites we have no rules for (jusText's idea).
+
+Article prose is long lines dense in stop words that end like sentences; chrome is short lines,
+runs of menu entries, legal and newsletter boilerplate. Short lines between prose lines are kept
+(subheads, one-line quotes); short lines at the edges of the text are chrome.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_STOP = {
+    "en": frozenset(
+        [
+            "a",
+            "about",
+            "after",
+            "against",
+            "all",
+            "also",
+            "an",
+            "and",
+            "any",
+            "are",
+            "as",
+            "at",
+            "be",
+            "because",
+            "been",
+            "before",
+            "being",
+            "between",
+            "both",
+            "but",
+            "by",
+            "can",
+            "could",
+            "did",
+            "do",
+            "does",
+            "during",
+            "each",
+            "for",
+            "from",
+            "had",
+            "has",
+            "have",
+            "he",
+            "her",
+            "his",
+            "how",
+            "i",
+            "if",
+            "in",
+            "into",
+            "is",
+            "it",
+            "its",
+            "more",
+            "most",
+            "no",
+            "not",
+            "of",
+            "on",
+            "one",
+            "only",
+            "or",
+            "other",
+            "our",
+            "out",
+            "over",
+            "said",
+            "says",
+            "she",
+            "should",
+            "so",
+            "some",
+            "such",
+            "than",
+            "that",
+            "the",
+            "their",
+            "them",
+            "then",
+            "there",
+            "these",
+            "they",
+            "this",
+            "those",
+            "through",
+            "to",
+            "under",
+            "until",
+            "up",
+            "was",
+            "we",
+            "were",
+            "what",
+            "when",
+            "where",
+            "which",
+            "while",
+            "who",
+            "will",
+            "with",
+            "would",
+            "you",
+        ]
+    ),
+    "ru": frozenset(
+        [
+            "а",
+            "без",
+            "более",
+            "бы",
+            "был",
+            "была",
+            "были",
+            "было",
+            "быть",
+            "в",
+            "вам",
+            "вас",
+            "весь",
+            "во",
+            "вот",
+            "все",
+            "всего",
+            "всех",
+            "вы",
+            "где",
+            "да",
+            "даже",
+            "для",
+            "до",
+            "его",
+            "ее",
+            "если",
+            "есть",
+            "еще",
+            "же",
+            "за",
+            "и",
+            "из",
+            "или",
+            "им",
+            "их",
+            "к",
+            "как",
+            "когда",
+            "кто",
+            "ли",
+            "либо",
+            "мне",
+            "может",
+            "мы",
+            "на",
+            "над",
+            "надо",
+            "наш",
+            "не",
+            "него",
+            "нее",
+            "нет",
+            "ни",
+            "них",
+            "но",
+            "ну",
+            "о",
+            "об",
+            "однако",
+            "он",
+            "она",
+            "они",
+            "оно",
+            "от",
+            "очень",
+            "по",
+            "под",
+            "при",
+            "с",
+            "со",
+            "так",
+            "также",
+            "такой",
+            "там",
+            "те",
+            "тем",
+            "то",
+            "того",
+            "тоже",
+            "той",
+            "только",
+            "том",
+            "ты",
+            "у",
+            "уже",
+            "хотя",
+            "чего",
+            "чей",
+            "чем",
+            "что",
+            "чтобы",
+            "эта",
+            "эти",
+            "это",
+            "этот",
+            "я",
+        ]
+    ),
+    "tg": frozenset(
+        [
+            "ва",
+            "дар",
+            "ба",
+            "аз",
+            "ки",
+            "бо",
+            "барои",
+            "то",
+            "ин",
+            "он",
+            "як",
+            "ҳам",
+            "низ",
+            "аст",
+            "буд",
+            "шуд",
+            "мешавад",
+            "гуфт",
+            "гуфтааст",
+            "онҳо",
+            "мо",
+            "шумо",
+            "вай",
+            "худ",
+            "ҳар",
+            "чун",
+            "агар",
+            "баъд",
+            "пеш",
+            "дигар",
+            "бар",
+            "байни",
+            "зери",
+            "ҳамчун",
+            "вале",
+            "аммо",
+            "бояд",
+            "метавонад",
+            "карда",
+            "кардааст",
+            "мекунад",
+        ]
+    ),
+}
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_SENTENCE_END = re.compile(r"""[.!?…:"”»)\]]\s*$""")
+_BOILERPLATE = re.compile(
+    r"©|\ball rights reserved\b|\bprivacy policy\b|\bcookie|\bterms of (use|service)\b|\bsubscribe\b|"
+    r"\bsign up\b|\bnewsletter\b|\bfollow us\b|\bshare (this|on)\b|\bclick here\b|\bread more\b|"
+    r"\bskip to\b|\badvertisement\b|\bdonate\b|\bsupport us\b|подписаться|подписывайтесь|"
+    r"все права защищены|\bundesirable organi[sz]ation\b|\bforeign agent\b|\bplease note that you\b|"
+    r"\bliking, commenting\b|\bhas been declared an?\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    text: str
+    words: int
+    stop_density: float
+    sentence_like: bool
+    boilerplate: bool
+
+    @property
+    def good(self) -> bool:
+        return not self.boilerplate and (
+            (self.words >= 15 and self.stop_density >= 0.2) or (self.words >= 25 and self.sentence_like)
+        )
+
+    @property
+    def short(self) -> bool:
+        return self.words < 12
+
+
+def _stop_density(words: list[str]) -> float:
+    if not words:
+        return 0.0
+    lowered = [w.lower() for w in words]
+    return max(sum(w in stops for w in lowered) for stops in _STOP.values()) / len(words)
+
+
+def classify(text: str) -> Line:
+    words = _WORD.findall(text)
+    return Line(
+        text=text,
+        words=len(words),
+        stop_density=_stop_density(words),
+        sentence_like=bool(_SENTENCE_END.search(text)),
+        boilerplate=bool(_BOILERPLATE.search(text)) and len(words) < 80,
+    )
+
+
+def content_span(lines: list[str]) -> tuple[int, int] | None:
+    """(first, last) index of the article text among lines, or None when no line reads as prose."""
+    classified = [classify(line) for line in lines]
+    good = [i for i, c in enumerate(classified) if c.good]
+    if not good:
+        return None
+    return good[0], good[-1]
+
+
+def keep_lines(lines: list[str]) -> list[str]:
+    """The prose of lines: from the first to the last good line, dropping chrome in between.
+
+    A short line inside the span is kept when it reads like part of the text (ends like a
+    sentence or is a subhead between two prose lines), and dropped when it is boilerplate or one
+    of a run of three or more short lines that do not end like sentences (a menu or link list).
+    """
+    classified = [classify(line) for line in lines]
+    good = [i for i, c in enumerate(classified) if c.good]
+    if not good:
+        return []
+    first, last = good[0], good[-1]
+    # A closing line of the text is often short ("No official reaction has followed."): keep the
+    # sentence-like lines right after the last prose line, up to the first that is not.
+    while last + 1 < len(classified):
+        nxt = classified[last + 1]
+        if nxt.boilerplate or not nxt.sentence_like or nxt.words < 5:
+            break
+        last += 1
+    span = classified[first : last + 1]
+    menu_run = _menu_runs(span)
+    return [c.text for k, c in enumerate(span) if not c.boilerplate and k not in menu_run]
+
+
+def _menu_runs(lines: list[Line]) -> set[int]:
+    out: set[int] = set()
+    run: list[int] = []
+    for k, c in enumerate(lines + [Line("", 99, 1.0, True, False)]):
+        if c.short and not c.sentence_like:
+            run.append(k)
+            continue
+        if len(run) >= 3:
+            out.update(run)
+        run = []
+    return out
+
+
+_METADATA = re.compile(r"^(?:[\w ]{2,30}:\s*\S.*){2,}$|^[\w ]{2,30}:\s*$")
+
+
+def title_before(
+    lines: list[str], index: int, look_back: int = 6, skip: frozenset[int] = frozenset()
+) -> int | None:
+    """Index of the heading-like line just before lines[index] (2-30 words, not a sentence).
+
+    Metadata lines ("Publication: X Volume: 4 Issue: 119") and lines in skip (a byline) are passed.
+    """
+    for i in range(index - 1, max(-1, index - 1 - look_back), -1):
+        c = classify(lines[i])
+        if c.boilerplate or i in skip or _METADATA.search(c.text):
+            continue
+        if 2 <= c.words <= 30 and not c.text.endswith((".", ",", ";")):
+            return i
+    return None

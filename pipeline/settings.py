@@ -1,0 +1,166 @@
+"""Settings in one place: defaults, then pipeline.toml, then TAJRUS_* environment variables.
+
+Read when a flow or command starts, never at import, so that tests and schedules can change them.
+Every value remembers where it came from, so `python -m pipeline config` can explain itself.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "TAJRUS_"
+CONFIG_FILE = "pipeline.toml"
+
+
+@dataclass
+class Paths:
+    raw: str = "raw"
+    curated: str = "curated"
+
+
+@dataclass
+class Limits:
+    # A page larger than this is rejected (too_large) unread; real article pages are 50-500 KB.
+    max_file_bytes: int = 20_000_000
+    # Decompressed size cap for .gz inputs and WARC payloads (a gzip bomb must not fill memory).
+    max_decompressed_bytes: int = 50_000_000
+    # Deeper nesting than this is not an article page but an attack or a broken export.
+    max_html_depth: int = 2_000
+    # How long a second curate run waits for the first one before refusing.
+    lock_wait_seconds: float = 0.0
+
+
+@dataclass
+class Dedupe:
+    # Jaccard similarity over word shingles at which two bodies are the same article.
+    threshold: float = 0.7
+    # Similarity of opening words at which a teaser is the start of a full article.
+    teaser_threshold: float = 0.6
+    num_perm: int = 64
+    shingle_words: int = 5
+    lead_words: int = 60
+
+
+@dataclass
+class Executor:
+    # auto: processes when there are more than two batches of new inputs, else local;
+    # local: this process; processes: a local Dask cluster of `workers` processes;
+    # dask: an existing Dask cluster at dask_address.
+    kind: str = "auto"
+    workers: int = 0  # 0: one per core
+    batch_size: int = 200
+    dask_address: str = ""
+
+
+@dataclass
+class Crawl:
+    user_agent: str = "tajrus-corpus/0.1 (+https://github.com/tajrus/tajrus-corpus; research corpus)"
+    concurrent_per_host: int = 1
+    download_delay: float = 1.0
+    download_timeout: float = 30.0
+    max_response_bytes: int = 20_000_000
+    retry_times: int = 3
+    max_retry_after: float = 120.0
+
+
+@dataclass
+class Schedule:
+    ingest_cron: str = "0 */6 * * *"
+    crawl_cron: str = "30 */6 * * *"
+    timezone: str = "UTC"
+
+
+@dataclass
+class Settings:
+    paths: Paths = field(default_factory=Paths)
+    limits: Limits = field(default_factory=Limits)
+    dedupe: Dedupe = field(default_factory=Dedupe)
+    executor: Executor = field(default_factory=Executor)
+    crawl: Crawl = field(default_factory=Crawl)
+    schedule: Schedule = field(default_factory=Schedule)
+    sites: list[str] = field(default_factory=lambda: ["rferl", "jamestown", "eurasianet"])
+    # "section.key" -> "default" | "pipeline.toml" | "env TAJRUS_..." | "command line"
+    origin: dict[str, str] = field(default_factory=dict)
+
+    def items(self) -> list[tuple[str, Any, str]]:
+        """(dotted name, value, where it came from) for every setting."""
+        out = []
+        for f in fields(self):
+            if f.name == "origin":
+                continue
+            value = getattr(self, f.name)
+            if is_dataclass(value):
+                for sub in fields(value):
+                    key = f"{f.name}.{sub.name}"
+                    out.append((key, getattr(value, sub.name), self.origin.get(key, "default")))
+            else:
+                out.append((f.name, value, self.origin.get(f.name, "default")))
+        return out
+
+
+def _coerce(current: Any, raw: Any, key: str) -> Any:
+    if isinstance(raw, str) and not isinstance(current, str):
+        if isinstance(current, bool):
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(f"setting {key}: {raw!r} is not a boolean")
+        if isinstance(current, int):
+            return int(raw)
+        if isinstance(current, float):
+            return float(raw)
+        if isinstance(current, list):
+            return [part.strip() for part in raw.split(",") if part.strip()]
+    if isinstance(current, float) and isinstance(raw, int) and not isinstance(raw, bool):
+        return float(raw)
+    if current is not None and not isinstance(raw, type(current)):
+        raise ValueError(f"setting {key}: {raw!r} should be a {type(current).__name__}")
+    return raw
+
+
+def _apply(settings: Settings, key: str, raw: Any, origin: str) -> None:
+    section, _, name = key.partition(".")
+    if not hasattr(settings, section) or section == "origin":
+        raise ValueError(f"unknown setting {key!r} (from {origin})")
+    if name:
+        target = getattr(settings, section)
+        if not is_dataclass(target) or not hasattr(target, name):
+            raise ValueError(f"unknown setting {key!r} (from {origin})")
+        setattr(target, name, _coerce(getattr(target, name), raw, key))
+    else:
+        setattr(settings, section, _coerce(getattr(settings, section), raw, key))
+    settings.origin[key] = origin
+
+
+def load_settings(
+    config_path: str | Path | None = None,
+    env: dict[str, str] | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Settings:
+    """Defaults < pipeline.toml (or TAJRUS_CONFIG) < TAJRUS_SECTION__KEY variables < overrides."""
+    env = dict(os.environ if env is None else env)
+    settings = Settings()
+    path = Path(config_path or env.get(f"{ENV_PREFIX}CONFIG") or CONFIG_FILE)
+    if path.is_file():
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+        for section, values in data.items():
+            if isinstance(values, dict):
+                for name, raw in values.items():
+                    _apply(settings, f"{section}.{name}", raw, str(path))
+            else:
+                _apply(settings, section, values, str(path))
+    for var, raw in sorted(env.items()):
+        if not var.startswith(ENV_PREFIX) or var == f"{ENV_PREFIX}CONFIG":
+            continue
+        key = var[len(ENV_PREFIX) :].lower().replace("__", ".")
+        _apply(settings, key, raw, f"env {var}")
+    for key, raw in (overrides or {}).items():
+        if raw is not None:
+            _apply(settings, key, raw, "command line")
+    return settings

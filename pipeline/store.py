@@ -1,0 +1,331 @@
+"""The Parquet contract that downstream tools rely on, and how a run commits to it atomically.
+
+Layout under the curated root:
+  articles/source=<s>/year=<y>/part-<run>-<n>.parquet   the clean articles (year=0: no date known)
+  duplicates/part-<run>.parquet                          every record dedupe dropped, and why
+  rejects/part-<run>.parquet                             every input that gave no article, and why
+  _state/manifest/part-<run>.parquet                     inputs already processed (path, size, mtime)
+  _state/signatures/part-<run>.parquet                   MinHash signatures of kept articles
+  _staging/<run>/...                                     a run's files before commit (never read)
+  _journal/<run>.json                                    a commit in progress
+
+A run writes everything under _staging, then writes a journal naming every rename, then renames.
+A run killed before the journal leaves nothing visible (its staging is swept by the next run); a run
+killed during the renames is finished by the next run before it starts. Readers never see a
+partially written Parquet file, because files only appear in the dataset by rename.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+UNDATED_YEAR = 0
+
+ARTICLE_SCHEMA = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("url", pa.string()),
+        ("title", pa.string()),
+        ("authors", pa.list_(pa.string())),
+        ("published_at", pa.timestamp("us", tz="UTC")),
+        ("published_date", pa.date32()),
+        ("date_precision", pa.string()),
+        ("date_source", pa.string()),
+        ("dateline", pa.string()),
+        ("body", pa.string()),
+        ("word_count", pa.int32()),
+        ("language", pa.string()),
+        ("tags", pa.list_(pa.string())),
+        ("publication", pa.string()),
+        ("volume", pa.int32()),
+        ("issue", pa.int32()),
+        ("is_teaser", pa.bool_()),
+        ("content_hash", pa.string()),
+        ("raw_path", pa.string()),
+        ("raw_record", pa.string()),
+        ("raw_item", pa.int32()),
+        ("fetched_at", pa.timestamp("us", tz="UTC")),
+        ("ingested_at", pa.timestamp("us", tz="UTC")),
+        ("pipeline_version", pa.string()),
+        ("run_id", pa.string()),
+    ]
+)
+# Partition keys: in the directory names, not in the files (hive style).
+PARTITION_KEYS = ("source", "year")
+
+DUPLICATE_SCHEMA = pa.schema(
+    [
+        ("raw_path", pa.string()),
+        ("raw_record", pa.string()),
+        ("raw_item", pa.int32()),
+        ("duplicate_of", pa.string()),
+        ("kind", pa.string()),
+        ("similarity", pa.float64()),
+        ("url", pa.string()),
+        ("title", pa.string()),
+        ("source", pa.string()),
+        ("ingested_at", pa.timestamp("us", tz="UTC")),
+        ("run_id", pa.string()),
+    ]
+)
+
+REJECT_SCHEMA = pa.schema(
+    [
+        ("raw_path", pa.string()),
+        ("raw_record", pa.string()),
+        ("reason", pa.string()),
+        ("detail", pa.string()),
+        ("ingested_at", pa.timestamp("us", tz="UTC")),
+        ("run_id", pa.string()),
+    ]
+)
+
+MANIFEST_SCHEMA = pa.schema(
+    [
+        ("raw_path", pa.string()),
+        ("size", pa.int64()),
+        ("mtime_ns", pa.int64()),
+        ("sha256", pa.string()),
+        ("articles", pa.int32()),
+        ("duplicates", pa.int32()),
+        ("rejects", pa.int32()),
+        ("run_id", pa.string()),
+    ]
+)
+
+SIGNATURE_SCHEMA = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("kind", pa.string()),  # "body" (whole text) or "lead" (opening words, for teasers)
+        ("hashvalues", pa.binary()),
+    ]
+)
+
+TABLES = {
+    "duplicates": DUPLICATE_SCHEMA,
+    "rejects": REJECT_SCHEMA,
+    "_state/manifest": MANIFEST_SCHEMA,
+    "_state/signatures": SIGNATURE_SCHEMA,
+}
+
+
+def new_run_id(now: dt.datetime | None = None) -> str:
+    """Sortable and unique: the UTC time, then a random suffix."""
+    now = now or dt.datetime.now(dt.UTC)
+    return now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+def partition_dir(source: str, published_date: dt.date | None) -> str:
+    year = published_date.year if published_date else UNDATED_YEAR
+    return f"articles/source={source}/year={year}"
+
+
+class CuratedLocked(RuntimeError):
+    """Another curate run holds the curated directory."""
+
+
+@contextlib.contextmanager
+def run_lock(curated: Path, wait_seconds: float = 0.0) -> Iterator[None]:
+    """Exclusive use of a curated directory for one run.
+
+    flock is released by the kernel when the process dies, so a killed run never leaves the
+    directory locked; a second run waits up to wait_seconds and then refuses with a clear message.
+    """
+    curated.mkdir(parents=True, exist_ok=True)
+    lock_path = curated / "_lock"
+    handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole run
+    deadline = time.monotonic() + wait_seconds
+    try:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    raise CuratedLocked(
+                        f"{curated} is being written by another curate run ({holder}); "
+                        "wait for it to finish or pass --wait SECONDS"
+                    ) from None
+                time.sleep(0.2)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}")
+        handle.flush()
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def recover(curated: Path) -> list[str]:
+    """Finish commits a killed run left half done, and sweep staging no journal refers to.
+
+    Returns the run ids whose commit was finished, so that the caller can say so.
+    """
+    finished = []
+    journal_dir = curated / "_journal"
+    if journal_dir.is_dir():
+        for journal in sorted(journal_dir.glob("*.json")):
+            try:
+                moves = json.loads(journal.read_text())["moves"]
+            except (OSError, ValueError, KeyError):
+                # A journal is written to a temporary name and renamed, so a torn one cannot
+                # exist; if it does, leaving the files where they are is the safe choice.
+                journal.rename(journal.with_suffix(".broken"))
+                continue
+            for src, dst in moves:
+                src_path, dst_path = curated / src, curated / dst
+                if src_path.exists():
+                    dst_path.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(src_path, dst_path)
+            journal.unlink()
+            finished.append(journal.stem)
+    staging = curated / "_staging"
+    if staging.is_dir():
+        for run_dir in staging.iterdir():
+            shutil.rmtree(run_dir, ignore_errors=True)
+    return finished
+
+
+@dataclass
+class RunWriter:
+    """Writes one run's rows as it goes (row groups, bounded memory) and commits them at the end."""
+
+    curated: Path
+    run_id: str
+    row_group_size: int = 2000
+    _writers: dict[str, pq.ParquetWriter] = field(default_factory=dict)
+    _buffers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _schemas: dict[str, pa.Schema] = field(default_factory=dict)
+    _files: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def staging(self) -> Path:
+        return self.curated / "_staging" / self.run_id
+
+    def _target(self, table_dir: str) -> str:
+        return f"{table_dir}/part-{self.run_id}.parquet"
+
+    def add(self, table_dir: str, row: dict[str, Any], schema: pa.Schema) -> None:
+        """Queue a row for table_dir (an articles partition or one of TABLES)."""
+        self._schemas[table_dir] = schema
+        buf = self._buffers.setdefault(table_dir, [])
+        buf.append(row)
+        self.counts[table_dir] = self.counts.get(table_dir, 0) + 1
+        if len(buf) >= self.row_group_size:
+            self._flush(table_dir)
+
+    def add_article(self, row: dict[str, Any]) -> None:
+        self.add(partition_dir(row["source"], row["published_date"]), row, ARTICLE_SCHEMA)
+
+    def _flush(self, table_dir: str) -> None:
+        rows = self._buffers.get(table_dir)
+        if not rows:
+            return
+        schema = self._schemas[table_dir]
+        table = pa.Table.from_pylist(rows, schema=schema)
+        writer = self._writers.get(table_dir)
+        if writer is None:
+            rel = self._target(table_dir)
+            path = self.staging / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            writer = pq.ParquetWriter(path, schema, compression="zstd")
+            self._writers[table_dir] = writer
+            self._files.append(rel)
+        writer.write_table(table, row_group_size=self.row_group_size)
+        self._buffers[table_dir] = []
+
+    def replace_file(self, rel_path: str, table: pa.Table) -> None:
+        """Stage a new version of a committed file; the commit swaps it in by rename."""
+        path = self.staging / rel_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, path, compression="zstd")
+        self._files.append(rel_path)
+
+    def close_files(self) -> None:
+        for table_dir in list(self._buffers):
+            self._flush(table_dir)
+        for writer in self._writers.values():
+            writer.close()
+        self._writers.clear()
+
+    def commit(self) -> list[str]:
+        """Make the run's files visible: journal first, then renames. Returns the committed paths."""
+        self.close_files()
+        if not self._files:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            return []
+        for rel in self._files:
+            with open(self.staging / rel, "rb") as fh:
+                os.fsync(fh.fileno())
+        moves = [(f"_staging/{self.run_id}/{rel}", rel) for rel in self._files]
+        journal_dir = self.curated / "_journal"
+        journal_dir.mkdir(parents=True, exist_ok=True)
+        tmp = journal_dir / f".{self.run_id}.json.tmp"
+        tmp.write_text(json.dumps({"run_id": self.run_id, "moves": moves}))
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        journal = journal_dir / f"{self.run_id}.json"
+        os.replace(tmp, journal)
+        _fsync_dir(journal_dir)
+        for src, dst in moves:
+            dst_path = self.curated / dst
+            dst_path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.curated / src, dst_path)
+        for parent in {(self.curated / dst).parent for _, dst in moves}:
+            _fsync_dir(parent)
+        journal.unlink()
+        shutil.rmtree(self.staging, ignore_errors=True)
+        return [dst for _, dst in moves]
+
+    def abort(self) -> None:
+        for writer in self._writers.values():
+            with contextlib.suppress(Exception):
+                writer.close()
+        self._writers.clear()
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def read_table(curated: Path, table_dir: str, columns: list[str] | None = None) -> pa.Table | None:
+    """A committed table (articles, duplicates, rejects, _state/...), or None when there is none."""
+    root = curated / table_dir
+    if not root.is_dir() or not any(root.rglob("*.parquet")):
+        return None
+    partitioning = "hive" if table_dir == "articles" else None
+    dataset = ds.dataset(root, format="parquet", partitioning=partitioning)
+    return dataset.to_table(columns=columns)
+
+
+def count_rows(curated: Path, table_dir: str) -> int:
+    root = curated / table_dir
+    if not root.is_dir() or not any(root.rglob("*.parquet")):
+        return 0
+    return ds.dataset(root, format="parquet").count_rows()

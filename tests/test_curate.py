@@ -1,0 +1,197 @@
+"""A whole curate run without Prefect: the contract of curated/ and its behaviour across runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pytest
+from conftest import FIXTURES
+from seedcheck import failures
+
+from pipeline import store
+from pipeline.curate import run_curation
+from pipeline.settings import load_settings
+
+EXPECTED = FIXTURES / "seeds" / "expected.json"
+
+
+def _run(raw: Path, curated: Path, **kw):
+    return run_curation(raw, curated, load_settings(config_path="/nonexistent", env={}), **kw)
+
+
+def _articles(curated: Path) -> list[dict]:
+    return ds.dataset(curated / "articles", format="parquet", partitioning="hive").to_table().to_pylist()
+
+
+def _table(curated: Path, name: str) -> list[dict]:
+    t = store.read_table(curated, name)
+    return t.to_pylist() if t is not None else []
+
+
+def test_seeds_pass_every_expected_check(seeds_raw, tmp_path):
+    summary = _run(seeds_raw, tmp_path / "curated")
+    assert failures(tmp_path / "curated" / "articles", EXPECTED) == []
+    assert summary.articles == {"rferl": 2, "jamestown": 1, "eurasianet": 1, "other": 5}
+
+
+def test_schema_is_typed_and_partitioned(seeds_raw, tmp_path):
+    _run(seeds_raw, tmp_path / "c")
+    dataset = ds.dataset(tmp_path / "c" / "articles", format="parquet", partitioning="hive")
+    schema = dataset.schema
+    assert schema.field("published_at").type == pa.timestamp("us", tz="UTC")
+    assert schema.field("published_date").type == pa.date32()
+    assert schema.field("authors").type == pa.list_(pa.string())
+    assert schema.field("year").type == pa.int32()
+    dirs = sorted(
+        p.relative_to(tmp_path / "c" / "articles").as_posix()
+        for p in (tmp_path / "c" / "articles").glob("*/*")
+    )
+    assert dirs == [
+        "source=eurasianet/year=2013",
+        "source=jamestown/year=2007",
+        "source=other/year=0",
+        "source=rferl/year=2004",
+        "source=rferl/year=2005",
+    ]
+    row = next(r for r in _articles(tmp_path / "c") if r["source"] == "eurasianet")
+    assert row["raw_path"] == "003_9b2d16668fc627d7.txt"
+    assert row["word_count"] > 300 and len(row["content_hash"]) == 64 and row["pipeline_version"]
+
+
+def test_second_run_adds_no_rows(seeds_raw, tmp_path):
+    curated = tmp_path / "c"
+    _run(seeds_raw, curated)
+    before = _articles(curated)
+    summary = _run(seeds_raw, curated)
+    assert summary.inputs_unchanged == 5 and summary.articles_total == 0
+    assert _articles(curated) == before
+    # Forced reprocessing finds them all again, as duplicates, and still adds no article rows.
+    forced = _run(seeds_raw, curated, full=True)
+    assert len(_articles(curated)) == 9 and sum(forced.duplicates.values()) == 9
+
+
+def test_copies_under_other_names_are_duplicates_not_articles(seeds_raw, tmp_path):
+    curated = tmp_path / "c"
+    _run(seeds_raw, curated)
+    for path in sorted(seeds_raw.glob("*.txt")):
+        shutil.copy(path, seeds_raw / f"copy of {path.name}")
+    summary = _run(seeds_raw, curated)
+    assert summary.articles_total == 0
+    dups = _table(curated, "duplicates")
+    by_file = {}
+    for row in dups:
+        by_file[row["raw_path"]] = by_file.get(row["raw_path"], 0) + 1
+    assert by_file == {
+        "copy of 000_d0119414c661cb0f.txt": 1,
+        "copy of 001_01da866245095a11.txt": 1,
+        "copy of 002_fe9e211b014a2b57.txt": 1,
+        "copy of 003_9b2d16668fc627d7.txt": 1,
+        "copy of 004_9713595a2ea58596.txt": 5,  # one row per teaser of the listing
+    }
+    ids = {r["article_id"] for r in _articles(curated)}
+    assert all(r["duplicate_of"] in ids and r["kind"] == "exact" for r in dups)
+
+
+def test_touched_but_unchanged_file_is_not_reprocessed(seeds_raw, tmp_path):
+    curated = tmp_path / "c"
+    _run(seeds_raw, curated)
+    path = next(seeds_raw.glob("000_*.txt"))
+    os.utime(path, ns=(1, 1))
+    assert _run(seeds_raw, curated).inputs_unchanged == 5
+
+
+def test_article_ids_are_stable_across_fresh_curations(seeds_raw, tmp_path):
+    _run(seeds_raw, tmp_path / "a")
+    _run(seeds_raw, tmp_path / "b")
+    ids = lambda c: sorted(r["article_id"] for r in _articles(c))  # noqa: E731
+    assert ids(tmp_path / "a") == ids(tmp_path / "b")
+
+
+def test_rejects_are_rows_and_the_run_goes_on(seeds_raw, tmp_path):
+    (seeds_raw / "empty.txt").write_bytes(b"")
+    (seeds_raw / "noise.html").write_bytes(os.urandom(4000).replace(b"\x00", b"\x01") + b"\x00" * 10)
+    (seeds_raw / "menu.txt").write_text("Home\nNews\nAbout\nContact\n")
+    summary = _run(seeds_raw, tmp_path / "c")
+    assert summary.articles_total == 9
+    reasons = {r["raw_path"]: r["reason"] for r in _table(tmp_path / "c", "rejects")}
+    assert reasons == {"empty.txt": "empty", "noise.html": "binary", "menu.txt": "not_article"}
+
+
+def test_teaser_kept_earlier_is_replaced_by_its_full_article(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    full = next((FIXTURES.parent.parent / "raw" / "samples").glob("002_*.txt")).read_text()
+    body = full.split("\n\n")[1:4]
+    listing = "Category Archives: Tajik-Russian relations\n\nMoscow Squeezes Dushanbe\n\n" + "\n\n".join(
+        body[:2]
+    )
+    listing += "\nContinue reading\n\nFiled under Security, Tajikistan\n"
+    (raw / "listing.txt").write_text(listing)
+    curated = tmp_path / "c"
+    first = _run(raw, curated)
+    assert first.articles == {"other": 1}
+    (raw / "full.txt").write_text(full)
+    second = _run(raw, curated)
+    rows = _articles(curated)
+    assert [r["source"] for r in rows] == ["jamestown"]
+    assert second.superseded_teasers == 1
+    [dup] = _table(curated, "duplicates")
+    assert (dup["raw_path"], dup["kind"], dup["duplicate_of"]) == (
+        "listing.txt",
+        "teaser",
+        rows[0]["article_id"],
+    )
+
+
+def test_a_failed_run_leaves_the_dataset_as_it_was(seeds_raw, tmp_path):
+    curated = tmp_path / "c"
+    _run(seeds_raw, curated)
+    before = _articles(curated)
+    shutil.copy(next(seeds_raw.glob("003_*.txt")), seeds_raw / "new.txt")
+    (seeds_raw / "new.txt").write_text((seeds_raw / "new.txt").read_text().replace("familiar", "new"))
+
+    calls = {"n": 0}
+
+    def explode(summary):
+        calls["n"] += 1
+        raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        _run(seeds_raw, curated, on_progress=explode)
+    assert calls["n"] == 1
+    assert _articles(curated) == before
+    assert not any((curated / "_staging").iterdir())
+
+
+def test_interrupted_commit_is_finished_by_the_next_run(seeds_raw, tmp_path):
+    curated = tmp_path / "c"
+    writer = store.RunWriter(curated, "20260101T000000-abcdef")
+    row = {k: None for k in store.ARTICLE_SCHEMA.names}
+    row.update(
+        article_id="a1", source="rferl", published_date=dt.date(2020, 1, 2), body="x", authors=[], tags=[]
+    )
+    writer.add_article(row)
+    writer.close_files()
+    rel = "articles/source=rferl/year=2020/part-20260101T000000-abcdef.parquet"
+    journal = curated / "_journal"
+    journal.mkdir(parents=True)
+    (journal / "20260101T000000-abcdef.json").write_text(
+        json.dumps({"moves": [[f"_staging/20260101T000000-abcdef/{rel}", rel]]})
+    )
+    summary = _run(seeds_raw, curated)
+    assert summary.recovered_runs == ["20260101T000000-abcdef"]
+    assert (curated / rel).exists() and not any(journal.iterdir())
+    assert "a1" in {r["article_id"] for r in _articles(curated)}
+
+
+def test_second_run_on_a_locked_directory_refuses_clearly(seeds_raw, tmp_path):
+    curated = tmp_path / "c"
+    with store.run_lock(curated), pytest.raises(store.CuratedLocked, match="another curate run"):
+        _run(seeds_raw, curated)
+    assert _run(seeds_raw, curated).articles_total == 9  # the lock is gone with its holder

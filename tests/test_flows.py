@@ -1,0 +1,105 @@
+"""The Prefect flow end to end: the README's main command, and the same output on every executor."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.dataset as ds
+import pytest
+from conftest import FIXTURES, ROOT
+from seedcheck import failures
+
+SHARED_CHECK = ROOT.parent / "shared" / "eval" / "check_seeds.py"
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1"
+    )
+    env.pop("PREFECT_API_URL", None)
+    return env
+
+
+def _rows(curated: Path) -> list[dict]:
+    table = ds.dataset(curated / "articles", format="parquet", partitioning="hive").to_table()
+    drop = {"ingested_at", "run_id"}
+    return sorted(
+        ({k: v for k, v in r.items() if k not in drop} for r in table.to_pylist()),
+        key=lambda r: r["article_id"],
+    )
+
+
+@pytest.mark.slow
+def test_cli_run_curates_the_seeds_and_prints_a_summary(seeds_raw, tmp_path):
+    curated = tmp_path / "curated"
+    cmd = [sys.executable, "-m", "pipeline", "run", "--raw", str(seeds_raw), "--curated", str(curated)]
+    done = subprocess.run(cmd, cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "articles written: 9 (eurasianet 1, jamestown 1, other 5, rferl 2)" in done.stdout
+    assert "rejects: 0" in done.stdout
+    assert failures(curated / "articles", FIXTURES / "seeds" / "expected.json") == []
+    if SHARED_CHECK.exists():  # the shared evaluation, where the repository sits beside it
+        check = subprocess.run(
+            [sys.executable, str(SHARED_CHECK), str(curated / "articles")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert check.returncode == 0, check.stdout
+        assert ", 0 failed" in check.stdout
+
+    again = subprocess.run(cmd, cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True, timeout=240)
+    assert again.returncode == 0
+    assert "articles written: 0" in again.stdout and "5 unchanged" in again.stdout
+
+
+@pytest.mark.slow
+def test_missing_raw_directory_is_a_clear_error(tmp_path):
+    cmd = [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "run",
+        "--raw",
+        str(tmp_path / "nope"),
+        "--curated",
+        str(tmp_path / "c"),
+    ]
+    done = subprocess.run(cmd, cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "does not exist" in done.stderr
+
+
+@pytest.mark.slow
+def test_same_articles_from_local_and_dask_process_executors(seeds_raw, tmp_path, monkeypatch):
+    from prefect.testing.utilities import prefect_test_harness
+
+    from pipeline.flows import run_curate_flow
+    from pipeline.settings import load_settings
+
+    for i in range(3):  # enough files for several batches
+        for path in sorted(seeds_raw.glob("0*.txt")):
+            text = path.read_text().replace("Tajik", f"Tajik{i}")
+            (seeds_raw / f"v{i}_{path.name}").write_text(text)
+    results = {}
+    with prefect_test_harness(server_startup_timeout=120):
+        for kind in ("local", "processes"):
+            settings = load_settings(
+                config_path="/nonexistent",
+                env={},
+                overrides={
+                    "paths.raw": str(seeds_raw),
+                    "paths.curated": str(tmp_path / kind),
+                    "executor.kind": kind,
+                    "executor.workers": 2,
+                    "executor.batch_size": 3,
+                },
+            )
+            summary = run_curate_flow(settings)
+            assert summary["inputs_read"] == 20
+            results[kind] = _rows(tmp_path / kind)
+    assert results["local"] == results["processes"]
+    assert len(results["local"]) >= 9
