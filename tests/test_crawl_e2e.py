@@ -35,6 +35,10 @@ from _mirror import (
 )
 from warcio.archiveiterator import ArchiveIterator
 
+from pipeline.curate import run_curation
+from pipeline.dedupe import normalize_url
+from pipeline.settings import load_settings
+from pipeline.store import read_table
 from spiders.discovery import Window, parse_bound, parse_sitemap
 
 pytestmark = pytest.mark.slow
@@ -59,6 +63,25 @@ def stored_responses(raw: Path, site: str) -> dict[str, bytes]:
                 if record.rec_type == "response":
                     out[record.rec_headers.get_header("WARC-Target-URI")] = record.content_stream().read()
     return out
+
+
+def curated_dates(raw: Path, curated: Path) -> dict[str, dt.datetime]:
+    """Curate raw/ (the flow's body, without Prefect) and return url -> published_at.
+
+    Called after a test's crawl assertions: until HTML extraction is merged the test skips here.
+    """
+    pytest.importorskip("pipeline.extract_html", reason="HTML extraction is not merged yet")
+    run_curation(raw, curated, load_settings(config_path="/nonexistent", env={}))
+    table = read_table(curated, "articles", ["url", "published_at", "is_teaser"])
+    assert table is not None
+    rows = table.to_pylist()
+    assert not any(r["is_teaser"] for r in rows)
+    return {r["url"]: r["published_at"] for r in rows}
+
+
+def canonical(expected: dict[str, dt.datetime]) -> dict[str, dt.datetime]:
+    """Curated URLs are canonical (dedupe drops a trailing slash, ...)."""
+    return {normalize_url(u): d for u, d in expected.items()}
 
 
 def fetched_articles(mirror: Mirror, host: str, marker: str) -> list[str]:
@@ -133,6 +156,8 @@ def test_rferl_window_then_wider_window_fetches_only_new(ozodi_mirror, tmp_path)
     # Listing pages and sitemaps are read again on every crawl.
     assert mirror.requests_for("https://www.ozodi.org/sitemap_10_latest.xml.gz")
     assert mirror.requests_for("https://www.ozodi.org/z/539")
+    # Curation yields exactly those articles, dated by their pages.
+    assert curated_dates(raw, tmp_path / "curated") == canonical({u: dates[u][-1] for u in second})
 
 
 def test_rferl_without_window_continues_from_high_water_mark(ozodi_mirror, tmp_path):
@@ -194,6 +219,10 @@ def test_jamestown_listing_stops_once_past_the_window(jamestown_mirror, tmp_path
     assert mirror.requests_for("https://jamestown.org/program-name/edm/page/4/")
     assert not mirror.requests_for("https://jamestown.org/program-name/edm/page/5/")
     assert summary(raw, "jamestown")["counts"]["listings_stopped_at_window"] >= 1
+    when = dict(enumerate(JAMESTOWN_DATES))
+    assert curated_dates(raw, tmp_path / "curated") == canonical(
+        {jamestown_url(i): when[i] for i in when if jamestown_url(i) in expected}
+    )
 
 
 def test_eurasianet_paged_sitemap_listing_and_feed(tmp_path):
@@ -222,6 +251,7 @@ def test_eurasianet_paged_sitemap_listing_and_feed(tmp_path):
     assert mirror.requests_for("https://eurasianet.org/sitemap.xml?page=2")
     s = summary(raw, "eurasianet")
     assert "https://eurasianet.org/rss.xml" in s["discovery_failed"]  # a 404 feed is counted, not fatal
+    assert curated_dates(raw, tmp_path / "curated") == canonical({u: d for u, d in items if u in expected})
 
 
 def test_faults_are_survived_and_counted(tmp_path):
