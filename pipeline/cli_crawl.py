@@ -92,6 +92,7 @@ def _serve(args: argparse.Namespace) -> int:
     from pipeline.crawl_flows import serve_deployments
 
     serve_deployments(
+        sites=args.site,
         cron=args.cron,
         interval=args.interval,
         raw=args.raw,
@@ -134,6 +135,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--cron", default="0 */6 * * *", help="schedule of ingest (default: every 6 hours)")
     p.add_argument("--interval", type=float, help="schedule every N seconds instead of --cron (for tests)")
+    p.add_argument("--site", action="append", choices=sites, help="sites the ingest crawls (default: all)")
     p.add_argument("--curated", default="curated")
     _common(p)
     p.set_defaults(func=_serve)

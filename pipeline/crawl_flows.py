@@ -214,6 +214,7 @@ def ingest(
 
 def serve_deployments(
     *,
+    sites: list[str] | None = None,
     cron: str = DEFAULT_CRON,
     interval: float | None = None,
     raw: str = "raw",
@@ -227,10 +228,11 @@ def serve_deployments(
 
     schedule: dict[str, Any] = {"interval": interval} if interval else {"cron": cron}
     common = {"raw": str(Path(raw).resolve()), "mirror": mirror, "settings": settings}
+    ingest_params = {**common, "curated": str(Path(curated).resolve()), "sites": sites}
     deployments = [
         ingest.to_deployment(
             name="scheduled-ingest",
-            parameters={**common, "curated": str(Path(curated).resolve())},
+            parameters=ingest_params,
             tags=["ingest"],
             **schedule,
         )
