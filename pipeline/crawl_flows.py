@@ -22,7 +22,6 @@ from prefect.cache_policies import NO_CACHE
 from pipeline.sites import SITES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # where scrapy.cfg and the spiders package are
-DEFAULT_CRON = "0 */6 * * *"  # ingest four times a day: the sites publish a few pieces a day each
 
 
 class CrawlError(RuntimeError):
@@ -121,6 +120,7 @@ def crawl_site(
 def _crawl_sites(
     sites: Sequence[str],
     *,
+    hosts: dict[str, list[str]] | None = None,
     since: str | None,
     until: str | None,
     mirror: str | None,
@@ -129,7 +129,15 @@ def _crawl_sites(
 ) -> tuple[dict[str, Any], list[str]]:
     """Crawl the sites concurrently (they are different hosts); collect summaries and errors."""
     futures = {
-        site: crawl_site.submit(site, since=since, until=until, mirror=mirror, raw=raw, settings=settings)
+        site: crawl_site.submit(
+            site,
+            hosts=(hosts or {}).get(site),
+            since=since,
+            until=until,
+            mirror=mirror,
+            raw=raw,
+            settings=settings,
+        )
         for site in sites
     }
     results: dict[str, Any] = {}
@@ -182,10 +190,17 @@ def backfill(
     curated: str = "curated",
     mirror: str | None = None,
     settings: dict[str, Any] | None = None,
+    hosts: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """Crawl a past window of every site (or those named), then curate raw/."""
     crawls, errors = _crawl_sites(
-        sites or sorted(SITES), since=since, until=until, mirror=mirror, raw=raw, settings=settings
+        sites or sorted(SITES),
+        hosts=hosts,
+        since=since,
+        until=until,
+        mirror=mirror,
+        raw=raw,
+        settings=settings,
     )
     result = {"crawls": crawls, "curate": _curate(raw, curated), "errors": errors}
     if errors:
@@ -200,11 +215,12 @@ def ingest(
     curated: str = "curated",
     mirror: str | None = None,
     settings: dict[str, Any] | None = None,
+    hosts: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """The scheduled job: crawl every site from its high-water mark, then curate. Curation runs
     even when a crawl failed (what was gathered is still worth curating); the run then fails."""
     crawls, errors = _crawl_sites(
-        sites or sorted(SITES), since=None, until=None, mirror=mirror, raw=raw, settings=settings
+        sites or sorted(SITES), hosts=hosts, since=None, until=None, mirror=mirror, raw=raw, settings=settings
     )
     result = {"crawls": crawls, "curate": _curate(raw, curated), "errors": errors}
     if errors:
@@ -215,7 +231,10 @@ def ingest(
 def serve_deployments(
     *,
     sites: list[str] | None = None,
-    cron: str = DEFAULT_CRON,
+    hosts: dict[str, list[str]] | None = None,
+    cron: str = "0 */6 * * *",
+    crawl_cron: str = "30 */6 * * *",
+    timezone: str = "UTC",
     interval: float | None = None,
     raw: str = "raw",
     curated: str = "curated",
@@ -225,25 +244,30 @@ def serve_deployments(
     """Register the ingest flow and one crawl per site as deployments and run them on their
     schedule until interrupted (needs PREFECT_API_URL pointing at a Prefect server)."""
     from prefect import serve
+    from prefect.schedules import Cron, Interval
 
-    schedule: dict[str, Any] = {"interval": interval} if interval else {"cron": cron}
+    def schedule(expression: str) -> dict[str, Any]:
+        if interval:
+            return {"schedule": Interval(interval)}
+        return {"schedule": Cron(expression, timezone=timezone)}
+
     common = {"raw": str(Path(raw).resolve()), "mirror": mirror, "settings": settings}
-    ingest_params = {**common, "curated": str(Path(curated).resolve()), "sites": sites}
+    ingest_params = {**common, "curated": str(Path(curated).resolve()), "sites": sites, "hosts": hosts}
     deployments = [
         ingest.to_deployment(
             name="scheduled-ingest",
             parameters=ingest_params,
             tags=["ingest"],
-            **schedule,
+            **schedule(cron),
         )
     ]
     for site in sorted(SITES):
         deployments.append(
             crawl.to_deployment(
                 name=f"crawl-{site}",
-                parameters={**common, "site": site},
+                parameters={**common, "site": site, "hosts": (hosts or {}).get(site)},
                 tags=["crawl", site],
-                **schedule,
+                **schedule(crawl_cron),
                 paused=True,
             )
         )

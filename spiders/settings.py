@@ -1,10 +1,15 @@
 """Scrapy settings: politeness and storage in one place.
 
-Every value can be overridden per run (`scrapy crawl rferl -s DOWNLOAD_TIMEOUT=10`, or the
+The values a user sets (User-Agent, delays, timeouts, size caps, retries, where raw/ is, window
+knobs) come from the product's one settings file, pipeline.toml, and TAJRUS_* variables
+(`python -m pipeline config` shows them); Scrapy reads this module once when a crawl starts.
+Every value can still be overridden per run (`scrapy crawl rferl -s DOWNLOAD_TIMEOUT=10`, or the
 `settings` argument of the crawl flow). Settings that are ours, not Scrapy's, are marked (ours).
 """
 
-import os
+from pipeline.settings import load_settings
+
+_SETTINGS = load_settings()
 
 BOT_NAME = "tajrus-spiders"
 SPIDER_MODULES = ["spiders.spiders"]
@@ -12,18 +17,14 @@ NEWSPIDER_MODULE = "spiders.spiders"
 
 # --- identity -------------------------------------------------------------------------------
 # A descriptive User-Agent with a contact URL, so a site's operators can reach us. Override with
-# TAJRUS_USER_AGENT or -s USER_AGENT=... (the crawl CLI has --user-agent).
-USER_AGENT = os.environ.get(
-    "TAJRUS_USER_AGENT",
-    "tajrus-corpus/0.1 (research corpus on Tajik-Russian relations; "
-    "+https://github.com/tajrus-corpus/tajrus-corpus#crawling)",
-)
+# crawl.user_agent (TAJRUS_CRAWL__USER_AGENT), or --user-agent on the crawl CLI.
+USER_AGENT = _SETTINGS.crawl.user_agent
 
 # --- politeness -----------------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8  # across hosts; each host is still served one at a time
-CONCURRENT_REQUESTS_PER_DOMAIN = 1
-DOWNLOAD_DELAY = 1.0
+CONCURRENT_REQUESTS_PER_DOMAIN = _SETTINGS.crawl.concurrent_per_host
+DOWNLOAD_DELAY = _SETTINGS.crawl.download_delay
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
@@ -33,13 +34,13 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19 otherwise opens a control port per crawl
 
 # --- faults ---------------------------------------------------------------------------------
-DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 20 * 1024 * 1024  # no article page is this big; a bigger body is a fault
+DOWNLOAD_TIMEOUT = _SETTINGS.crawl.download_timeout
+DOWNLOAD_MAXSIZE = _SETTINGS.crawl.max_response_bytes  # no article page is this big; a bigger body is a fault
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 RETRY_ENABLED = True
-RETRY_TIMES = 3
+RETRY_TIMES = _SETTINGS.crawl.retry_times
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
-RETRY_AFTER_MAX = 600.0  # (ours) cap on a Retry-After wait, seconds
+RETRY_AFTER_MAX = _SETTINGS.crawl.max_retry_after  # (ours) cap on a Retry-After wait, seconds
 RETRY_BACKOFF_BASE = 2.0  # (ours) first backoff when no Retry-After, doubled on each retry
 RETRY_BACKOFF_MAX = 120.0  # (ours)
 REDIRECT_MAX_TIMES = 5
@@ -58,12 +59,18 @@ MIRROR_URL = ""  # (ours) e.g. http://127.0.0.1:8000 serving HOST/PATH trees
 
 # --- storage and windows (ours) -------------------------------------------------------------
 ITEM_PIPELINES = {"spiders.pipelines.WarcPipeline": 300}
-RAW_DIR = "raw"
+RAW_DIR = _SETTINGS.paths.raw
 WARC_MAX_BYTES = 100 * 1024 * 1024
 WARC_FSYNC = False  # fsync after every record (power-loss safety) at the cost of speed
-CRAWL_DEFAULT_DAYS = 7  # window of a site's first crawl when no --since is given
-HIGH_WATER_OVERLAP_HOURS = 24  # re-read this much before the mark: lastmods arrive late
-LISTING_MAX_PAGES = 50  # pagination stops here even if the window is not yet passed
+CRAWL_DEFAULT_DAYS = (
+    _SETTINGS.crawl.first_crawl_days
+)  # window of a site's first crawl when no --since is given
+HIGH_WATER_OVERLAP_HOURS = (
+    _SETTINGS.crawl.high_water_overlap_hours
+)  # re-read this much before the mark: lastmods arrive late
+LISTING_MAX_PAGES = (
+    _SETTINGS.crawl.listing_max_pages
+)  # pagination stops here even if the window is not yet passed
 CRAWL_SUMMARY_FILE = ""  # (ours) also write the run summary here (the crawl flow reads it)
 
 LOG_LEVEL = "INFO"
