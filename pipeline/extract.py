@@ -4,10 +4,30 @@ from __future__ import annotations
 
 import re
 
+from pipeline.extract_html import extract_html
 from pipeline.extract_text import extract_text
 from pipeline.models import Article, RawDocument, Reject
 from pipeline.settings import Limits
 from pipeline.sites import detect
+
+# A saved page (wget, "Save as") has no URL beside it, but its head usually names itself.
+_CANONICAL = (
+    re.compile(r"""<link\b[^>]*\brel=["']?canonical["']?[^>]*\bhref=["']([^"'>\s]+)""", re.I),
+    re.compile(r"""<link\b[^>]*\bhref=["']([^"'>\s]+)["'][^>]*\brel=["']?canonical""", re.I),
+    re.compile(r"""<meta\b[^>]*\bproperty=["']og:url["'][^>]*\bcontent=["']([^"'>\s]+)""", re.I),
+    re.compile(r"""<meta\b[^>]*\bcontent=["']([^"'>\s]+)["'][^>]*\bproperty=["']og:url""", re.I),
+)
+
+
+def page_url(html: str) -> str | None:
+    """The URL a saved HTML page gives for itself (canonical link or og:url), if absolute."""
+    head = html[:60_000]
+    for pattern in _CANONICAL:
+        match = pattern.search(head)
+        if match and match.group(1).startswith(("http://", "https://")):
+            return match.group(1)
+    return None
+
 
 # Elements that never take children, or whose end tag may be left out: not counted as nesting,
 # so that old hand-written pages full of unclosed <p> and <li> do not look deep.
@@ -39,7 +59,6 @@ def extract_document(doc: RawDocument, max_html_depth: int | None = None) -> lis
     """Every article in doc, or why there is none. An extractor bug becomes a reject, not a crash."""
     limit = Limits().max_html_depth if max_html_depth is None else max_html_depth
     try:
-        site = detect(doc.url, doc.text[:50_000])
         if doc.kind == "html":
             depth = html_depth_over(doc.text, limit)
             if depth is not None:
@@ -49,10 +68,10 @@ def extract_document(doc: RawDocument, max_html_depth: int | None = None) -> lis
                     f"markup nested deeper than {limit} elements (limits.max_html_depth); not parsed",
                     doc.raw_record,
                 )
-            from pipeline.extract_html import extract_html
-
-            return extract_html(doc, site)
-        return extract_text(doc, site)
+            if doc.url is None:
+                doc.url = page_url(doc.text)
+            return extract_html(doc, detect(doc.url, doc.text[:50_000]))
+        return extract_text(doc, detect(doc.url, doc.text[:50_000]))
     except RecursionError:
         return Reject(doc.raw_path, "not_article", "markup nested too deeply to parse", doc.raw_record)
     except Exception as exc:  # noqa: BLE001 - one bad page must not stop a run

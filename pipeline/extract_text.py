@@ -125,7 +125,7 @@ def _article(doc: RawDocument, site: Site, lines: list[str]) -> Article | None:
         article.authors = _authors(fields["authors"], site)
     date = None
     if fields.get("date"):
-        date = parse_date(fields["date"], "byline", now=doc.fetched_at)
+        date = parse_date(fields["date"], fields.get("date_source", "byline"), now=doc.fetched_at)
     dateline = _dateline(body_lines, site)
     if dateline is not None:
         article.dateline = dateline[0]
@@ -138,14 +138,19 @@ def _article(doc: RawDocument, site: Site, lines: list[str]) -> Article | None:
     return article
 
 
+_NAME = r"[A-ZА-ЯЁҲҚҶҒӢӮ][\w'’.-]+"
 _GENERIC_BYLINE_NAMES = re.compile(
-    r"^(?:By:?\s+)?(?P<authors>[A-Z][\w'’.-]+(?:\s+(?:and\s+)?[A-Z][\w'’.-]+){1,5}?)"
+    rf"^(?:By:?\s+|Автор:?\s+)?(?P<authors>{_NAME}(?:\s+(?:and\s+|и\s+)?{_NAME}){{1,5}}?)"
     r"(?:\s*[|,–—-]\s*|\s+)(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d|\d)"
 )
 
 
 def _generic_byline(lines: list[str], first_prose: int) -> tuple[int, dict[str, str]] | None:
-    """A short line just above the text that holds a full date: a byline (date, maybe authors)."""
+    """A short line just above the text that holds a full date: a byline, or a bare date line.
+
+    Returns the line's index and the fields it gives (date, date_source, and authors when names
+    stand before the date).
+    """
     for i in range(first_prose - 1, max(-1, first_prose - 4), -1):
         line = lines[i]
         if len(line.split()) > 14:
@@ -153,11 +158,10 @@ def _generic_byline(lines: list[str], first_prose: int) -> tuple[int, dict[str, 
         parsed = parse_date(line, "byline")
         if parsed is None or parsed.precision != "day":
             continue
-        found = {"date": line}
         names = _GENERIC_BYLINE_NAMES.search(line)
         if names:
-            found["authors"] = names.group("authors")
-        return i, found
+            return i, {"date": line, "date_source": "byline", "authors": names.group("authors")}
+        return i, {"date": line, "date_source": "text"}
     return None
 
 

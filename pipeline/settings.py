@@ -67,7 +67,22 @@ class Crawl:
     download_timeout: float = 30.0
     max_response_bytes: int = 20_000_000
     retry_times: int = 3
-    max_retry_after: float = 120.0
+    max_retry_after: float = 600.0
+    # Window of a site's first crawl when no --since is given and no high-water mark exists yet.
+    first_crawl_days: int = 7
+    # Re-read this much before the high-water mark: sitemap lastmods arrive late.
+    high_water_overlap_hours: int = 24
+    # Pagination of a listing stops here even if the window is not yet passed.
+    listing_max_pages: int = 50
+
+
+@dataclass
+class Hosts:
+    """Hosts each spider crawls; empty means the site's defaults (pipeline/sites/<site>.py)."""
+
+    rferl: list[str] = field(default_factory=list)
+    jamestown: list[str] = field(default_factory=list)
+    eurasianet: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -84,6 +99,7 @@ class Settings:
     dedupe: Dedupe = field(default_factory=Dedupe)
     executor: Executor = field(default_factory=Executor)
     crawl: Crawl = field(default_factory=Crawl)
+    hosts: Hosts = field(default_factory=Hosts)
     schedule: Schedule = field(default_factory=Schedule)
     sites: list[str] = field(default_factory=lambda: ["rferl", "jamestown", "eurasianet"])
     # "section.key" -> "default" | "pipeline.toml" | "env TAJRUS_..." | "command line"

@@ -152,3 +152,45 @@ def test_site_detection_from_content_and_url():
     assert detect("https://staging.jamestown.org/program/x/", "").key == "jamestown"
     assert detect("https://example.com/x", "nothing known").key == "other"
     assert set(SITES) == {"rferl", "jamestown", "eurasianet"}
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "authors", "date", "date_source", "language", "last"),
+    [
+        (
+            "unknown_site_ru.txt",
+            "Россия ужесточает правила для трудовых мигрантов из Таджикистана",
+            ["Иван Петров"],
+            dt.date(2009, 2, 3),
+            "byline",
+            "ru",
+            "Официальная Москва пока не комментирует эти заявления.",
+        ),
+        (
+            "unknown_site_tg.txt",
+            "Муҳоҷирони тоҷик дар Русия бо мушкилоти нав рӯ ба рӯ шуданд",
+            [],
+            dt.date(2023, 4, 12),
+            "text",
+            "tg",
+            "Вазорати корҳои хориҷии Тоҷикистон то ҳол дар ин бора изҳори назар накардааст.",
+        ),
+    ],
+)
+def test_unknown_site_dumps_in_russian_and_tajik(name, title, authors, date, date_source, language, last):
+    from conftest import FIXTURES
+
+    text = (FIXTURES / "dumps" / name).read_text(encoding="utf-8")
+    [a] = extract_text(RawDocument(name, "text", text), detect(None, text))
+    assert a.source == "other"
+    assert (a.title, a.authors, a.published_date, a.date_source, a.language) == (
+        title,
+        authors,
+        date,
+        date_source,
+        language,
+    )
+    assert a.body.endswith(last)
+    chrome_lines = ("Главная", "Подписывайтесь", "Читайте также", "Все права", "Саҳифаи асосӣ", "©")
+    for chrome in chrome_lines:
+        assert chrome not in a.body
