@@ -33,8 +33,9 @@ DESCRIPTIONS = {
     "sites": "Sites to crawl and curate (keys of pipeline/sites: rferl, jamestown, eurasianet).",
     "paths.raw": "Landing zone for crawls and dumps; written once, never changed by curate.",
     "paths.curated": "Output dataset: articles/, duplicates/, rejects/, _reports/.",
-    "limits.max_file_bytes": "An input larger than this is rejected (too_large) unread.",
-    "limits.max_decompressed_bytes": "Cap on the decompressed size of .gz inputs and WARC payloads.",
+    "limits.max_file_bytes": "A text or HTML file larger than this is rejected (too_large) unread "
+    "(WARC files are read record by record instead).",
+    "limits.max_decompressed_bytes": "Cap on the decompressed size of a .gz input and on one WARC record.",
     "limits.max_html_depth": "Deeper HTML nesting than this is rejected as not an article page.",
     "limits.lock_wait_seconds": "How long a second curate run waits for the first before refusing.",
     "dedupe.threshold": "Word-shingle Jaccard similarity at which two bodies are the same article.",
