@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import PIPELINE_VERSION, store
-from pipeline.dedupe import Deduper, Signatures, content_hash, normalize_url, signatures
+from pipeline.dedupe import Deduper, Signatures, fingerprints, normalize_url
 from pipeline.extract import extract_document
 from pipeline.loaders import InputFile, iter_inputs, load
 from pipeline.models import Article, Duplicate, Reject
@@ -68,9 +68,7 @@ def process_batch(
                     result.rejects.append(extracted)
                     continue
                 for article in extracted:
-                    result.articles.append(
-                        Extracted(article, signatures(article.body, dedupe_cfg), content_hash(article.body))
-                    )
+                    result.articles.append(Extracted(article, *fingerprints(article.body, dedupe_cfg)))
         except Exception as exc:  # noqa: BLE001 - whatever happens, the file is accounted for
             result.rejects.append(
                 Reject(item.rel_path, "extract_error", f"{type(exc).__name__}: {exc}"[:500])
@@ -149,7 +147,7 @@ class Curation:
                 self.curated, "articles", ["article_id", "url", "content_hash", "is_teaser"]
             )
             sigs = store.read_table(self.curated, "_state/signatures")
-            self.deduper.load(
+            missing = self.deduper.load(
                 zip(*(kept.column(c).to_pylist() for c in kept.column_names), strict=True)
                 if kept is not None
                 else [],
@@ -157,7 +155,21 @@ class Curation:
                 if sigs is not None
                 else [],
             )
+            if missing:
+                self._migrate_signatures(self.deduper, missing)
         return self.deduper
+
+    def _migrate_signatures(self, deduper: Deduper, missing: list[str]) -> None:
+        """Signatures of an older scheme (or none): recompute them from the stored bodies.
+
+        Read in record batches, so a large dataset is migrated in bounded memory; the new
+        signatures are committed with this run, so the next run reads them instead.
+        """
+        for aid, body in store.iter_rows(self.curated, "articles", ["article_id", "body"], ids=missing):
+            sig, _ = fingerprints(body or "", self.settings.dedupe)
+            deduper.index(aid, sig)
+            self._write_signatures(deduper, aid)
+            self.summary.signatures_migrated += 1
 
     def pending_inputs(self) -> Iterator[InputFile]:
         """Inputs not processed before with the same size and mtime; link rejects recorded once."""
@@ -213,14 +225,17 @@ class Curation:
             self._duplicate(decision.duplicate, article.source)
             return False
         self.writer.add_article(self._article_row(article, decision.article_id, extracted.chash))
-        for aid, kind, values in deduper.signature_rows(decision.article_id):
-            self.writer.add(
-                "_state/signatures",
-                {"article_id": aid, "kind": kind, "hashvalues": values},
-                store.SIGNATURE_SCHEMA,
-            )
+        self._write_signatures(deduper, decision.article_id)
         self.summary.articles[article.source] += 1
         return True
+
+    def _write_signatures(self, deduper: Deduper, aid: str) -> None:
+        for row_id, kind, values in deduper.signature_rows(aid):
+            self.writer.add(
+                "_state/signatures",
+                {"article_id": row_id, "kind": kind, "hashvalues": values},
+                store.SIGNATURE_SCHEMA,
+            )
 
     def _article_row(self, a: Article, aid: str, chash: str) -> dict:
         return {

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHashLSH
 
+from pipeline import minhash
 from pipeline.models import Article, Duplicate
 from pipeline.settings import Dedupe
 from pipeline.sites import site_for_url
@@ -79,12 +80,6 @@ def article_id(key: str | None, chash: str) -> str:
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:20]
 
 
-def _shingles(words: list[str], size: int) -> list[bytes]:
-    if len(words) < size:
-        return [" ".join(words).encode("utf-8")] if words else []
-    return [" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)]
-
-
 @dataclass(frozen=True, slots=True)
 class Signatures:
     """MinHash hash values of a body and of its opening words (uint32 arrays of num_perm)."""
@@ -93,14 +88,25 @@ class Signatures:
     lead: np.ndarray
 
 
+# Stored signature kinds carry the shingle-hash scheme: values of another scheme do not compare.
+BODY_KIND = f"body:{minhash.SCHEME}"
+LEAD_KIND = f"lead:{minhash.SCHEME}"
+
+
 def signatures(body: str, cfg: Dedupe) -> Signatures:
     """Computed where the article is extracted (in a worker), so dedupe itself stays cheap."""
-    words = fingerprint_text(body).split()
-    body_mh = MinHash(num_perm=cfg.num_perm, seed=1)
-    body_mh.update_batch(_shingles(words, cfg.shingle_words))
-    lead_mh = MinHash(num_perm=cfg.num_perm, seed=1)
-    lead_mh.update_batch(_shingles(words[: cfg.lead_words], cfg.shingle_words))
-    return Signatures(body_mh.hashvalues.astype(np.uint32), lead_mh.hashvalues.astype(np.uint32))
+    return fingerprints(body, cfg)[0]
+
+
+def fingerprints(body: str, cfg: Dedupe) -> tuple[Signatures, str]:
+    """(signatures, content hash) from one folding of the body: folding costs as much as hashing."""
+    folded = fingerprint_text(body)
+    words = folded.split()
+    sig = Signatures(
+        minhash.minhash(words, cfg.shingle_words, cfg.num_perm),
+        minhash.minhash(words[: cfg.lead_words], cfg.shingle_words, cfg.num_perm),
+    )
+    return sig, hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
 def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -146,8 +152,12 @@ class Deduper:
         self,
         kept: Iterable[tuple[str, str | None, str, bool]],
         sigs: Iterable[tuple[str, str, bytes]],
-    ) -> None:
-        """kept: (article_id, url, content_hash, is_teaser) of committed articles; sigs: stored signatures."""
+    ) -> list[str]:
+        """kept: (article_id, url, content_hash, is_teaser) of committed articles; sigs: stored signatures.
+
+        Returns the ids of kept articles without signatures of the current scheme (stored by an
+        older version): the caller recomputes them from the bodies and passes them to index().
+        """
         alive = set()
         for aid, url, chash, is_teaser in kept:
             alive.add(aid)
@@ -159,13 +169,15 @@ class Deduper:
                 self.teaser_ids.add(aid)
         pending: dict[str, dict[str, np.ndarray]] = {}
         for aid, kind, raw in sigs:
-            if aid in alive:
+            if aid in alive and kind in (BODY_KIND, LEAD_KIND):
                 pending.setdefault(aid, {})[kind] = np.frombuffer(raw, dtype=np.uint32)
         for aid, parts in pending.items():
-            if "body" in parts and "lead" in parts:
-                self._index(aid, Signatures(parts["body"], parts["lead"]))
+            if BODY_KIND in parts and LEAD_KIND in parts:
+                self.index(aid, Signatures(parts[BODY_KIND], parts[LEAD_KIND]))
+        return sorted(alive - self._body.keys())
 
-    def _index(self, aid: str, sig: Signatures) -> None:
+    def index(self, aid: str, sig: Signatures) -> None:
+        """Make a kept article findable by near-duplicate and teaser lookups."""
         if aid in self._body:
             return
         self._body[aid] = sig.body
@@ -208,7 +220,7 @@ class Deduper:
         self.hashes[chash] = aid
         if article.is_teaser:
             self.teaser_ids.add(aid)
-        self._index(aid, sig)
+        self.index(aid, sig)
         return Decision(aid, key, chash)
 
     def _best(
@@ -242,7 +254,7 @@ class Deduper:
         return Decision(article_id(key, chash), key, chash, dup)
 
     def signature_rows(self, aid: str) -> list[tuple[str, str, bytes]]:
-        return [(aid, "body", self._body[aid].tobytes()), (aid, "lead", self._lead[aid].tobytes())]
+        return [(aid, BODY_KIND, self._body[aid].tobytes()), (aid, LEAD_KIND, self._lead[aid].tobytes())]
 
 
 class _Stored:
