@@ -12,7 +12,7 @@ import os
 import sys
 
 # Modules that add subcommands; each has register(subparsers) -> None.
-COMMAND_MODULES = ("pipeline.cli_curate",)
+COMMAND_MODULES = ("pipeline.cli_curate", "pipeline.cli_ux")
 
 
 def quiet_prefect() -> None:
@@ -41,7 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error of the command.
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

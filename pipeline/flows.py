@@ -98,7 +98,30 @@ def curate_with(settings: Settings, full: bool = False) -> RunSummary:
         future = extract_batch.submit(raw_root, items, settings.limits, settings.dedupe)
         return future.result
 
-    summary = run_curation(raw, curated, settings, submit=submit, full=full, inflight=max(2, 2 * workers))
+    from pipeline.loaders import iter_inputs
+    from pipeline.progress import Progress
+
+    total = sum(1 for _ in iter_inputs(raw)) if raw.is_dir() else None
+    with Progress("curate", total=total, unit="files") as progress:
+
+        def on_progress(summary: RunSummary) -> None:
+            progress.update_to(
+                summary.inputs_read + summary.inputs_unchanged,
+                articles=summary.articles_total,
+                duplicates=sum(summary.duplicates.values()),
+                rejects=sum(summary.rejects.values()),
+            )
+
+        summary = run_curation(
+            raw,
+            curated,
+            settings,
+            submit=submit,
+            full=full,
+            inflight=max(2, 2 * workers),
+            on_progress=on_progress,
+        )
+        on_progress(summary)
     logger = get_run_logger()
     logger.info(summary.render_text())
     _publish(summary, curated)

@@ -1,0 +1,572 @@
+"""RawDocument (HTML) -> Article: site selectors for metadata, trafilatura for the body.
+
+The page is parsed once. For a known site the metadata comes from the site's own selectors,
+JSON-LD and meta tags (never from trafilatura, which on a fact-check page took the claimant for
+the author), and trafilatura is handed only the body container: it is then both more accurate
+(menus, related links and share boxes are outside the subtree or pruned from it) and several times
+faster than on the whole page. Pages of unknown sites get whole-page trafilatura with metadata.
+
+Pure: no I/O, no Prefect. Everything site-specific is data in pipeline/sites.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import urljoin
+
+import trafilatura
+from lxml import etree, html
+from trafilatura.settings import Extractor
+
+from pipeline.dates import ParsedDate, date_from_url, parse_date
+from pipeline.language import detect_language
+from pipeline.models import Article, RawDocument, Reject
+from pipeline.sites.base import Site
+from pipeline.textnorm import drop_repeated_paragraphs, join_paragraphs, normalize_line, word_count
+
+MIN_WORDS = 25
+
+# JSON-LD types that describe the page's own article (a WebPage or BreadcrumbList does not).
+_ARTICLE_TYPES = frozenset(
+    {
+        "Article",
+        "NewsArticle",
+        "ReportageNewsArticle",
+        "AnalysisNewsArticle",
+        "OpinionNewsArticle",
+        "BackgroundNewsArticle",
+        "BlogPosting",
+        "ScholarlyArticle",
+        "ClaimReview",
+        "LiveBlogPosting",
+    }
+)
+_BY = re.compile(r"^\s*(?:by|автор|муаллиф)\s*:?\s+", re.I)
+# "A and B", "A, B & C", Russian "А и Б", Tajik "А ва Б".
+_AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bи\b|\bва\b)\s*")
+_DATELINE_TAIL = re.compile(r"[\s\u2014\u2013\-:,]+$")
+# Finer first: a coarser trusted date yields to a finer one of the same day.
+_PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
+_PRUNE_ALWAYS = (".//script", ".//style", ".//noscript", ".//template")
+
+
+def extract_html(doc: RawDocument, site: Site) -> list[Article] | Reject:
+    """One HTML page -> its article (a one-element list), or a Reject saying why there is none.
+
+    A list so that the caller treats HTML and listing dumps alike; an article page gives one.
+    """
+    root = _parse(doc)
+    if isinstance(root, Reject):
+        return root
+    if site.key == "other":
+        return _extract_unknown(doc, site, root)
+    return _extract_known(doc, site, root)
+
+
+# --------------------------------------------------------------------------------------- parsing
+
+
+@functools.cache
+def _parser() -> html.HTMLParser:
+    """One parser per process: no network, no huge trees (size limits stay on), no comments.
+
+    The HTML parser never loads a DTD, so entities declared in one are not expanded.
+    """
+    return html.HTMLParser(
+        encoding="utf-8", huge_tree=False, no_network=True, remove_comments=True, remove_pis=True
+    )
+
+
+def _parse(doc: RawDocument) -> html.HtmlElement | Reject:
+    """The page's root element; bytes in utf-8 so that an XML declaration in the text is harmless."""
+    if not doc.text or not doc.text.strip():
+        return Reject(doc.raw_path, "empty", "no text in the page", doc.raw_record)
+    try:
+        data = doc.text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # lone surrogates from a bad decode
+        return Reject(doc.raw_path, "undecodable", f"text does not encode as UTF-8: {exc}", doc.raw_record)
+    try:
+        root = html.document_fromstring(data, parser=_parser())
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
+        return Reject(doc.raw_path, "not_article", f"lxml cannot parse the page: {exc}", doc.raw_record)
+    if root is None or not len(root):
+        return Reject(doc.raw_path, "not_article", "lxml found no elements in the page", doc.raw_record)
+    return root
+
+
+# ------------------------------------------------------------------------------------ known sites
+
+
+def _extract_known(doc: RawDocument, site: Site, root: html.HtmlElement) -> list[Article] | Reject:
+    rules = site.html
+    if not any(_xpath(root, x) for x in rules.article_markers):
+        return Reject(
+            doc.raw_path,
+            "not_article",
+            f"{_page_kind(root)}: none of the {site.key} article markers match",
+            doc.raw_record,
+        )
+    ld = _json_ld(root)
+    url = doc.url or _canonical_url(root, doc.url)
+    # Read everything outside the body before the body is pruned (the dateline span is pruned).
+    title = _title(root, rules.title, ld)
+    authors = _authors(root, rules.authors, rules.desk_authors, ld)
+    date = _published(root, rules.date, ld, url)
+    tags = _tags(root, rules.tags, ld)
+    dateline = _first_text(root, rules.dateline)
+    container = _first_element(root, rules.container)
+    paragraphs = _body_paragraphs(container, rules.prune) if container is not None else []
+    if dateline is None and paragraphs and site.text.dateline is not None:
+        match = site.text.dateline.match(paragraphs[0])
+        dateline = match.group("place") if match else None
+    volume, issue = _volume_issue(root, site)
+    return _article(
+        doc,
+        site,
+        root,
+        ld,
+        paragraphs,
+        url=url,
+        title=title,
+        authors=authors,
+        date=date,
+        tags=tags,
+        dateline=_clean_dateline(dateline),
+        volume=volume,
+        issue=issue,
+    )
+
+
+def _volume_issue(root: html.HtmlElement, site: Site) -> tuple[int | None, int | None]:
+    """Volume and issue when the page states them ("Publication: ... Volume: 17 Issue: 122").
+
+    The site's text-dump header pattern is reused: the line reads the same in HTML and dumps.
+    """
+    pattern = site.text.header
+    body = root.find("body")
+    if pattern is None or body is None or "volume" not in pattern.groupindex:
+        return None, None
+    for line in body.text_content().splitlines():
+        match = pattern.match(normalize_line(line))
+        if match:
+            issue = match.groupdict().get("issue")
+            return int(match["volume"]), int(issue) if issue else None
+    return None, None
+
+
+def _body_paragraphs(container: html.HtmlElement, prune: Iterable[str]) -> list[str]:
+    """The container's text as paragraphs: trafilatura on the pruned subtree, else its <p> texts."""
+    for xp in (*_PRUNE_ALWAYS, *prune):
+        for node in _xpath(container, xp):
+            if isinstance(node, html.HtmlElement) and node is not container:
+                node.drop_tree()
+    # A minimal document around the subtree: trafilatura expects <html><body>.
+    page = html.Element("html")
+    etree.SubElement(page, "body").append(container)
+    text = trafilatura.extract(page, options=_subtree_options())
+    paragraphs = _split_lines(text) if text else []
+    if not paragraphs:
+        paragraphs = [t for p in container.iter("p") if (t := normalize_line(p.text_content()))]
+    return paragraphs
+
+
+@functools.cache
+def _subtree_options() -> Extractor:
+    """Built once: constructing trafilatura's options reads its config and costs more than a page.
+
+    fast: on an already-chosen container the readability/jusText comparison only costs time.
+    """
+    return Extractor(output_format="txt", fast=True, comments=False, tables=False, formatting=False)
+
+
+# ---------------------------------------------------------------------------------- unknown sites
+
+
+def _extract_unknown(doc: RawDocument, site: Site, root: html.HtmlElement) -> list[Article] | Reject:
+    """Whole-page trafilatura with metadata: the only knowledge we have of an unknown site."""
+    ld = _json_ld(root)
+    url = doc.url or _canonical_url(root, doc.url)
+    result = trafilatura.bare_extraction(root, url=url, options=_page_options(url))
+    if result is None:
+        return Reject(doc.raw_path, "not_article", "no article text (0 words)", doc.raw_record)
+    paragraphs = _split_lines(result.text or "")
+    authors = _authors_from_ld(ld) or _clean_authors(_split_names(result.author or ""), ())
+    # trafilatura's date comes from htmldate (meta, JSON, URL, text): "text" claims the least.
+    date = _ld_date(ld) or _parsed(result.date, "text") or _url_date(url)
+    title = _ld_str(ld, "headline") if not result.title else result.title
+    tags = _split_keywords(result.tags or []) or _ld_keywords(ld)
+    return _article(
+        doc,
+        site,
+        root,
+        ld,
+        paragraphs,
+        url=url,
+        title=title,
+        authors=authors,
+        date=date,
+        tags=tags,
+        dateline=None,
+    )
+
+
+def _page_options(url: str | None) -> Extractor:
+    return Extractor(
+        output_format="python", comments=False, tables=False, formatting=False, with_metadata=True, url=url
+    )
+
+
+# ---------------------------------------------------------------------------------- the article
+
+
+def _article(
+    doc: RawDocument,
+    site: Site,
+    root: html.HtmlElement,
+    ld: dict[str, Any],
+    paragraphs: list[str],
+    *,
+    url: str | None,
+    title: str | None,
+    authors: list[str],
+    date: ParsedDate | None,
+    tags: list[str],
+    dateline: str | None,
+    volume: int | None = None,
+    issue: int | None = None,
+) -> list[Article] | Reject:
+    if title and paragraphs and paragraphs[0].casefold() == normalize_line(title).casefold():
+        paragraphs = paragraphs[1:]  # the headline, repeated by trafilatura from the page's <h1>
+    body = join_paragraphs(drop_repeated_paragraphs(paragraphs))
+    words = word_count(body)
+    if words < MIN_WORDS:
+        return Reject(doc.raw_path, "not_article", f"no article text ({words} words)", doc.raw_record)
+    return [
+        Article(
+            source=site.key,
+            body=body,
+            raw_path=doc.raw_path,
+            raw_record=doc.raw_record,
+            url=url,
+            title=normalize_line(title) if title else None,
+            authors=authors,
+            published_at=date.published_at if date else None,
+            published_date=date.published_date if date else None,
+            date_precision=date.precision if date else None,
+            date_source=date.source if date else None,
+            dateline=dateline,
+            language=detect_language(body, hint=_language_hint(root, ld, site, url)),
+            tags=tags,
+            publication=site.publication,
+            volume=volume,
+            issue=issue,
+            is_teaser=False,
+            fetched_at=doc.fetched_at,
+        )
+    ]
+
+
+def _split_lines(text: str) -> list[str]:
+    """trafilatura's txt output puts one paragraph (p, heading, list item) on each line."""
+    return [line for line in (normalize_line(x) for x in text.splitlines()) if line]
+
+
+# ------------------------------------------------------------------------------------- metadata
+
+
+def _title(root: html.HtmlElement, xpaths: Iterable[str], ld: dict[str, Any]) -> str | None:
+    return (
+        _first_text(root, xpaths)
+        or _ld_str(ld, "headline")
+        or _first_text(root, ("//meta[@property='og:title']/@content", "//title"))
+    )
+
+
+def _authors(
+    root: html.HtmlElement, xpaths: Iterable[str], desks: Iterable[re.Pattern[str]], ld: dict[str, Any]
+) -> list[str]:
+    """People who wrote the piece: the site's byline, else JSON-LD Persons, else meta author.
+
+    Each source is filtered (desks and agencies out) before the next is tried, so that a
+    byline naming only a desk does not hide a person named in JSON-LD.
+    """
+    desks = tuple(desks)
+    for xp in xpaths:
+        names = _clean_authors([n for v in _strings(root, xp) for n in _split_names(v)], desks)
+        if names:
+            return names
+    names = _clean_authors(_authors_from_ld(ld), desks)
+    if names:
+        return names
+    meta = _first_text(root, ("//meta[translate(@name, 'AUTHOR', 'author')='author']/@content",))
+    return _clean_authors(_split_names(meta or ""), desks)
+
+
+def _split_names(value: str) -> list[str]:
+    value = _BY.sub("", normalize_line(value))
+    return [n for n in _AUTHOR_SPLIT.split(value) if n]
+
+
+def _clean_authors(names: Iterable[str], desks: Iterable[re.Pattern[str]]) -> list[str]:
+    desks = tuple(desks)
+    out: list[str] = []
+    seen: set[str] = set()
+    for raw in names:
+        name = _BY.sub("", normalize_line(raw)).strip(" ,;")
+        if not name or any(d.search(name) for d in desks) or name.casefold() in seen:
+            continue
+        seen.add(name.casefold())
+        out.append(name)
+    return out
+
+
+def _authors_from_ld(ld: dict[str, Any]) -> list[str]:
+    """Names of the Person authors only: an Organization author is the outlet, not a writer."""
+    raw = ld.get("author")
+    items = raw if isinstance(raw, list) else [raw]
+    names: list[str] = []
+    for item in items:
+        if isinstance(item, str):
+            names.extend(_split_names(item))
+        elif isinstance(item, dict) and _ld_types(item) & {"Person"} and isinstance(item.get("name"), str):
+            names.extend(_split_names(item["name"]))
+    return names
+
+
+def _published(
+    root: html.HtmlElement, xpaths: Iterable[str], ld: dict[str, Any], url: str | None
+) -> ParsedDate | None:
+    """The publication date by order of trust: JSON-LD, the site's <time>/meta, then the URL.
+
+    A value without a time of day (a ClaimReview's "2019-11-18") yields to a timestamp of the
+    same day from a less trusted source. Never dateModified (an update is not a publication:
+    a wrong date is worse than none), never the fetch date.
+    """
+    best: ParsedDate | None = None
+    for found in _date_candidates(root, xpaths, ld):
+        if best is None or (found.published_date == best.published_date and _rank(found) < _rank(best)):
+            best = found
+        if best.published_at is not None:  # nothing finer can come: stop reading the page
+            break
+    return best or _url_date(url)
+
+
+def _date_candidates(
+    root: html.HtmlElement, xpaths: Iterable[str], ld: dict[str, Any]
+) -> Iterator[ParsedDate]:
+    """Dates in order of trust, read lazily: most pages are settled by the first."""
+    yield from filter(None, [_ld_date(ld)])
+    for xp in xpaths:
+        yield from filter(None, (_parsed(text, source) for text, source in _date_values(root, xp)))
+    meta = _first_text(root, ("//meta[@property='article:published_time']/@content",))
+    yield from filter(None, [_parsed(meta, "meta")])
+
+
+def _rank(date: ParsedDate) -> tuple[int, int]:
+    return (_PRECISION_RANK.get(date.precision, 9), date.published_at is None)
+
+
+def _date_values(root: html.HtmlElement, xp: str) -> Iterator[tuple[str, str]]:
+    """(text, source) for each date an XPath selects; the source names the element it sits on."""
+    for item in _xpath(root, xp):
+        if isinstance(item, html.HtmlElement):
+            element, text = item, item.get("datetime") or item.get("content") or item.text_content()
+        elif isinstance(item, str):
+            element, text = getattr(item, "getparent", lambda: None)(), str(item)
+        else:
+            continue
+        tag = element.tag if element is not None and isinstance(element.tag, str) else ""
+        yield text, {"time": "time element", "meta": "meta"}.get(tag.lower(), "byline")
+
+
+def _ld_date(ld: dict[str, Any]) -> ParsedDate | None:
+    return _parsed(_ld_str(ld, "datePublished"), "json-ld")
+
+
+def _parsed(value: str | None, source: str) -> ParsedDate | None:
+    return parse_date(value, source) if value and value.strip() else None
+
+
+def _url_date(url: str | None) -> ParsedDate | None:
+    return date_from_url(url) if url else None
+
+
+def _tags(root: html.HtmlElement, xpaths: Iterable[str], ld: dict[str, Any]) -> list[str]:
+    """The site's tag selectors (first that gives any), else JSON-LD keywords and section."""
+    for xp in xpaths:
+        tags = _dedupe(
+            tag
+            for item in _xpath(root, xp)
+            # An element is one tag (a link); a string (meta keywords) is a comma-separated list.
+            for tag in ([item.text_content()] if isinstance(item, html.HtmlElement) else str(item).split(","))
+        )
+        if tags:
+            return tags
+    return _ld_keywords(ld)
+
+
+def _ld_keywords(ld: dict[str, Any]) -> list[str]:
+    raw = ld.get("keywords")
+    values = raw if isinstance(raw, list) else [raw]
+    section = ld.get("articleSection")
+    values += section if isinstance(section, list) else [section]
+    return _split_keywords(v for v in values if isinstance(v, str))
+
+
+def _split_keywords(values: Iterable[str]) -> list[str]:
+    return _dedupe(tag for value in values for tag in value.split(","))
+
+
+def _dedupe(values: Iterable[str]) -> list[str]:
+    """Normalised, non-empty, first spelling kept, order kept."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for value in values:
+        value = normalize_line(value)
+        if value and value.casefold() not in seen:
+            seen.add(value.casefold())
+            out.append(value)
+    return out
+
+
+def _clean_dateline(value: str | None) -> str | None:
+    """The place of a dateline ('AUBURN, Wash. — ' -> 'AUBURN, Wash.'); an all-capitals single
+    place is title-cased ('PRAGUE' -> 'Prague') so that one city is spelled one way in the corpus."""
+    if not value:
+        return None
+    place = _DATELINE_TAIL.sub("", normalize_line(value)).strip()
+    if place.isupper() and "," not in place:
+        place = place.title()
+    return place or None
+
+
+def _language_hint(root: html.HtmlElement, ld: dict[str, Any], site: Site, url: str | None) -> str | None:
+    host = _host(url)
+    return (
+        (root.get("lang") or "").strip()
+        or _ld_str(ld, "inLanguage")
+        or (site.host_languages.get(host) if host else None)
+        or site.default_language
+    )
+
+
+def _host(url: str | None) -> str | None:
+    if not url:
+        return None
+    m = re.match(r"^[a-z][a-z0-9+.-]*://([^/:?#]+)", url, re.I)
+    return m.group(1).lower() if m else None
+
+
+def _canonical_url(root: html.HtmlElement, base: str | None) -> str | None:
+    href = _first_text(root, ("//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content"))
+    return urljoin(base or "", href) if href else None
+
+
+def _page_kind(root: html.HtmlElement) -> str:
+    """What the page is, for a human reading a Reject: its og:type and body classes."""
+    body = root.find("body")
+    classes = " ".join((body.get("class") or "").split()) if body is not None else ""
+    og_type = _first_text(root, ("//meta[@property='og:type']/@content",))
+    parts = [f"og:type {og_type!r}" if og_type else "", f"body class {classes!r}" if classes else ""]
+    described = ", ".join(p for p in parts if p)
+    return f"not an article page ({described})" if described else "not an article page"
+
+
+# --------------------------------------------------------------------------------------- JSON-LD
+
+
+def _json_ld(root: html.HtmlElement) -> dict[str, Any]:
+    """The page's article object from its JSON-LD (first of an article type), or {}."""
+    objects: list[dict[str, Any]] = []
+    for script in root.iterfind(".//script[@type='application/ld+json']"):
+        try:
+            objects.extend(_ld_objects(json.loads(script.text or "", strict=False)))
+        except ValueError:
+            continue
+    article = next((o for o in objects if _ld_types(o) & _ARTICLE_TYPES), None)
+    article = article or next((o for o in objects if "headline" in o), {})
+    return _resolve_authors(article, objects)
+
+
+def _resolve_authors(article: dict[str, Any], objects: list[dict[str, Any]]) -> dict[str, Any]:
+    """Yoast-style graphs name authors by reference ({"@id": ...}): put the Person nodes in."""
+    author = article.get("author")
+    items = author if isinstance(author, list) else [author]
+    if not any(isinstance(a, dict) and "@id" in a and "@type" not in a for a in items):
+        return article
+    by_id = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str)}
+    resolved = [by_id.get(a["@id"], a) if isinstance(a, dict) and "@id" in a else a for a in items]
+    return {**article, "author": resolved}
+
+
+def _ld_objects(data: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(data, list):
+        for item in data:
+            yield from _ld_objects(item)
+    elif isinstance(data, dict):
+        yield data
+        if isinstance(data.get("@graph"), list):
+            yield from _ld_objects(data["@graph"])
+
+
+def _ld_types(obj: dict[str, Any]) -> set[str]:
+    raw = obj.get("@type")
+    return {t for t in (raw if isinstance(raw, list) else [raw]) if isinstance(t, str)}
+
+
+def _ld_str(ld: dict[str, Any], key: str) -> str | None:
+    value = ld.get(key)
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, str)), None)
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+# ------------------------------------------------------------------------------------ XPath help
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(xp: str) -> etree.XPath:
+    """Compiled once per process: compiling costs more than evaluating on a page."""
+    try:
+        return etree.XPath(xp)
+    except etree.XPathSyntaxError as exc:  # a broken selector in a site module is a bug: say which
+        raise ValueError(f"bad XPath in site rules: {xp!r}: {exc}") from exc
+
+
+def _xpath(node: html.HtmlElement, xp: str) -> list[Any]:
+    result = _compiled(xp)(node)
+    return result if isinstance(result, list) else [result]
+
+
+def _strings(root: html.HtmlElement, xp: str) -> list[str]:
+    """The non-empty strings an XPath selects: an element's text_content, an attribute's value."""
+    out = []
+    for item in _xpath(root, xp):
+        if isinstance(item, html.HtmlElement):
+            text = normalize_line(item.text_content())
+        elif isinstance(item, str):
+            text = normalize_line(item)
+        else:
+            continue
+        if text:
+            out.append(text)
+    return out
+
+
+def _first_text(root: html.HtmlElement, xpaths: Iterable[str]) -> str | None:
+    for xp in xpaths:
+        for value in _strings(root, xp):
+            return value
+    return None
+
+
+def _first_element(root: html.HtmlElement, xpaths: Iterable[str]) -> html.HtmlElement | None:
+    for xp in xpaths:
+        for item in _xpath(root, xp):
+            if isinstance(item, html.HtmlElement):
+                return item
+    return None
