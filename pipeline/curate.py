@@ -8,90 +8,27 @@ writing happen in input order in the driver, so the result is the same whatever 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import PIPELINE_VERSION, store
-from pipeline.dedupe import Deduper, Signatures, fingerprints, normalize_url
-from pipeline.extract import extract_document
-from pipeline.loaders import InputFile, iter_inputs, load
+from pipeline.dedupe import Deduper, fingerprints, normalize_url
+from pipeline.loaders import InputFile, iter_inputs
 from pipeline.models import Article, Duplicate, Reject
-from pipeline.settings import Dedupe, Limits, Settings
+from pipeline.settings import Settings
 from pipeline.summary import RunSummary
 from pipeline.textnorm import word_count
 
-
-@dataclass
-class Extracted:
-    """An article with what dedupe needs, computed in the worker."""
-
-    article: Article
-    sig: Signatures
-    chash: str
-
-
-@dataclass
-class FileResult:
-    """All that came of one input file."""
-
-    item: InputFile
-    sha256: str | None = None
-    documents: int = 0
-    articles: list[Extracted] = field(default_factory=list)
-    rejects: list[Reject] = field(default_factory=list)
-
-
-def process_batch(
-    raw_root: str, items: list[InputFile], limits: Limits, dedupe_cfg: Dedupe
-) -> list[FileResult]:
-    """Load and extract a batch of files (pure: runs in a worker process or on a Dask worker)."""
-    root = Path(raw_root)
-    results = []
-    for item in items:
-        result = FileResult(item)
-        try:
-            result.sha256 = file_sha256(root / item.rel_path)
-            for doc in load(root, item, limits):
-                if isinstance(doc, Reject):
-                    result.rejects.append(doc)
-                    continue
-                result.documents += 1
-                extracted = extract_document(doc)
-                if isinstance(extracted, Reject):
-                    result.rejects.append(extracted)
-                    continue
-                for article in extracted:
-                    result.articles.append(Extracted(article, *fingerprints(article.body, dedupe_cfg)))
-        except Exception as exc:  # noqa: BLE001 - whatever happens, the file is accounted for
-            result.rejects.append(
-                Reject(item.rel_path, "extract_error", f"{type(exc).__name__}: {exc}"[:500])
-            )
-        if not result.articles and not result.rejects:
-            result.rejects.append(
-                Reject(item.rel_path, "not_article", "no page in the file holds an article")
-            )
-        results.append(result)
-    return results
-
-
-def file_sha256(path: Path) -> str | None:
-    """The file's digest, so a file touched but not changed is not processed again."""
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                digest.update(chunk)
-    except OSError:
-        return None
-    return digest.hexdigest()
-
+# The worker side lives in pipeline.work; these names are part of this module's interface too.
+from pipeline.work import Extracted as Extracted
+from pipeline.work import FileResult as FileResult
+from pipeline.work import file_sha256 as file_sha256
+from pipeline.work import process_batch as process_batch
 
 Submit = Callable[[list[InputFile]], "Callable[[], list[FileResult]]"]
 
@@ -104,6 +41,24 @@ def local_submit(raw_root: str, settings: Settings) -> Submit:
         return lambda: result
 
     return submit
+
+
+def count_pending(raw: Path, curated: Path, full: bool = False) -> int:
+    """How many inputs a run would read (new, or changed in size or mtime), without reading them.
+
+    Decides whether a local Dask cluster pays for its start-up: a rerun with nothing new must not
+    start one.
+    """
+    seen: dict[str, tuple[int, int]] = {}
+    table = store.read_table(curated, "_state/manifest", ["raw_path", "size", "mtime_ns"])
+    if table is not None and not full:
+        for path, size, mtime in zip(*(table.column(c).to_pylist() for c in table.column_names), strict=True):
+            seen[path] = (size, mtime)
+    return sum(
+        1
+        for entry in iter_inputs(raw)
+        if isinstance(entry, InputFile) and seen.get(entry.rel_path) != (entry.size, entry.mtime_ns)
+    )
 
 
 def batches(items: Iterator[InputFile], size: int) -> Iterator[list[InputFile]]:

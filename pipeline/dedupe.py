@@ -18,7 +18,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import numpy as np
 from datasketch import MinHashLSH
 
-from pipeline import minhash
+# Computed in workers, which do not import this module (nor datasketch); re-exported for callers.
+from pipeline.minhash import BODY_KIND as BODY_KIND
+from pipeline.minhash import LEAD_KIND as LEAD_KIND
+from pipeline.minhash import Signatures as Signatures
+from pipeline.minhash import fingerprints as fingerprints
+from pipeline.minhash import signatures as signatures
 from pipeline.models import Article, Duplicate
 from pipeline.settings import Dedupe
 from pipeline.sites import site_for_url
@@ -78,35 +83,6 @@ def article_id(key: str | None, chash: str) -> str:
     """Stable across runs: from the URL identity when there is one, else from the content hash."""
     basis = f"url:{key}" if key else f"body:{chash}"
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:20]
-
-
-@dataclass(frozen=True, slots=True)
-class Signatures:
-    """MinHash hash values of a body and of its opening words (uint32 arrays of num_perm)."""
-
-    body: np.ndarray
-    lead: np.ndarray
-
-
-# Stored signature kinds carry the shingle-hash scheme: values of another scheme do not compare.
-BODY_KIND = f"body:{minhash.SCHEME}"
-LEAD_KIND = f"lead:{minhash.SCHEME}"
-
-
-def signatures(body: str, cfg: Dedupe) -> Signatures:
-    """Computed where the article is extracted (in a worker), so dedupe itself stays cheap."""
-    return fingerprints(body, cfg)[0]
-
-
-def fingerprints(body: str, cfg: Dedupe) -> tuple[Signatures, str]:
-    """(signatures, content hash) from one folding of the body: folding costs as much as hashing."""
-    folded = fingerprint_text(body)
-    words = folded.split()
-    sig = Signatures(
-        minhash.minhash(words, cfg.shingle_words, cfg.num_perm),
-        minhash.minhash(words[: cfg.lead_words], cfg.shingle_words, cfg.num_perm),
-    )
-    return sig, hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
 def _jaccard(a: np.ndarray, b: np.ndarray) -> float:

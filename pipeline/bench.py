@@ -1,0 +1,299 @@
+"""The performance benchmark of issue 4: throughput against bare trafilatura, memory, reruns, dedupe.
+
+All in one process tree: this process is the curate driver (and the Dask scheduler's host); the
+Dask workers and Prefect's temporary API server are its children. Figures:
+
+- bare: a single-process loop of trafilatura.extract(html, with_metadata=True) over the pages.
+- curate: the Prefect `curate` flow over the same pages on the configured executor. Its time is
+  the flow body (listing, extraction, dedupe, writing, commit, report); start-up (Prefect's API,
+  the Dask cluster and its workers' imports, teardown) is the rest of the wall time, shown apart.
+- peak RSS: the largest sum of RSS over this process and all its descendants, sampled every
+  50 ms during the curate run; also without Prefect's API server, a service a deployment runs
+  once, not part of a run.
+- no-op rerun: the flow again over the same pages, nothing new.
+- near-dup: signatures plus dedupe decisions for a synthetic set of articles, one in ten an edited
+  copy of an earlier one, in this process (one core); how many copies were found is shown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import psutil
+
+from pipeline.benchpages import Template, load_templates, write_pages
+
+TARGETS = {"ratio": 6.0, "peak_rss_mb": 600.0, "noop_seconds": 5.0, "near_dup_seconds": 60.0}
+
+
+@dataclass
+class Figures:
+    pages: int = 0
+    megabytes: float = 0.0
+    templates: list[str] = field(default_factory=list)
+    workers: int = 0
+    bare_seconds: float = 0.0
+    curate_seconds: float = 0.0
+    curate_startup_seconds: float = 0.0
+    articles_written: int = 0
+    peak_rss_mb: float = 0.0
+    peak_rss_mb_with_api: float = 0.0
+    noop_seconds: float = 0.0
+    noop_startup_seconds: float = 0.0
+    near_dup_articles: int = 0
+    near_dup_seconds: float = 0.0
+    near_dup_planted: int = 0
+    near_dup_found: int = 0
+    near_dup_peak_rss_mb: float = 0.0
+
+    @property
+    def bare_pages_per_second(self) -> float:
+        return self.pages / self.bare_seconds if self.bare_seconds else 0.0
+
+    @property
+    def curate_pages_per_second(self) -> float:
+        return self.pages / self.curate_seconds if self.curate_seconds else 0.0
+
+    @property
+    def ratio(self) -> float:
+        bare = self.bare_pages_per_second
+        return self.curate_pages_per_second / bare if bare else 0.0
+
+    def misses(self, near_dup_full: bool) -> list[str]:
+        """The targets this run missed (near-dup only judged at 100,000 articles or more)."""
+        out = []
+        if self.ratio < TARGETS["ratio"]:
+            out.append(f"ratio {self.ratio:.2f} < {TARGETS['ratio']}")
+        if self.peak_rss_mb > TARGETS["peak_rss_mb"]:
+            out.append(f"peak RSS {self.peak_rss_mb:.0f} MB > {TARGETS['peak_rss_mb']:.0f} MB")
+        if self.noop_seconds > TARGETS["noop_seconds"]:
+            out.append(f"no-op rerun {self.noop_seconds:.2f} s > {TARGETS['noop_seconds']} s")
+        if near_dup_full and self.near_dup_seconds > TARGETS["near_dup_seconds"]:
+            out.append(f"near-dup {self.near_dup_seconds:.1f} s > {TARGETS['near_dup_seconds']} s")
+        return out
+
+    def table(self) -> str:
+        rows = [
+            ("pages", f"{self.pages} ({self.megabytes:.1f} MB; templates: {', '.join(self.templates)})"),
+            ("bare trafilatura seconds", f"{self.bare_seconds:.2f}"),
+            ("bare pages/s", f"{self.bare_pages_per_second:.1f}"),
+            ("curate workers", f"{self.workers}"),
+            ("curate seconds (start-up excluded)", f"{self.curate_seconds:.2f}"),
+            ("curate start-up seconds (excluded)", f"{self.curate_startup_seconds:.2f}"),
+            ("curate pages/s", f"{self.curate_pages_per_second:.1f}"),
+            ("articles written", f"{self.articles_written}"),
+            ("ratio (curate / bare pages/s)", f"{self.ratio:.2f}"),
+            ("peak RSS MB (driver + Dask scheduler + workers)", f"{self.peak_rss_mb:.0f}"),
+            ("peak RSS MB (also Prefect's API server)", f"{self.peak_rss_mb_with_api:.0f}"),
+            ("no-op rerun seconds (start-up excluded)", f"{self.noop_seconds:.2f}"),
+            ("no-op rerun start-up seconds", f"{self.noop_startup_seconds:.2f}"),
+            ("near-dup articles", f"{self.near_dup_articles}"),
+            ("near-dup seconds", f"{self.near_dup_seconds:.2f}"),
+            ("near-dup copies found / planted", f"{self.near_dup_found} / {self.near_dup_planted}"),
+            ("near-dup peak RSS MB", f"{self.near_dup_peak_rss_mb:.0f}"),
+        ]
+        width = max(len(name) for name, _ in rows)
+        return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+class TreeRss:
+    """Peak of the summed RSS of this process and its descendants, sampled on a thread."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.interval = interval
+        self.peak = 0  # bytes, without processes that are Prefect's API server
+        self.peak_all = 0  # bytes, everything
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._api: dict[int, bool] = {}
+
+    def __enter__(self) -> TreeRss:
+        self.sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def _is_api(self, proc: psutil.Process) -> bool:
+        if proc.pid not in self._api:
+            with contextlib.suppress(psutil.Error):
+                self._api[proc.pid] = "prefect.server" in " ".join(proc.cmdline())
+        return self._api.get(proc.pid, False)
+
+    def sample(self) -> None:
+        me = psutil.Process()
+        total = api = 0
+        try:
+            procs = [me, *me.children(recursive=True)]
+        except psutil.Error:
+            return
+        for proc in procs:
+            try:
+                rss = proc.memory_info().rss
+            except psutil.Error:
+                continue
+            total += rss
+            if self._is_api(proc):
+                api += rss
+        self.peak_all = max(self.peak_all, total)
+        self.peak = max(self.peak, total - api)
+
+
+def bare_loop(files: list[Path]) -> float:
+    """Seconds for the plain single-process trafilatura loop over the files."""
+    import trafilatura
+
+    started = time.perf_counter()
+    for path in files:
+        trafilatura.extract(path.read_bytes().decode("utf-8"), with_metadata=True)
+    return time.perf_counter() - started
+
+
+def curate_once(raw: Path, curated: Path, workers: int, batch_size: int, kind: str) -> tuple[dict, float]:
+    """(summary, wall seconds) of one run of the Prefect curate flow."""
+    from pipeline.flows import run_curate_flow
+    from pipeline.settings import load_settings
+
+    settings = load_settings(
+        config_path="/nonexistent",
+        env={},
+        overrides={
+            "paths.raw": str(raw),
+            "paths.curated": str(curated),
+            "executor.kind": kind,
+            "executor.workers": workers,
+            "executor.batch_size": batch_size,
+        },
+    )
+    started = time.perf_counter()
+    summary = run_curate_flow(settings)
+    return summary, time.perf_counter() - started
+
+
+def near_dup(articles: int, templates: list[Template], seed: int = 0) -> tuple[float, int, int]:
+    """(seconds, copies planted, copies found) for signatures + decisions over synthetic articles.
+
+    Bodies are built outside the timed part; one article in ten is a copy of the article three
+    before it with one word in fifty replaced.
+    """
+    from pipeline.dedupe import Deduper, fingerprints
+    from pipeline.models import Article
+    from pipeline.settings import Dedupe
+
+    cfg = Dedupe()
+    deduper = Deduper(cfg)
+    rng = np.random.default_rng(seed)
+    vocabulary = np.array(sorted({w.lower() for t in templates for w in t.vocabulary}))
+    recent: list[np.ndarray] = []
+    ids: list[str] = []
+    planted = found = 0
+    elapsed = 0.0
+    for i in range(articles):
+        copy_of = i - 3 if i % 10 == 9 else None
+        if copy_of is not None:
+            words = recent[copy_of % 4].copy()
+            edits = rng.random(len(words)) < 0.02
+            words[edits] = rng.integers(0, len(vocabulary), int(edits.sum()))
+            planted += 1
+        else:
+            words = rng.integers(0, len(vocabulary), int(rng.integers(300, 900)))
+        recent_slot = i % 4
+        if len(recent) < 4:
+            recent.append(words)
+        else:
+            recent[recent_slot] = words
+        body = " ".join(vocabulary[words])
+        article = Article(
+            source="rferl", body=body, raw_path=f"{i}.html", url=f"https://www.rferl.org/a/{i}.html"
+        )
+        started = time.perf_counter()
+        sig, chash = fingerprints(body, cfg)
+        decision = deduper.decide(article, sig, chash)
+        elapsed += time.perf_counter() - started
+        ids.append(decision.article_id)
+        dup = decision.duplicate
+        if (
+            copy_of is not None
+            and dup is not None
+            and dup.kind == "near"
+            and dup.duplicate_of == ids[copy_of]
+        ):
+            found += 1
+    return elapsed, planted, found
+
+
+@contextlib.contextmanager
+def workdir(keep: Path | None) -> Iterator[Path]:
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        yield keep
+        return
+    path = Path(tempfile.mkdtemp(prefix="tajrus-bench-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def run(
+    pages: int = 2000,
+    near_dup_articles: int = 100_000,
+    workers: int = 0,
+    batch_size: int = 100,
+    sites: tuple[str, ...] = ("rferl",),
+    keep: Path | None = None,
+    say: object = print,
+) -> Figures:
+    """Every figure of the benchmark; say(line) reports progress."""
+    import os
+
+    templates = load_templates(sites)
+    figures = Figures(pages=pages, templates=[t.name for t in templates])
+    figures.workers = workers or os.cpu_count() or 1
+    with workdir(keep) as root:
+        raw, curated = root / "raw", root / "curated"
+        shutil.rmtree(raw, ignore_errors=True)
+        shutil.rmtree(curated, ignore_errors=True)
+        say(f"writing {pages} pages under {raw}")
+        figures.megabytes = write_pages(raw, pages, templates) / 1e6
+        files = sorted(raw.rglob("*.html"))
+        say("bare trafilatura loop")
+        figures.bare_seconds = bare_loop(files)
+        say("curate")
+        with TreeRss() as rss:
+            summary, wall = curate_once(raw, curated, workers, batch_size, "processes")
+        figures.curate_seconds = summary["seconds"]
+        figures.curate_startup_seconds = wall - summary["seconds"]
+        figures.articles_written = sum(summary["articles"].values())
+        figures.peak_rss_mb = rss.peak / 2**20
+        figures.peak_rss_mb_with_api = rss.peak_all / 2**20
+        say("no-op rerun")
+        summary, wall = curate_once(raw, curated, workers, batch_size, "auto")
+        figures.noop_seconds = summary["seconds"]
+        figures.noop_startup_seconds = wall - summary["seconds"]
+        if summary["inputs_read"]:
+            raise RuntimeError(f"the no-op rerun read {summary['inputs_read']} inputs")
+    if near_dup_articles:
+        say(f"near-dup over {near_dup_articles} synthetic articles")
+        with TreeRss() as rss:
+            figures.near_dup_seconds, figures.near_dup_planted, figures.near_dup_found = near_dup(
+                near_dup_articles, templates
+            )
+        figures.near_dup_articles = near_dup_articles
+        figures.near_dup_peak_rss_mb = rss.peak / 2**20
+    return figures
