@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline import PIPELINE_VERSION, store
+from pipeline import PIPELINE_VERSION, location, store
 from pipeline.dedupe import Deduper, fingerprints, normalize_url
 from pipeline.loaders import InputFile, iter_inputs
 from pipeline.models import Article, Duplicate, Reject
@@ -43,7 +43,7 @@ def local_submit(raw_root: str, settings: Settings) -> Submit:
     return submit
 
 
-def count_pending(raw: Path, curated: Path, full: bool = False) -> int:
+def count_pending(raw: str | Path, curated: Path, full: bool = False) -> int:
     """How many inputs a run would read (new, or changed in size or mtime), without reading them.
 
     Decides whether a local Dask cluster pays for its start-up: a rerun with nothing new must not
@@ -75,7 +75,7 @@ def batches(items: Iterator[InputFile], size: int) -> Iterator[list[InputFile]]:
 class Curation:
     """The driver side of a run: manifest, dedupe state, writer and counts."""
 
-    def __init__(self, raw: Path, curated: Path, settings: Settings, full: bool = False) -> None:
+    def __init__(self, raw: str | Path, curated: Path, settings: Settings, full: bool = False) -> None:
         self.raw, self.curated, self.settings, self.full = raw, curated, settings, full
         self.run_id = store.new_run_id()
         self.now = dt.datetime.now(dt.UTC)
@@ -149,7 +149,7 @@ class Curation:
             return False
         if seen[1] == item.mtime_ns:
             return True
-        return seen[2] is not None and seen[2] == file_sha256(self.raw / item.rel_path)
+        return seen[2] is not None and seen[2] == file_sha256(self.raw, item.rel_path)
 
     # --- during ---------------------------------------------------------------------------------
 
@@ -314,8 +314,8 @@ class Curation:
 
 
 def run_curation(
-    raw: Path,
-    curated: Path,
+    raw: str | Path,
+    curated: str | Path,
     settings: Settings,
     submit: Submit | None = None,
     full: bool = False,
@@ -326,9 +326,12 @@ def run_curation(
 
     At most `inflight` batches are out at once, and results are consumed in submission order,
     so memory stays flat and the output does not depend on which worker finished first.
+    raw may be any fsspec URL (s3://, file://, memory://); curated a local path or file:// URL.
     """
-    if not raw.is_dir():
+    if not location.is_dir(raw):
         raise FileNotFoundError(f"raw directory {raw} does not exist")
+    raw = location.local_path(raw) or str(raw)
+    curated = location.require_local(curated, "curated")
     curated.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     with store.run_lock(curated, settings.limits.lock_wait_seconds):

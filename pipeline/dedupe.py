@@ -89,6 +89,14 @@ def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / len(a)
 
 
+# LSH banding tuned against missed pairs (false negatives), not extra candidates: every candidate
+# is checked against the threshold with its signature anyway, so a false positive costs a
+# comparison (~2 us) while a false negative loses a duplicate. datasketch's even weights give
+# 8 bands of 8 rows at threshold 0.7, which finds a pair at similarity 0.8 only 77% of the time;
+# these give 10 bands of 6 rows: 95% at 0.8, 99% at 0.85.
+LSH_WEIGHTS = (0.2, 0.8)
+
+
 @dataclass(slots=True)
 class Decision:
     """What dedupe decided for one record: kept under article_id, or a duplicate of it."""
@@ -116,8 +124,8 @@ class Deduper:
     superseded: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._lsh_body = MinHashLSH(threshold=self.cfg.threshold, num_perm=self.cfg.num_perm)
-        self._lsh_lead = MinHashLSH(threshold=self.cfg.teaser_threshold, num_perm=self.cfg.num_perm)
+        self._lsh_body = MinHashLSH(self.cfg.threshold, self.cfg.num_perm, weights=LSH_WEIGHTS)
+        self._lsh_lead = MinHashLSH(self.cfg.teaser_threshold, self.cfg.num_perm, weights=LSH_WEIGHTS)
 
     def __len__(self) -> int:
         return len(self._body)

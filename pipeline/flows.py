@@ -18,6 +18,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from pipeline import location
 from pipeline.loaders import InputFile
 from pipeline.settings import Dedupe, Executor, Limits, Settings, load_settings
 from pipeline.summary import RunSummary
@@ -100,8 +101,11 @@ def curate_with(settings: Settings, full: bool = False) -> RunSummary:
 
     _start_task_runner()
     started = time.monotonic()
-    raw, curated = Path(settings.paths.raw), Path(settings.paths.curated)
-    raw_root = str(raw.resolve())
+    local_raw = location.local_path(settings.paths.raw)
+    # Workers are handed an absolute path, or the URL: they may run in another directory or host.
+    raw: str | Path = local_raw.resolve() if local_raw is not None else settings.paths.raw
+    raw_root = str(raw)
+    curated = location.require_local(settings.paths.curated, "curated")
     workers = settings.executor.workers or os.cpu_count() or 1
 
     def submit(items: list[InputFile]):
@@ -111,7 +115,7 @@ def curate_with(settings: Settings, full: bool = False) -> RunSummary:
     from pipeline.loaders import iter_inputs
     from pipeline.progress import Progress
 
-    total = sum(1 for _ in iter_inputs(raw)) if raw.is_dir() else None
+    total = sum(1 for _ in iter_inputs(raw)) if location.is_dir(raw) else None
     with Progress("curate", total=total, unit="files") as progress:
 
         def on_progress(summary: RunSummary) -> None:
@@ -197,8 +201,9 @@ def run_curate_flow(settings: Settings, full: bool = False) -> dict[str, Any]:
     from pipeline.curate import count_pending
 
     pending = None
-    if settings.executor.kind == "auto" and Path(settings.paths.raw).is_dir():
-        pending = count_pending(Path(settings.paths.raw), Path(settings.paths.curated), full)
+    if settings.executor.kind == "auto" and location.is_dir(settings.paths.raw):
+        curated = location.require_local(settings.paths.curated, "curated")
+        pending = count_pending(location.local_path(settings.paths.raw) or settings.paths.raw, curated, full)
     runner = task_runner_for(settings.executor, pending)
     configured = curate.with_options(task_runner=runner)
     overrides = {key: value for key, value, origin in settings.items() if origin == "command line"}

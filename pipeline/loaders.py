@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline import location
 from pipeline.models import RawDocument, Reject
 from pipeline.settings import Limits
 
@@ -37,13 +38,17 @@ class InputFile:
     mtime_ns: int
 
 
-def iter_inputs(raw_root: Path) -> Iterator[InputFile | Reject]:
+def iter_inputs(raw_root: str | Path) -> Iterator[InputFile | Reject]:
     """Every input file under raw_root in a stable (sorted) order; links out of raw/ are rejected.
 
     Hidden files and names ending in .open (a WARC still being written) are skipped, not rejected:
-    they are not inputs yet.
+    they are not inputs yet. raw_root may be an fsspec URL.
     """
-    root = raw_root.resolve()
+    local = location.local_path(raw_root)
+    if local is None:
+        yield from _iter_remote(str(raw_root))
+        return
+    root = local.resolve()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
         base = Path(dirpath)
@@ -67,6 +72,20 @@ def iter_inputs(raw_root: Path) -> Iterator[InputFile | Reject]:
                 yield Reject(rel, "unreadable", f"cannot stat: {exc.strerror}")
                 continue
             yield InputFile(rel, st.st_size, st.st_mtime_ns)
+
+
+def _iter_remote(url: str) -> Iterator[InputFile]:
+    """Inputs under an fsspec URL (s3://bucket/raw, memory://raw, ...): size and mtime from listing."""
+    fs, base = location.filesystem(url)
+    for path, info in sorted(fs.find(base, detail=True).items()):
+        rel = path[len(base) :].lstrip("/")
+        parts = rel.split("/")
+        if any(p in SKIP_DIRS or p.startswith(".") for p in parts[:-1]):
+            continue
+        name = parts[-1]
+        if name.startswith(".") or name.endswith((".open", ".tmp")):
+            continue
+        yield InputFile(rel, int(info.get("size") or 0), location.mtime_ns(info))
 
 
 def _check_link(root: Path, path: Path, rel: str, directory: bool) -> Iterator[InputFile | Reject]:
@@ -99,7 +118,7 @@ def input_kind(rel_path: str) -> str | None:
     return None
 
 
-def load(raw_root: Path, item: InputFile, limits: Limits) -> Iterator[RawDocument | Reject]:
+def load(raw_root: str | Path, item: InputFile, limits: Limits) -> Iterator[RawDocument | Reject]:
     """The documents of one input file (one, or one per WARC response record), or its rejects."""
     rel = item.rel_path
     kind = input_kind(rel)
@@ -111,12 +130,12 @@ def load(raw_root: Path, item: InputFile, limits: Limits) -> Iterator[RawDocumen
     if item.size > limits.max_file_bytes:
         yield Reject(rel, "too_large", f"{item.size} bytes > limit {limits.max_file_bytes}")
         return
-    path = raw_root / rel
     if kind == "warc":
-        yield from _load_warc(path, rel, limits)
+        yield from _load_warc(raw_root, rel, limits)
         return
     try:
-        data = path.read_bytes()
+        with location.open_input(raw_root, rel) as fh:
+            data = fh.read()
     except OSError as exc:
         yield Reject(rel, "unreadable", f"cannot read: {exc.strerror}")
         return
@@ -270,7 +289,7 @@ def _finish(text: str, encoding: str) -> tuple[str, str] | str:
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
-def _load_warc(path: Path, rel: str, limits: Limits) -> Iterator[RawDocument | Reject]:
+def _load_warc(raw_root: str | Path, rel: str, limits: Limits) -> Iterator[RawDocument | Reject]:
     """One RawDocument per HTML response record; a record cut short ends the file with a reject.
 
     Records before the damage are kept: a crawl killed mid-write loses only its last record.
@@ -279,7 +298,7 @@ def _load_warc(path: Path, rel: str, limits: Limits) -> Iterator[RawDocument | R
     from warcio.exceptions import ArchiveLoadFailed
 
     try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed in finally, records stream from it
+        fh = location.open_input(raw_root, rel)  # closed in finally, records stream from it
     except OSError as exc:
         yield Reject(rel, "unreadable", f"cannot read: {exc.strerror}")
         return

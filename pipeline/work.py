@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline import location
 from pipeline.extract import extract_document
 from pipeline.loaders import InputFile, load
 from pipeline.minhash import Signatures, fingerprints
@@ -57,13 +58,12 @@ def process_batch(
     raw_root: str, items: list[InputFile], limits: Limits, dedupe_cfg: Dedupe
 ) -> list[FileResult]:
     """Load and extract a batch of files (pure: runs in a worker process or on a Dask worker)."""
-    root = Path(raw_root)
     results = []
     for item in items:
         result = FileResult(item)
         try:
-            result.sha256 = file_sha256(root / item.rel_path)
-            for doc in load(root, item, limits):
+            result.sha256 = file_sha256(raw_root, item.rel_path)
+            for doc in load(raw_root, item, limits):
                 if isinstance(doc, Reject):
                     result.rejects.append(doc)
                     continue
@@ -86,11 +86,11 @@ def process_batch(
     return results
 
 
-def file_sha256(path: Path) -> str | None:
+def file_sha256(raw_root: str | Path, rel_path: str) -> str | None:
     """The file's digest, so a file touched but not changed is not processed again."""
     digest = hashlib.sha256()
     try:
-        with open(path, "rb") as fh:
+        with location.open_input(raw_root, rel_path) as fh:
             while chunk := fh.read(1 << 20):
                 digest.update(chunk)
     except OSError:
