@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -41,11 +43,15 @@ class Figures:
     templates: list[str] = field(default_factory=list)
     workers: int = 0
     bare_seconds: float = 0.0
+    bare_cpu_seconds: float = 0.0
+    curate_cpu_seconds: float = 0.0
+    load_average: float = 0.0
     curate_seconds: float = 0.0
     curate_startup_seconds: float = 0.0
     articles_written: int = 0
     peak_rss_mb: float = 0.0
     peak_rss_mb_with_api: float = 0.0
+    peak_breakdown: str = ""
     noop_seconds: float = 0.0
     noop_startup_seconds: float = 0.0
     near_dup_articles: int = 0
@@ -91,7 +97,14 @@ class Figures:
             ("curate pages/s", f"{self.curate_pages_per_second:.1f}"),
             ("articles written", f"{self.articles_written}"),
             ("ratio (curate / bare pages/s)", f"{self.ratio:.2f}"),
+            ("bare CPU ms/page", f"{1000 * self.bare_cpu_seconds / max(1, self.pages):.2f}"),
+            (
+                "curate CPU ms/page (whole tree, start-up included)",
+                f"{1000 * self.curate_cpu_seconds / max(1, self.pages):.2f}",
+            ),
+            ("load average (1 min) before the run", f"{self.load_average:.2f}"),
             ("peak RSS MB (driver + Dask scheduler + workers)", f"{self.peak_rss_mb:.0f}"),
+            ("peak RSS MB by process (child: Dask worker)", self.peak_breakdown),
             ("peak RSS MB (also Prefect's API server)", f"{self.peak_rss_mb_with_api:.0f}"),
             ("no-op rerun seconds (start-up excluded)", f"{self.noop_seconds:.2f}"),
             ("no-op rerun start-up seconds", f"{self.noop_startup_seconds:.2f}"),
@@ -114,6 +127,14 @@ class TreeRss:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._api: dict[int, bool] = {}
+        self.at_peak: dict[str, int] = {}  # RSS by process at the peak
+        self._cpu: dict[int, float] = {}  # last seen user+system seconds of each process
+        self._cpu_start: dict[int, float] = {}
+
+    @property
+    def cpu_seconds(self) -> float:
+        """CPU seconds the tree spent while sampled (processes seen at least once)."""
+        return sum(self._cpu[pid] - self._cpu_start.get(pid, 0.0) for pid in self._cpu)
 
     def __enter__(self) -> TreeRss:
         self.sample()
@@ -145,23 +166,57 @@ class TreeRss:
         for proc in procs:
             try:
                 rss = proc.memory_info().rss
+                times = proc.cpu_times()
             except psutil.Error:
                 continue
+            cpu = times.user + times.system
+            if proc.pid not in self._cpu and not self._thread.is_alive():
+                # Running before the measurement began (this process, Prefect's API server):
+                # count their CPU from now, not from their start.
+                self._cpu_start[proc.pid] = cpu
+            self._cpu[proc.pid] = cpu
             total += rss
             if self._is_api(proc):
                 api += rss
         self.peak_all = max(self.peak_all, total)
-        self.peak = max(self.peak, total - api)
+        if total - api > self.peak:
+            self.peak = total - api
+            self.at_peak = {self._role(p, me): 0 for p in procs}
+            for proc in procs:
+                with contextlib.suppress(psutil.Error):
+                    self.at_peak[self._role(proc, me)] += proc.memory_info().rss
+
+    def _role(self, proc: psutil.Process, me: psutil.Process) -> str:
+        if proc.pid == me.pid:
+            return "driver"
+        return "api" if self._is_api(proc) else f"child {proc.pid}"
 
 
-def bare_loop(files: list[Path]) -> float:
-    """Seconds for the plain single-process trafilatura loop over the files."""
+def bare_loop(files: list[Path]) -> tuple[float, float]:
+    """(wall, CPU) seconds of the plain single-process trafilatura loop over the files.
+
+    Run in a child process, so that trafilatura's imports and caches do not sit in the driver
+    whose memory the curate run is measured by.
+    """
+    listing = files[0].parent.parent.parent / "bare-files.txt"
+    listing.write_text("\n".join(str(f) for f in files), encoding="utf-8")
+    code = "import sys; from pipeline.bench import _bare_main; _bare_main(sys.argv[1])"
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(listing)], capture_output=True, text=True, check=True
+    ).stdout
+    wall, cpu = (float(x) for x in out.split())
+    return wall, cpu
+
+
+def _bare_main(listing: str) -> None:
     import trafilatura
 
-    started = time.perf_counter()
+    files = Path(listing).read_text(encoding="utf-8").splitlines()
+    trafilatura.extract("<html><body><p>warm up</p></body></html>", with_metadata=True)
+    started, cpu = time.perf_counter(), time.process_time()
     for path in files:
-        trafilatura.extract(path.read_bytes().decode("utf-8"), with_metadata=True)
-    return time.perf_counter() - started
+        trafilatura.extract(Path(path).read_bytes().decode("utf-8"), with_metadata=True)
+    print(time.perf_counter() - started, time.process_time() - cpu)
 
 
 def curate_once(raw: Path, curated: Path, workers: int, batch_size: int, kind: str) -> tuple[dict, float]:
@@ -177,7 +232,7 @@ def curate_once(raw: Path, curated: Path, workers: int, batch_size: int, kind: s
             "paths.curated": str(curated),
             "executor.kind": kind,
             "executor.workers": workers,
-            "executor.batch_size": batch_size,
+            "executor.batch_size": batch_size or None,
         },
     )
     started = time.perf_counter()
@@ -254,26 +309,30 @@ def run(
     pages: int = 2000,
     near_dup_articles: int = 100_000,
     workers: int = 0,
-    batch_size: int = 100,
+    batch_size: int = 0,
     sites: tuple[str, ...] = ("rferl",),
+    templates: str = "",
     keep: Path | None = None,
     say: object = print,
 ) -> Figures:
     """Every figure of the benchmark; say(line) reports progress."""
     import os
 
-    templates = load_templates(sites)
-    figures = Figures(pages=pages, templates=[t.name for t in templates])
+    chosen = [t for t in load_templates(sites) if t.name.startswith(templates)]
+    if not chosen:
+        raise ValueError(f"no fixture page of {sites} starts with {templates!r}")
+    figures = Figures(pages=pages, templates=[t.name for t in chosen])
     figures.workers = workers or os.cpu_count() or 1
     with workdir(keep) as root:
         raw, curated = root / "raw", root / "curated"
         shutil.rmtree(raw, ignore_errors=True)
         shutil.rmtree(curated, ignore_errors=True)
         say(f"writing {pages} pages under {raw}")
-        figures.megabytes = write_pages(raw, pages, templates) / 1e6
+        figures.megabytes = write_pages(raw, pages, chosen) / 1e6
         files = sorted(raw.rglob("*.html"))
         say("bare trafilatura loop")
-        figures.bare_seconds = bare_loop(files)
+        figures.load_average = os.getloadavg()[0]
+        figures.bare_seconds, figures.bare_cpu_seconds = bare_loop(files)
         say("curate")
         with TreeRss() as rss:
             summary, wall = curate_once(raw, curated, workers, batch_size, "processes")
@@ -281,6 +340,10 @@ def run(
         figures.curate_startup_seconds = wall - summary["seconds"]
         figures.articles_written = sum(summary["articles"].values())
         figures.peak_rss_mb = rss.peak / 2**20
+        figures.curate_cpu_seconds = rss.cpu_seconds
+        figures.peak_breakdown = ", ".join(
+            f"{role.split()[0]} {mb / 2**20:.0f}" for role, mb in sorted(rss.at_peak.items()) if role != "api"
+        )
         figures.peak_rss_mb_with_api = rss.peak_all / 2**20
         say("no-op rerun")
         summary, wall = curate_once(raw, curated, workers, batch_size, "auto")
@@ -292,7 +355,7 @@ def run(
         say(f"near-dup over {near_dup_articles} synthetic articles")
         with TreeRss() as rss:
             figures.near_dup_seconds, figures.near_dup_planted, figures.near_dup_found = near_dup(
-                near_dup_articles, templates
+                near_dup_articles, chosen
             )
         figures.near_dup_articles = near_dup_articles
         figures.near_dup_peak_rss_mb = rss.peak / 2**20

@@ -18,9 +18,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--near-dup-articles", type=int, default=100_000, help="synthetic articles for dedupe (0: skip)"
     )
     bench.add_argument("--workers", type=int, default=0, help="Dask worker processes (0: one per core)")
-    bench.add_argument("--batch-size", type=int, default=100, help="input files per task")
+    bench.add_argument("--batch-size", type=int, default=0, help="input files per task (0: setting)")
     bench.add_argument(
         "--sites", default="rferl", help="sites whose fixture pages are templates (default rferl)"
+    )
+    bench.add_argument(
+        "--templates",
+        default="",
+        help="only fixture pages whose name starts with this (voanews: the real Pangea page)",
     )
     bench.add_argument("--keep", type=Path, help="work in this directory and keep it (default: a temp dir)")
     bench.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
@@ -54,6 +59,7 @@ def bench_command(args: argparse.Namespace) -> int:
         workers=args.workers,
         batch_size=args.batch_size,
         sites=sites,
+        templates=args.templates,
         keep=args.keep,
         say=say,
     )

@@ -179,7 +179,8 @@ class Curation:
         if decision.duplicate is not None:
             self._duplicate(decision.duplicate, article.source)
             return False
-        self.writer.add_article(self._article_row(article, decision.article_id, extracted.chash))
+        row = self._article_row(article, decision.article_id, extracted.chash, extracted.words)
+        self.writer.add_article(row)
         self._write_signatures(deduper, decision.article_id)
         self.summary.articles[article.source] += 1
         return True
@@ -192,7 +193,7 @@ class Curation:
                 store.SIGNATURE_SCHEMA,
             )
 
-    def _article_row(self, a: Article, aid: str, chash: str) -> dict:
+    def _article_row(self, a: Article, aid: str, chash: str, words: int | None = None) -> dict:
         return {
             "article_id": aid,
             "source": a.source,
@@ -205,7 +206,7 @@ class Curation:
             "date_source": a.date_source,
             "dateline": a.dateline,
             "body": a.body,
-            "word_count": word_count(a.body),
+            "word_count": word_count(a.body) if words is None else words,
             "language": a.language,
             "tags": a.tags,
             "publication": a.publication,

@@ -16,6 +16,7 @@ from pipeline.loaders import InputFile, load
 from pipeline.minhash import Signatures, fingerprints
 from pipeline.models import Article, Reject
 from pipeline.settings import Dedupe, Limits
+from pipeline.textnorm import word_count
 
 
 class Batch:
@@ -36,11 +37,12 @@ class Batch:
 
 @dataclass
 class Extracted:
-    """An article with what dedupe needs, computed in the worker."""
+    """An article with what dedupe and the writer need, computed in the worker (in parallel)."""
 
     article: Article
     sig: Signatures
     chash: str
+    words: int | None = None  # word_count(body); None: the driver counts
 
 
 @dataclass
@@ -73,7 +75,8 @@ def process_batch(
                     result.rejects.append(extracted)
                     continue
                 for article in extracted:
-                    result.articles.append(Extracted(article, *fingerprints(article.body, dedupe_cfg)))
+                    sig, chash = fingerprints(article.body, dedupe_cfg)
+                    result.articles.append(Extracted(article, sig, chash, word_count(article.body)))
         except Exception as exc:  # noqa: BLE001 - whatever happens, the file is accounted for
             result.rejects.append(
                 Reject(item.rel_path, "extract_error", f"{type(exc).__name__}: {exc}"[:500])

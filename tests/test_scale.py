@@ -107,7 +107,8 @@ def test_existing_dask_cluster_gives_the_same_dataset_as_one_process(mixed_raw, 
     with prefect_test_harness(server_startup_timeout=120):
         # A remote cluster's workers need the API's address, as any Prefect worker does.
         monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        cluster_kwargs = {"n_workers": 2, "threads_per_worker": 1, "dashboard_address": ":0"}
+        with LocalCluster(processes=True, **cluster_kwargs) as cluster:
             summary = run_curate_flow(
                 _settings(
                     **{
