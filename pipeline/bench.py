@@ -193,13 +193,12 @@ class TreeRss:
         return "api" if self._is_api(proc) else f"child {proc.pid}"
 
 
-def bare_loop(files: list[Path]) -> tuple[float, float]:
+def bare_loop(files: list[Path], listing: Path) -> tuple[float, float]:
     """(wall, CPU) seconds of the plain single-process trafilatura loop over the files.
 
     Run in a child process, so that trafilatura's imports and caches do not sit in the driver
     whose memory the curate run is measured by.
     """
-    listing = files[0].parent.parent.parent / "bare-files.txt"
     listing.write_text("\n".join(str(f) for f in files), encoding="utf-8")
     code = "import sys; from pipeline.bench import _bare_main; _bare_main(sys.argv[1])"
     out = subprocess.run(
@@ -353,7 +352,7 @@ def run(
         files = sorted(raw.rglob("*.html"))
         say("bare trafilatura loop")
         figures.load_average = os.getloadavg()[0]
-        figures.bare_seconds, figures.bare_cpu_seconds = bare_loop(files)
+        figures.bare_seconds, figures.bare_cpu_seconds = bare_loop(files, root / "bare-files.txt")
         say("curate")
         with TreeRss() as rss:
             summary, wall = curate_once(raw, curated, workers, batch_size, "processes")

@@ -134,6 +134,8 @@ def test_bench_prints_every_figure(tmp_path):
     cmd = [sys.executable, "-m", "pipeline", "bench", "--pages", "50", "--near-dup-articles", "2000"]
     done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=280)
     assert done.returncode == 0, done.stderr[-3000:]
+    # Every input is a generated page (no stray files under raw/), and every page an article.
+    assert "curate: done, 50 files" in done.stdout + done.stderr
     for figure in (
         "machine:",
         "bare pages/s",
@@ -144,7 +146,7 @@ def test_bench_prints_every_figure(tmp_path):
         "no-op rerun seconds",
         "near-dup seconds",
         "near-dup copies found / planted",
-        "articles written                                 50",
+        "articles written                                    50",
     ):
         assert figure in done.stdout, figure
     found, planted = done.stdout.split("near-dup copies found / planted")[1].split("\n")[0].split("/")
