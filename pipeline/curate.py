@@ -13,12 +13,13 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import PIPELINE_VERSION, location, store
-from pipeline.dedupe import Deduper, fingerprints, normalize_url
-from pipeline.loaders import InputFile, iter_inputs
+from pipeline.dedupe import Deduper, Replacement, fingerprints, normalize_url
+from pipeline.loaders import InputFile, input_kind, iter_inputs, resolve_input
 from pipeline.models import Article, Duplicate, Reject
 from pipeline.settings import Settings
 from pipeline.summary import RunSummary
@@ -127,8 +128,18 @@ class Curation:
             self.summary.signatures_migrated += 1
 
     def pending_inputs(self) -> Iterator[InputFile]:
-        """Inputs not processed before with the same size and mtime; link rejects recorded once."""
+        """Inputs not processed before with the same size and mtime; link rejects recorded once.
+
+        Pages with markup (HTML, WARC) come before text dumps, so that when the same article is in
+        both, the record with a URL, date and authors is the one kept.
+        """
+        yield from self._pending(lambda e: isinstance(e, Reject) or input_kind(e.rel_path) != "text")
+        yield from self._pending(lambda e: not isinstance(e, Reject) and input_kind(e.rel_path) == "text")
+
+    def _pending(self, wanted: Callable[[InputFile | Reject], bool]) -> Iterator[InputFile]:
         for entry in iter_inputs(self.raw):
+            if not wanted(entry):
+                continue
             self.summary.inputs_seen += 1
             if isinstance(entry, Reject):
                 if self.manifest.get(entry.raw_path, (0,))[0] == -1 and not self.full:
@@ -149,7 +160,8 @@ class Curation:
             return False
         if seen[1] == item.mtime_ns:
             return True
-        return seen[2] is not None and seen[2] == file_sha256(self.raw, item.rel_path)
+        path = resolve_input(self.raw, item.rel_path)
+        return seen[2] is not None and path is not None and seen[2] == file_sha256(path)
 
     # --- during ---------------------------------------------------------------------------------
 
@@ -275,41 +287,43 @@ class Curation:
             self._decide(extracted)
         self.teasers.clear()
         if self.deduper is not None and self.deduper.superseded:
-            self._demote_teasers(self.deduper.superseded)
+            self._demote(self.deduper.superseded)
         self.writer.commit()
         self.summary.finished_at = dt.datetime.now(dt.UTC)
         self.summary.seconds = (self.summary.finished_at - self.summary.started_at).total_seconds()
         return self.summary
 
-    def _demote_teasers(self, superseded: dict[str, str]) -> None:
-        """Teasers an earlier run kept, now replaced by their full article: move them to duplicates.
+    def _demote(self, superseded: dict[str, Replacement]) -> None:
+        """Articles an earlier run kept that a better record of this run replaces.
 
-        The files holding them are rewritten without them, committed with the rest of the run.
+        They move to duplicates (pointing at their replacement), and the files holding them are
+        rewritten without them, committed with the rest of the run.
         """
         root = self.curated / "articles"
-        ids = list(superseded)
+        ids = pa.array(list(superseded))
         for path in sorted(root.rglob("*.parquet")):
             table = pq.read_table(path)
-            mask = pc.is_in(table.column("article_id"), value_set=__import__("pyarrow").array(ids))
+            mask = pc.is_in(table.column("article_id"), value_set=ids)
             hit = table.filter(mask)
             if hit.num_rows == 0:
                 continue
             source = path.parent.parent.name.removeprefix("source=")
             for row in hit.to_pylist():
+                why = superseded[row["article_id"]]
                 self._duplicate(
                     Duplicate(
                         row["raw_path"],
                         row["raw_record"],
                         row["raw_item"],
-                        superseded[row["article_id"]],
-                        "teaser",
-                        1.0,
+                        why.article_id,
+                        why.kind,
+                        round(why.similarity, 4),
                         row["url"],
                         row["title"],
                     ),
                     source,
                 )
-                self.summary.superseded_teasers += 1
+                self.summary.superseded += 1
                 self.summary.articles[source] -= 1
             self.writer.replace_file(path.relative_to(self.curated).as_posix(), table.filter(pc.invert(mask)))
 
@@ -342,19 +356,21 @@ def run_curation(
         run.load_manifest()
         submit = submit or local_submit(str(raw), settings)
         queue: deque[Callable[[], list[FileResult]]] = deque()
+
+        def consume_oldest() -> None:
+            for result in queue.popleft()():
+                run.consume(result)
+            if on_progress:
+                on_progress(run.summary)
+            store.kill_point("after-first-batch")
+
         try:
             for batch in batches(run.pending_inputs(), settings.executor.batch_size):
                 queue.append(submit(batch))
                 while len(queue) >= inflight:
-                    for result in queue.popleft()():
-                        run.consume(result)
-                    if on_progress:
-                        on_progress(run.summary)
+                    consume_oldest()
             while queue:
-                for result in queue.popleft()():
-                    run.consume(result)
-                if on_progress:
-                    on_progress(run.summary)
+                consume_oldest()
             summary = run.finish()
         except BaseException:
             run.writer.abort()

@@ -107,6 +107,15 @@ class Decision:
     duplicate: Duplicate | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """Why a kept article gives way: the article that replaces it, the kind and the similarity."""
+
+    article_id: str
+    kind: str
+    similarity: float
+
+
 @dataclass
 class Deduper:
     """The dedupe state of a curated dataset: what earlier runs kept, plus this run so far."""
@@ -119,9 +128,12 @@ class Deduper:
     _lead: dict[str, np.ndarray] = field(default_factory=dict)
     _lsh_body: MinHashLSH | None = None
     _lsh_lead: MinHashLSH | None = None
-    # teaser article_id -> full article_id, for teasers kept by an earlier run that a full
-    # article of this run replaces.
-    superseded: dict[str, str] = field(default_factory=dict)
+    # Articles kept by an earlier run that a better record of this run replaces: a teaser by its
+    # full article, a URL-less text dump by the same article with its URL. old id -> replacement.
+    superseded: dict[str, Replacement] = field(default_factory=dict)
+    # Kept articles that have no URL (text dumps), and those kept by this run.
+    no_url: set[str] = field(default_factory=set)
+    this_run: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._lsh_body = MinHashLSH(self.cfg.threshold, self.cfg.num_perm, weights=LSH_WEIGHTS)
@@ -151,6 +163,8 @@ class Deduper:
             self.hashes.setdefault(chash, aid)
             if is_teaser:
                 self.teaser_ids.add(aid)
+            if not key:
+                self.no_url.add(aid)
         pending: dict[str, dict[str, np.ndarray]] = {}
         for aid, kind, raw in sigs:
             if aid in alive and kind in (BODY_KIND, LEAD_KIND):
@@ -177,14 +191,23 @@ class Deduper:
         aid = article_id(key, chash)
         if key and key in self.urls:
             return self._dup(article, key, chash, self.urls[key], "url", 1.0)
-        if chash in self.hashes:
-            return self._dup(article, key, chash, self.hashes[chash], "exact", 1.0)
-        # A full article is never the near duplicate of a teaser (the teaser gives way, below);
-        # teasers are compared with each other and with full articles.
-        exclude = set() if article.is_teaser else self.teaser_ids
-        near = self._best(self._lsh_body, self._body, sig.body, self.cfg.threshold, exclude=exclude)
-        if near is not None:
-            return self._dup(article, key, chash, near[0], "near", near[1])
+        match: tuple[str, str, float] | None = None
+        if chash in self.hashes and self.hashes[chash] not in self.superseded:
+            match = (self.hashes[chash], "exact", 1.0)
+        else:
+            # A full article is never the near duplicate of a teaser (the teaser gives way, below);
+            # teasers are compared with each other and with full articles.
+            exclude = set() if article.is_teaser else self.teaser_ids
+            near = self._best(self._lsh_body, self._body, sig.body, self.cfg.threshold, exclude=exclude)
+            if near is not None:
+                match = (near[0], "near", near[1])
+        if match is not None:
+            kept, kind, sim = match
+            if not (key and kept in self.no_url and kept not in self.this_run and not article.is_teaser):
+                return self._dup(article, key, chash, kept, kind, sim)
+            # The kept copy is a URL-less dump from an earlier run: this record, with its URL,
+            # date and authors, replaces it.
+            self.superseded[kept] = Replacement(aid, kind, sim)
         if article.is_teaser:
             lead = self._best(
                 self._lsh_lead, self._lead, sig.lead, self.cfg.teaser_threshold, exclude=self.teaser_ids
@@ -194,16 +217,17 @@ class Deduper:
         else:
             # A full article replaces any kept teaser of it: the teaser becomes its duplicate.
             for teaser in self._lsh_lead.query(_as_minhash(sig.lead, self.cfg.num_perm)):
-                if (
-                    teaser in self.teaser_ids
-                    and _jaccard(self._lead[teaser], sig.lead) >= self.cfg.teaser_threshold
-                ):
-                    self.superseded[teaser] = aid
+                similarity = _jaccard(self._lead[teaser], sig.lead)
+                if teaser in self.teaser_ids and similarity >= self.cfg.teaser_threshold:
+                    self.superseded[teaser] = Replacement(aid, "teaser", similarity)
         if key:
             self.urls[key] = aid
+        else:
+            self.no_url.add(aid)
         self.hashes[chash] = aid
         if article.is_teaser:
             self.teaser_ids.add(aid)
+        self.this_run.add(aid)
         self.index(aid, sig)
         return Decision(aid, key, chash)
 

@@ -13,10 +13,12 @@ import gzip
 import io
 import os
 import re
+import stat
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline import location
 from pipeline.models import RawDocument, Reject
@@ -42,40 +44,79 @@ def iter_inputs(raw_root: str | Path) -> Iterator[InputFile | Reject]:
     """Every input file under raw_root in a stable (sorted) order; links out of raw/ are rejected.
 
     Hidden files and names ending in .open (a WARC still being written) are skipped, not rejected:
-    they are not inputs yet. raw_root may be an fsspec URL.
+    they are not inputs yet. The walk keeps its own stack instead of recursing (os.walk recurses
+    on Python 3.11), so a directory tree nested thousands deep is read, not a RecursionError.
+    raw_root may be an fsspec URL (s3://, memory://): see _iter_remote.
     """
     local = location.local_path(raw_root)
     if local is None:
         yield from _iter_remote(str(raw_root))
         return
     root = local.resolve()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
-        base = Path(dirpath)
-        # A symlinked directory is not walked into (followlinks=False); account for it here.
-        for d in list(dirnames):
-            if (base / d).is_symlink():
-                dirnames.remove(d)
-                rel = (base / d).relative_to(root).as_posix()
-                yield from _check_link(root, base / d, rel, directory=True)
-        for name in sorted(filenames):
-            if name.startswith(".") or name.endswith(".open") or name.endswith(".tmp"):
+    stack = [root]
+    while stack:
+        base = stack.pop()
+        try:
+            with os.scandir(base) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            yield Reject(_rel(root, base)[0], "unreadable", f"cannot list directory: {exc.strerror}")
+            continue
+        subdirs = []
+        for entry in entries:
+            name, path = entry.name, Path(entry.path)
+            if name.startswith(".") or name in SKIP_DIRS:
                 continue
-            path = base / name
-            rel = path.relative_to(root).as_posix()
-            if path.is_symlink():
-                yield from _check_link(root, path, rel, directory=False)
-                continue
-            try:
-                st = path.stat()
-            except OSError as exc:
-                yield Reject(rel, "unreadable", f"cannot stat: {exc.strerror}")
-                continue
-            yield InputFile(rel, st.st_size, st.st_mtime_ns)
+            if entry.is_symlink():
+                yield from _check_link(root, path)
+            elif entry.is_dir(follow_symlinks=False):
+                subdirs.append(path)
+            elif not name.endswith((".open", ".tmp")):
+                yield from _regular(root, path, path)
+        stack.extend(reversed(subdirs))
+
+
+def _rel(root: Path, path: Path) -> tuple[str, bool]:
+    """The path relative to raw/ as valid UTF-8 (a byte that is not shows as \\xNN), and whether
+    that is the real name: a name that cannot be stored as it is cannot be pointed back to."""
+    real = path.relative_to(root).as_posix()
+    safe = os.fsencode(real).decode("utf-8", "backslashreplace")
+    return safe, safe == real
+
+
+def _regular(root: Path, path: Path, target: Path) -> Iterator[InputFile | Reject]:
+    """An InputFile for a regular file with a UTF-8 name; a FIFO or device would block or never end."""
+    rel, storable = _rel(root, path)
+    try:
+        st = target.stat()
+    except OSError as exc:
+        yield Reject(rel, "unreadable", f"cannot stat: {exc.strerror}")
+        return
+    if not stat.S_ISREG(st.st_mode):
+        yield Reject(rel, "unsupported", "not a regular file (FIFO, socket or device); not read")
+    elif not storable:
+        yield Reject(rel, "unsupported", "file name is not valid UTF-8; rename the file to read it")
+    else:
+        yield InputFile(rel, st.st_size, st.st_mtime_ns)
+
+
+def _check_link(root: Path, path: Path) -> Iterator[InputFile | Reject]:
+    """A link is read only if it leads to a file inside raw/ (a link to a directory inside raw/
+    adds nothing: its files are reached through their real path)."""
+    rel = _rel(root, path)[0]
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        yield Reject(rel, "unreadable", "broken symbolic link (or a loop of links)")
+        return
+    if not target.is_relative_to(root):
+        yield Reject(rel, "outside_raw", "symbolic link to a path outside the raw root; not followed")
+    elif not target.is_dir():
+        yield from _regular(root, path, target)
 
 
 def _iter_remote(url: str) -> Iterator[InputFile]:
-    """Inputs under an fsspec URL (s3://bucket/raw, memory://raw, ...): size and mtime from listing."""
+    """Inputs under an fsspec URL: size and mtime from the listing (object stores have no links)."""
     fs, base = location.filesystem(url)
     for path, info in sorted(fs.find(base, detail=True).items()):
         rel = path[len(base) :].lstrip("/")
@@ -88,20 +129,22 @@ def _iter_remote(url: str) -> Iterator[InputFile]:
         yield InputFile(rel, int(info.get("size") or 0), location.mtime_ns(info))
 
 
-def _check_link(root: Path, path: Path, rel: str, directory: bool) -> Iterator[InputFile | Reject]:
+def resolve_input(raw_root: str | Path, rel_path: str) -> Path | str | None:
+    """The input's real path if it is still inside raw/, else None.
+
+    Checked again just before reading, because a link or directory can be swapped for a link
+    to somewhere else between listing and reading: nothing outside raw/ is ever opened.
+    Under an fsspec URL (no links there), the input's URL.
+    """
+    local = location.local_path(raw_root)
+    if local is None:
+        return f"{str(raw_root).rstrip('/')}/{rel_path}"
+    root = local.resolve()
     try:
-        target = path.resolve(strict=True)
+        real = (root / rel_path).resolve(strict=True)
     except (OSError, RuntimeError):
-        yield Reject(rel, "unreadable", "broken symbolic link")
-        return
-    if not target.is_relative_to(root):
-        yield Reject(rel, "outside_raw", "symbolic link to a path outside the raw root; not followed")
-        return
-    if directory:
-        # Inside raw/: its files are reached through their real path already.
-        return
-    st = target.stat()
-    yield InputFile(rel, st.st_size, st.st_mtime_ns)
+        return root / rel_path  # gone or broken: the read reports it as unreadable
+    return real if real.is_relative_to(root) else None
 
 
 def input_kind(rel_path: str) -> str | None:
@@ -127,17 +170,24 @@ def load(raw_root: str | Path, item: InputFile, limits: Limits) -> Iterator[RawD
             rel, "unsupported", f"not a text dump, HTML page or WARC file: {Path(rel).suffix or 'no suffix'}"
         )
         return
+    path = resolve_input(raw_root, rel)
+    if path is None:
+        yield Reject(rel, "outside_raw", "now leads outside the raw root (changed since listed); not read")
+        return
+    if kind == "warc":
+        # A WARC is a container read record by record: each record's payload is capped instead.
+        yield from _load_warc(path, rel, limits)
+        return
     if item.size > limits.max_file_bytes:
         yield Reject(rel, "too_large", f"{item.size} bytes > limit {limits.max_file_bytes}")
         return
-    if kind == "warc":
-        yield from _load_warc(raw_root, rel, limits)
-        return
     try:
-        with location.open_input(raw_root, rel) as fh:
-            data = fh.read()
+        data = _read_capped_file(path, limits.max_file_bytes)
+    except _TooLarge:
+        yield Reject(rel, "too_large", f"grew past the limit {limits.max_file_bytes} since listed")
+        return
     except OSError as exc:
-        yield Reject(rel, "unreadable", f"cannot read: {exc.strerror}")
+        yield Reject(rel, "unreadable", f"cannot read: {exc.strerror or exc}")
         return
     if rel.lower().endswith(".gz"):
         try:
@@ -158,6 +208,15 @@ def load(raw_root: str | Path, item: InputFile, limits: Limits) -> Iterator[RawD
 
 class _TooLarge(Exception):
     pass
+
+
+def _read_capped_file(path: Path | str, limit: int) -> bytes:
+    """At most limit bytes: a file that grew since it was listed must not fill memory."""
+    with location.open_file(path) as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise _TooLarge
+    return data
 
 
 def _gunzip(data: bytes, limit: int) -> bytes:
@@ -191,6 +250,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32), 127])
 # Single-byte encodings that Russian and Tajik pages were published in before UTF-8.
 _LEGACY_CYRILLIC = ("cp1251", "koi8-r", "koi8-u", "iso-8859-5", "cp866")
 
@@ -212,14 +272,21 @@ def decode(data: bytes, declared: str | None, html: bool) -> tuple[str, str] | s
             except UnicodeDecodeError:
                 return "undecodable"
             return _finish(text, encoding)
-    # UTF-16 without BOM: every other byte NUL in ASCII-heavy text.
-    if len(data) >= 4 and data[1:200:2].count(0) > 0.8 * len(data[1:200:2]):
+    # A file cut off by a crash is often padded with NUL bytes: the text before them is whole.
+    unpadded = data.rstrip(b"\x00")
+    if not unpadded.strip():
+        return "empty"
+    # UTF-16 without BOM: every other byte NUL in ASCII-heavy text (its last NUL is not padding).
+    head = unpadded[1:200:2]
+    if len(unpadded) >= 4 and head.count(0) > 0.8 * len(head):
         try:
-            return _finish(data.decode("utf-16-le"), "utf-16-le")
+            return _finish(data[: len(unpadded) + len(unpadded) % 2].decode("utf-16-le"), "utf-16-le")
         except UnicodeDecodeError:
             pass
-    if b"\x00" in data[:8192]:
-        return "binary"
+    data = unpadded
+    sample = data[:8192]
+    if len(sample) - len(sample.translate(None, _CONTROL_BYTES)) > max(8, len(sample) // 100):
+        return "binary"  # no text encoding we read uses these bytes for letters
     try:
         return _finish(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
@@ -275,12 +342,15 @@ def _plausibility(text: str) -> float:
 
 
 def _finish(text: str, encoding: str) -> tuple[str, str] | str:
+    """Newlines normalised; a few stray control bytes (NUL mid-text) dropped; many mean binary."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         return "empty"
     sample = text[:8192]
     if len(_CONTROL.findall(sample)) > max(8, len(sample) // 100):
         return "binary"
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
     return text, encoding
 
 
@@ -289,78 +359,122 @@ def _finish(text: str, encoding: str) -> tuple[str, str] | str:
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
-def _load_warc(raw_root: str | Path, rel: str, limits: Limits) -> Iterator[RawDocument | Reject]:
+_WARC_ERRORS = (EOFError, OSError, zlib.error, ValueError, AttributeError, TypeError)
+_REQUIRED_WARC_HEADERS = ("WARC-Type", "WARC-Record-ID", "WARC-Date", "Content-Length")
+
+
+class _CutShort(Exception):
+    """A WARC record that ends before its Content-Length, or whose header block is torn."""
+
+
+def _load_warc(path: Path | str, rel: str, limits: Limits) -> Iterator[RawDocument | Reject]:
     """One RawDocument per HTML response record; a record cut short ends the file with a reject.
 
-    Records before the damage are kept: a crawl killed mid-write loses only its last record.
+    Records before the damage are kept: a crawl killed mid-write loses only its last record. A
+    record counts only when its header block is whole and its block is as long as Content-Length
+    says: warcio itself hands out a torn last record as if it were whole (measured: a payload cut
+    in half, or a header block without WARC-Type that would have been skipped unseen).
     """
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
     try:
-        fh = location.open_input(raw_root, rel)  # closed in finally, records stream from it
+        fh = location.open_file(path)  # closed in finally, records stream from it
     except OSError as exc:
         yield Reject(rel, "unreadable", f"cannot read: {exc.strerror}")
         return
-    seen_any = False
+    whole, pages, end = 0, 0, 0
     try:
-        iterator = ArchiveIterator(fh)
+        records = ArchiveIterator(fh)
         while True:
             try:
-                record = next(iterator)
+                record = next(records)
+                outcome = _warc_record(record, rel, limits)
+                end = records.get_record_offset() + records.get_record_length()
             except StopIteration:
-                break
-            except (
-                ArchiveLoadFailed,
-                EOFError,
-                OSError,
-                zlib.error,
-                ValueError,
-                AttributeError,
-                TypeError,
-            ) as exc:
-                # warcio reports a record cut short in several ways (AttributeError on a torn header).
-                where = "after its last whole record" if seen_any else "before any whole record"
-                yield Reject(rel, "truncated", f"WARC damaged {where}: {type(exc).__name__}: {exc}"[:500])
-                return
-            seen_any = True
-            if record.rec_type != "response":
+                damage = _tail_damage(fh, end)
+                if damage is None:
+                    break
+                exc = damage
+            except (ArchiveLoadFailed, _CutShort, *_WARC_ERRORS) as error:
+                exc = error
+            else:
+                whole += 1
+                if outcome is not None:
+                    pages += isinstance(outcome, RawDocument)
+                    yield outcome
                 continue
-            record_id = record.rec_headers.get_header("WARC-Record-ID") or ""
-            http = record.http_headers
-            content_type = (http.get_header("Content-Type") if http else "") or ""
-            if http is None or not content_type.lower().startswith(_HTML_TYPES):
-                continue
-            status = http.get_statuscode() if http else "200"
-            if status and not status.startswith("2"):
-                continue
-            try:
-                payload = _read_capped(record.content_stream(), limits.max_decompressed_bytes)
-            except _TooLarge:
-                yield Reject(
-                    rel, "too_large", f"record payload over {limits.max_decompressed_bytes} bytes", record_id
-                )
-                continue
-            except (EOFError, OSError, zlib.error, ValueError) as exc:
-                yield Reject(rel, "truncated", f"record payload cut short: {exc}", record_id)
-                return
-            charset = _charset(content_type)
-            result = decode(payload, declared=charset, html=True)
-            if isinstance(result, str):
-                yield Reject(rel, *_reason(result), record_id)
-                continue
-            text, encoding = result
-            yield RawDocument(
-                raw_path=rel,
-                kind="html",
-                text=text,
-                raw_record=record_id,
-                url=record.rec_headers.get_header("WARC-Target-URI"),
-                fetched_at=_warc_date(record.rec_headers.get_header("WARC-Date")),
-                encoding=encoding,
-            )
+            where = f"after {whole} whole record(s)" if whole else "before any whole record"
+            yield Reject(rel, "truncated", f"WARC damaged or cut short {where}: {exc}"[:500])
+            return
     finally:
         fh.close()
+    if not whole:
+        yield Reject(rel, "empty", "no WARC record in the file")
+    elif not pages:
+        yield Reject(rel, "not_article", "no HTML response record (only requests, metadata or other types)")
+
+
+def _tail_damage(fh: io.BufferedReader, end: int) -> _CutShort | None:
+    """Bytes after the last whole record that are not blank: a record warcio gave up on silently
+    (a gzip member cut before its first whole line ends the iteration as if the file ended)."""
+    fh.seek(end)
+    tail = fh.read(1 << 16)
+    if tail.strip():
+        return _CutShort(f"{fh.seek(0, io.SEEK_END) - end} bytes after it are not a whole record")
+    return None
+
+
+def _warc_record(record: Any, rel: str, limits: Limits) -> RawDocument | Reject | None:
+    """The page in one WARC record (None for records that hold none); raises _CutShort if torn."""
+    headers = record.rec_headers
+    missing = [h for h in _REQUIRED_WARC_HEADERS if not headers.get_header(h)]
+    if missing:
+        raise _CutShort(f"record header block lacks {', '.join(missing)}")
+    record_id = headers.get_header("WARC-Record-ID")
+    http = record.http_headers
+    content_type = (http.get_header("Content-Type") if http else "") or ""
+    status = (http.get_statuscode() if http else "") or ""
+    is_page = (
+        record.rec_type == "response"
+        and content_type.lower().startswith(_HTML_TYPES)
+        and status.startswith("2")
+    )
+    payload = None
+    if is_page:
+        try:
+            payload = _read_capped(record.content_stream(), limits.max_decompressed_bytes)
+        except _TooLarge:
+            _drain_whole(record)
+            return Reject(
+                rel, "too_large", f"record payload over {limits.max_decompressed_bytes} bytes", record_id
+            )
+    _drain_whole(record)
+    if payload is None:
+        return None
+    result = decode(payload, declared=_charset(content_type), html=True)
+    if isinstance(result, str):
+        return Reject(rel, *_reason(result), record_id)
+    text, encoding = result
+    return RawDocument(
+        raw_path=rel,
+        kind="html",
+        text=text,
+        raw_record=record_id,
+        url=headers.get_header("WARC-Target-URI"),
+        fetched_at=_warc_date(headers.get_header("WARC-Date")),
+        encoding=encoding,
+    )
+
+
+def _drain_whole(record: Any) -> None:
+    """Read the rest of the record's block; raise _CutShort if the file ends before it does."""
+    stream = record.raw_stream
+    while stream.read(1 << 16):
+        pass
+    left = getattr(stream, "limit", 0)
+    if left:
+        raise _CutShort(f"record ends {left} bytes short of its Content-Length")
 
 
 def _read_capped(stream: io.IOBase, limit: int) -> bytes:

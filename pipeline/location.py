@@ -41,13 +41,12 @@ def require_local(location: str | Path, what: str) -> Path:
     return path
 
 
-def open_input(root: str | Path, rel_path: str) -> IO[bytes]:
-    """A binary file object for an input under raw/, wherever raw/ is."""
-    local = local_path(root)
-    if local is not None:
-        return open(local / rel_path, "rb")  # noqa: SIM115 - the caller closes it
-    fs, base = filesystem(str(root))
-    return fs.open(f"{base}/{rel_path}", "rb")
+def open_file(path: Path | str) -> IO[bytes]:
+    """A binary file object for a local path or an fsspec URL (from loaders.resolve_input)."""
+    if isinstance(path, Path):
+        return open(path, "rb")  # noqa: SIM115 - the caller closes it
+    fs, inner = filesystem(path)
+    return fs.open(inner, "rb")
 
 
 def is_dir(location: str | Path) -> bool:

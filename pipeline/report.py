@@ -385,9 +385,10 @@ def _run_section(summary: RunSummary, run: dict[str, Any] | None) -> str:
             f'<code>python -m pipeline query "SELECT raw_path, reason, detail FROM rejects WHERE run_id = '
             f"'{esc(summary.run_id)}'\"</code></p>"
         )
-    if summary.superseded_teasers:
+    if summary.superseded:
         parts.append(
-            f'<p class="meta">Teasers replaced by their full article: {summary.superseded_teasers:,}</p>'
+            '<p class="meta">Articles of earlier runs replaced by a better record (the full text, or the '
+            f"page with its URL): {summary.superseded:,}</p>"
         )
     if summary.recovered_runs:
         parts.append(

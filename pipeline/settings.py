@@ -24,10 +24,13 @@ class Paths:
 
 @dataclass
 class Limits:
-    # A page larger than this is rejected (too_large) unread; real article pages are 50-500 KB.
-    max_file_bytes: int = 20_000_000
-    # Decompressed size cap for .gz inputs and WARC payloads (a gzip bomb must not fill memory).
-    max_decompressed_bytes: int = 50_000_000
+    # A text or HTML file larger than this is rejected (too_large) unread; real article pages are
+    # 50-500 KB. Measured: trafilatura takes 13 s and 580 MB on a 30 MB page, so 10 MB keeps one
+    # worker near 200 MB. WARC files are containers and are not capped; their records are.
+    max_file_bytes: int = 10_000_000
+    # Most bytes inflated from a .gz input or read from one WARC record (a gzip bomb, or a huge
+    # page inside a WARC, must not fill memory).
+    max_decompressed_bytes: int = 10_000_000
     # Deeper nesting than this is not an article page but an attack or a broken export.
     max_html_depth: int = 2_000
     # How long a second curate run waits for the first one before refusing.
@@ -64,7 +67,22 @@ class Crawl:
     download_timeout: float = 30.0
     max_response_bytes: int = 20_000_000
     retry_times: int = 3
-    max_retry_after: float = 120.0
+    max_retry_after: float = 600.0
+    # Window of a site's first crawl when no --since is given and no high-water mark exists yet.
+    first_crawl_days: int = 7
+    # Re-read this much before the high-water mark: sitemap lastmods arrive late.
+    high_water_overlap_hours: int = 24
+    # Pagination of a listing stops here even if the window is not yet passed.
+    listing_max_pages: int = 50
+
+
+@dataclass
+class Hosts:
+    """Hosts each spider crawls; empty means the site's defaults (pipeline/sites/<site>.py)."""
+
+    rferl: list[str] = field(default_factory=list)
+    jamestown: list[str] = field(default_factory=list)
+    eurasianet: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -81,6 +99,7 @@ class Settings:
     dedupe: Dedupe = field(default_factory=Dedupe)
     executor: Executor = field(default_factory=Executor)
     crawl: Crawl = field(default_factory=Crawl)
+    hosts: Hosts = field(default_factory=Hosts)
     schedule: Schedule = field(default_factory=Schedule)
     sites: list[str] = field(default_factory=lambda: ["rferl", "jamestown", "eurasianet"])
     # "section.key" -> "default" | "pipeline.toml" | "env TAJRUS_..." | "command line"

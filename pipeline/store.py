@@ -23,6 +23,7 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import time
 import uuid
 from collections.abc import Iterator
@@ -122,6 +123,18 @@ TABLES = {
     "_state/manifest": MANIFEST_SCHEMA,
     "_state/signatures": SIGNATURE_SCHEMA,
 }
+
+
+# Test-only: names a point (see kill_point calls) at which the process SIGKILLs itself, so that
+# tests/test_kill.py can stop a run at exactly that point. Not a TAJRUS_ setting on purpose: it is
+# not configuration, and load_settings rejects unknown TAJRUS_ names.
+KILL_AT_ENV = "PIPELINE_TEST_KILL_AT"
+
+
+def kill_point(name: str) -> None:
+    """Test hook: die here, as kill -9 would, when PIPELINE_TEST_KILL_AT names this point."""
+    if os.environ.get(KILL_AT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -286,6 +299,7 @@ class RunWriter:
         for rel in self._files:
             with open(self.staging / rel, "rb") as fh:
                 os.fsync(fh.fileno())
+        kill_point("after-staging-files-closed")
         moves = [(f"_staging/{self.run_id}/{rel}", rel) for rel in self._files]
         journal_dir = self.curated / "_journal"
         journal_dir.mkdir(parents=True, exist_ok=True)
@@ -296,12 +310,15 @@ class RunWriter:
         journal = journal_dir / f"{self.run_id}.json"
         os.replace(tmp, journal)
         _fsync_dir(journal_dir)
+        kill_point("after-journal-written")
         for src, dst in moves:
             dst_path = self.curated / dst
             dst_path.parent.mkdir(parents=True, exist_ok=True)
             os.replace(self.curated / src, dst_path)
+            kill_point("after-first-rename")
         for parent in {(self.curated / dst).parent for _, dst in moves}:
             _fsync_dir(parent)
+        kill_point("after-commit-before-cleanup")
         journal.unlink()
         shutil.rmtree(self.staging, ignore_errors=True)
         return [dst for _, dst in moves]

@@ -23,7 +23,7 @@ class RunSummary:
     duplicates: Counter = field(default_factory=Counter)  # by kind
     duplicates_by_source: Counter = field(default_factory=Counter)
     rejects: Counter = field(default_factory=Counter)  # by reason
-    superseded_teasers: int = 0
+    superseded: int = 0  # articles of earlier runs replaced by a better record of this one
     signatures_migrated: int = 0  # kept articles whose MinHash signatures were recomputed
     recovered_runs: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -82,8 +82,10 @@ class RunSummary:
                 "  duplicates by source: "
                 + ", ".join(f"{k} {v}" for k, v in sorted(self.duplicates_by_source.items()))
             )
-        if self.superseded_teasers:
-            lines.append(f"  teasers replaced by their full article: {self.superseded_teasers}")
+        if self.superseded:
+            lines.append(
+                f"  kept articles replaced by a better record (full text, or with its URL): {self.superseded}"
+            )
         if self.report_path:
             lines.append(f"  run report: {self.report_path}")
         if self.recovered_runs:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pipeline import location
 from pipeline.extract import extract_document
-from pipeline.loaders import InputFile, load
+from pipeline.loaders import InputFile, load, resolve_input
 from pipeline.minhash import Signatures, fingerprints
 from pipeline.models import Article, Reject
 from pipeline.settings import Dedupe, Limits
@@ -64,13 +64,14 @@ def process_batch(
     for item in items:
         result = FileResult(item)
         try:
-            result.sha256 = file_sha256(raw_root, item.rel_path)
+            path = resolve_input(raw_root, item.rel_path)
+            result.sha256 = file_sha256(path) if path is not None else None
             for doc in load(raw_root, item, limits):
                 if isinstance(doc, Reject):
                     result.rejects.append(doc)
                     continue
                 result.documents += 1
-                extracted = extract_document(doc)
+                extracted = extract_document(doc, limits.max_html_depth)
                 if isinstance(extracted, Reject):
                     result.rejects.append(extracted)
                     continue
@@ -89,11 +90,11 @@ def process_batch(
     return results
 
 
-def file_sha256(raw_root: str | Path, rel_path: str) -> str | None:
+def file_sha256(path: Path | str) -> str | None:
     """The file's digest, so a file touched but not changed is not processed again."""
     digest = hashlib.sha256()
     try:
-        with location.open_input(raw_root, rel_path) as fh:
+        with location.open_file(path) as fh:
             while chunk := fh.read(1 << 20):
                 digest.update(chunk)
     except OSError:

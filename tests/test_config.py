@@ -87,6 +87,7 @@ def test_toml_of_defaults_is_all_commented_and_uncomments_to_the_defaults(tmp_pa
         "dedupe": {},
         "executor": {},
         "crawl": {},
+        "hosts": {},
         "schedule": {},
     }
     uncommented = re.sub(r"(?m)^# (\w+ = )", r"\1", text)

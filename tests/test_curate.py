@@ -140,7 +140,7 @@ def test_teaser_kept_earlier_is_replaced_by_its_full_article(tmp_path):
     second = _run(raw, curated)
     rows = _articles(curated)
     assert [r["source"] for r in rows] == ["jamestown"]
-    assert second.superseded_teasers == 1
+    assert second.superseded == 1
     [dup] = _table(curated, "duplicates")
     assert (dup["raw_path"], dup["kind"], dup["duplicate_of"]) == (
         "listing.txt",
@@ -195,3 +195,64 @@ def test_second_run_on_a_locked_directory_refuses_clearly(seeds_raw, tmp_path):
     with store.run_lock(curated), pytest.raises(store.CuratedLocked, match="another curate run"):
         _run(seeds_raw, curated)
     assert _run(seeds_raw, curated).articles_total == 9  # the lock is gone with its holder
+
+
+def test_saved_html_pages_get_their_site_from_the_page(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for site in ("rferl", "jamestown", "eurasianet"):
+        for page in sorted((FIXTURES / site).glob("*.html")):
+            if not page.name.startswith("voanews"):
+                shutil.copy(page, raw / page.name)
+    summary = _run(raw, tmp_path / "c")
+    assert summary.articles == {"rferl": 4, "jamestown": 2, "eurasianet": 2}
+    assert all(r["url"].startswith("https://") for r in _articles(tmp_path / "c"))
+
+
+def test_same_article_as_html_and_as_text_dump_is_one_article(tmp_path):
+    from pipeline.extract_html import extract_html
+    from pipeline.models import RawDocument
+    from pipeline.sites import SITES
+
+    page = FIXTURES / "rferl" / "rferl-en-2024-05-16-migrants-airport-checks.html"
+    [html_article] = extract_html(RawDocument("p.html", "html", page.read_text()), SITES["rferl"])
+    dump = "\n\n".join(
+        [
+            "Accessibility links",
+            "Breaking News",
+            html_article.title,
+            html_article.body,
+            'RFE/RL has been declared an "undesirable organization" by the Russian government.',
+        ]
+    )
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(page, raw / "page.html")
+    (raw / "page dump.txt").write_text(dump)
+    summary = _run(raw, tmp_path / "c")
+    assert summary.articles_total == 1
+    [dup] = _table(tmp_path / "c", "duplicates")
+    assert dup["raw_path"] == "page dump.txt" and dup["kind"] in ("exact", "near")
+
+
+def test_page_with_url_replaces_a_dump_of_it_kept_by_an_earlier_run(tmp_path):
+    from pipeline.extract_html import extract_html
+    from pipeline.models import RawDocument
+    from pipeline.sites import SITES
+
+    page = FIXTURES / "rferl" / "rferl-en-2024-05-16-migrants-airport-checks.html"
+    [html_article] = extract_html(RawDocument("p.html", "html", page.read_text()), SITES["rferl"])
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "dump.txt").write_text(f"Accessibility links\n\n{html_article.title}\n\n{html_article.body}\n")
+    curated = tmp_path / "c"
+    _run(raw, curated)
+    [first] = _articles(curated)
+    assert first["url"] is None
+    shutil.copy(page, raw / "page.html")
+    second = _run(raw, curated)
+    [kept] = _articles(curated)
+    assert kept["url"].startswith("https://www.rferl.org/a/") and kept["authors"] == html_article.authors
+    assert second.superseded == 1
+    [dup] = _table(curated, "duplicates")
+    assert (dup["raw_path"], dup["duplicate_of"]) == ("dump.txt", kept["article_id"])

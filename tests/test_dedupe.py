@@ -105,7 +105,8 @@ def test_full_article_after_its_teaser_supersedes_it():
     kept_teaser = _decide(d, teaser)
     kept_full = _decide(d, full)
     assert kept_full.duplicate is None
-    assert d.superseded == {kept_teaser.article_id: kept_full.article_id}
+    [(old, why)] = d.superseded.items()
+    assert (old, why.article_id, why.kind) == (kept_teaser.article_id, kept_full.article_id, "teaser")
 
 
 def test_articles_sharing_an_opening_sentence_stay_apart():

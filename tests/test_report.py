@@ -83,7 +83,7 @@ def summary_for(root: Path) -> RunSummary:
     return RunSummary(
         run_id=RUN2, raw="raw", curated=str(root), started_at=T0, seconds=3.5, inputs_seen=9, inputs_read=6,
         inputs_unchanged=3, documents=6, articles=Counter(eurasianet=2, rferl=1), duplicates=Counter(url=1),
-        rejects=Counter(empty=2), superseded_teasers=1,
+        rejects=Counter(empty=2), superseded=1,
     )  # fmt: skip
 
 
@@ -233,7 +233,7 @@ def test_write_report_puts_run_and_dataset_numbers_in_one_file(curated: Path) ->
     assert len(doc.xpath("//svg[@id='per-month-chart']//rect[@class='bar']")) == 4  # the whole dataset
     text = doc.text_content()
     assert "Dates of this run's articles: 2022-01-01 to 2024-01-07, 66.7% dated." in text
-    assert "Teasers replaced by their full article: 1" in text
+    assert "replaced by a better record (the full text, or the page with its URL): 1" in text
     assert f"run_id = '{RUN2}'" in text  # where to look for this run's rejects
 
 

@@ -86,14 +86,29 @@ class HtmlRules:
 
 @dataclass(frozen=True)
 class CrawlFacts:
-    """Where a spider finds the site's article URLs; spiders read these and know nothing else."""
+    """Where a spider finds the site's article URLs; spiders read these and know nothing else.
 
-    hosts: tuple[str, ...] = ()
-    start_urls: tuple[str, ...] = ()  # listing pages (sections, zones, region pages)
-    sitemaps: tuple[str, ...] = ()  # sitemap or sitemap-index URLs
+    Listing XPaths are leads until checked against a served page (SITE_NOTES.md): a wrong one
+    loses listing discovery only, sitemaps and feeds still work.
+    """
+
+    hosts: tuple[str, ...] = ()  # hosts crawled by default (`--host` may choose others of the CMS)
+    start_urls: tuple[str, ...] = ()  # listing pages (sections, zones, region pages), newest first
+    sitemap_paths: tuple[str, ...] = ()  # sitemap or sitemap-index paths, read on every crawled host
     feeds: tuple[str, ...] = ()
     article_url: re.Pattern[str] | None = None  # what an article URL looks like
-    listing_page_param: str | None = None  # how listings are paged ("p" for ?p=2, or a path form)
+    # Child sitemaps whose lastmods are batch dates, not publication dates: only the lower bound
+    # of a window applies to them (a page is never modified before it is published).
+    archive_sitemap: re.Pattern[str] | None = None
+    skip_sitemap: re.Pattern[str] | None = None  # child sitemaps not worth reading (videos, sections)
+    # Listing pages: each item, its links and its date, relative to the item.
+    listing_item: str = "//article"
+    listing_link: str = ".//a/@href"
+    listing_date: str = ".//time/@datetime"
+    listing_date_formats: tuple[str, ...] = ()  # strptime formats of listing date text, if not ISO
+    # The URL of page n of a listing; {url} is the first page's URL without a trailing slash.
+    listing_page_url: str | None = None
+    listing_second_page: int = 2  # n of the second page (0-based pagers start at 1)
 
 
 @dataclass(frozen=True)

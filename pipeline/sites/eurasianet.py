@@ -75,13 +75,19 @@ HTML = HtmlRules(
 CRAWL = CrawlFacts(
     hosts=("eurasianet.org",),
     start_urls=("https://eurasianet.org/region/tajikistan",),
-    sitemaps=("https://eurasianet.org/sitemap.xml",),
+    # An index paged as sitemap.xml?page=<n> [code]; the children are ordinary urlsets.
+    sitemap_paths=("/sitemap.xml",),
     feeds=("https://eurasianet.org/region/tajikistan/feed", "https://eurasianet.org/rss.xml"),
-    # Articles are bare slugs; listing, region, author and system paths are excluded by the spider.
+    # Articles are bare slugs; listing, region, author and system paths are excluded.
     article_url=re.compile(
         r"^https?://(?:www\.)?eurasianet\.org/(?!region/|topic/|author/|node$|latest|search)[a-z0-9-]{8,}/?$"
     ),
-    listing_page_param="page",
+    # Drupal views markup (unverified): .views-row teasers with <time datetime>, 0-based ?page=.
+    listing_item="//div[contains(concat(' ', normalize-space(@class), ' '), ' views-row ')]",
+    listing_link=".//a/@href",
+    listing_date=".//time/@datetime",
+    listing_page_url="{url}?page={n}",
+    listing_second_page=1,
 )
 
 SITE = Site(

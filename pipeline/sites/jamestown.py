@@ -75,7 +75,12 @@ CRAWL = CrawlFacts(
     ),
     feeds=("https://jamestown.org/feed/",),
     article_url=re.compile(r"^https?://(?:staging\.)?jamestown\.org/program/[^/?#]+/?$"),
-    listing_page_param="page",
+    # WordPress archive markup (unverified): one <article> per teaser, <time datetime>.
+    listing_item="//article",
+    listing_link=".//a/@href",
+    listing_date=".//time/@datetime",
+    listing_page_url="{url}/page/{n}/",  # [text] /program-name/edm/page/14/
+    listing_second_page=2,
 )
 
 SITE = Site(

@@ -96,7 +96,7 @@ HTML = HtmlRules(
 
 CRAWL = CrawlFacts(
     hosts=HOSTS,
-    sitemaps=tuple(f"https://{h}/sitemap.xml" for h in HOSTS),
+    sitemap_paths=("/sitemap.xml",),
     start_urls=(
         "https://www.rferl.org/Tajikistan",
         "https://www.rferl.org/p/5495.html",
@@ -106,7 +106,16 @@ CRAWL = CrawlFacts(
     ),
     feeds=("https://www.rferl.org/api/z_iiol-vomx-tpevgmi",),
     article_url=re.compile(r"^https?://[^/]+/a/(?:[^/]+/)?\d+\.html$"),
-    listing_page_param="p",
+    # sitemap_<site>_<n>.xml.gz are the archive; their lastmods are 2007/2008 batch dates [real].
+    archive_sitemap=re.compile(r"/sitemap_\d+_\d+\.xml(?:\.gz)?$"),
+    skip_sitemap=re.compile(r"/sitemap_\d+_(?:videos|sections)\.xml(?:\.gz)?$"),
+    # Pangea listing blocks [real, 2018 homepages]; the date span's text format is a guess.
+    listing_item="//div[contains(concat(' ', normalize-space(@class), ' '), ' media-block ')]",
+    listing_link=".//a/@href",
+    listing_date=".//time/@datetime | .//span[contains(@class, 'date')]",
+    listing_date_formats=("%B %d, %Y", "%d.%m.%Y", "%d %B %Y"),
+    listing_page_url="{url}?p={n}",  # [code] /z/360?p=2
+    listing_second_page=1,
 )
 
 SITE = Site(

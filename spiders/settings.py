@@ -1,0 +1,77 @@
+"""Scrapy settings: politeness and storage in one place.
+
+The values a user sets (User-Agent, delays, timeouts, size caps, retries, where raw/ is, window
+knobs) come from the product's one settings file, pipeline.toml, and TAJRUS_* variables
+(`python -m pipeline config` shows them); Scrapy reads this module once when a crawl starts.
+Every value can still be overridden per run (`scrapy crawl rferl -s DOWNLOAD_TIMEOUT=10`, or the
+`settings` argument of the crawl flow). Settings that are ours, not Scrapy's, are marked (ours).
+"""
+
+from pipeline.settings import load_settings
+
+_SETTINGS = load_settings()
+
+BOT_NAME = "tajrus-spiders"
+SPIDER_MODULES = ["spiders.spiders"]
+NEWSPIDER_MODULE = "spiders.spiders"
+
+# --- identity -------------------------------------------------------------------------------
+# A descriptive User-Agent with a contact URL, so a site's operators can reach us. Override with
+# crawl.user_agent (TAJRUS_CRAWL__USER_AGENT), or --user-agent on the crawl CLI.
+USER_AGENT = _SETTINGS.crawl.user_agent
+
+# --- politeness -----------------------------------------------------------------------------
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8  # across hosts; each host is still served one at a time
+CONCURRENT_REQUESTS_PER_DOMAIN = _SETTINGS.crawl.concurrent_per_host
+DOWNLOAD_DELAY = _SETTINGS.crawl.download_delay
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19 otherwise opens a control port per crawl
+
+# --- faults ---------------------------------------------------------------------------------
+DOWNLOAD_TIMEOUT = _SETTINGS.crawl.download_timeout
+DOWNLOAD_MAXSIZE = _SETTINGS.crawl.max_response_bytes  # no article page is this big; a bigger body is a fault
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = _SETTINGS.crawl.retry_times
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+RETRY_AFTER_MAX = _SETTINGS.crawl.max_retry_after  # (ours) cap on a Retry-After wait, seconds
+RETRY_BACKOFF_BASE = 2.0  # (ours) first backoff when no Retry-After, doubled on each retry
+RETRY_BACKOFF_MAX = 120.0  # (ours)
+REDIRECT_MAX_TIMES = 5
+
+DOWNLOADER_MIDDLEWARES = {
+    "spiders.middlewares.OffsiteGuardMiddleware": 50,  # before robots.txt, so it is never fetched off-site
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "spiders.middlewares.BackoffRetryMiddleware": 550,
+}
+# The mirror handler is the stock HTTP/1.1 handler unless MIRROR_URL is set.
+DOWNLOAD_HANDLERS = {
+    "http": "spiders.middlewares.MirrorDownloadHandler",
+    "https": "spiders.middlewares.MirrorDownloadHandler",
+}
+MIRROR_URL = ""  # (ours) e.g. http://127.0.0.1:8000 serving HOST/PATH trees
+
+# --- storage and windows (ours) -------------------------------------------------------------
+ITEM_PIPELINES = {"spiders.pipelines.WarcPipeline": 300}
+RAW_DIR = _SETTINGS.paths.raw
+WARC_MAX_BYTES = 100 * 1024 * 1024
+WARC_FSYNC = False  # fsync after every record (power-loss safety) at the cost of speed
+CRAWL_DEFAULT_DAYS = (
+    _SETTINGS.crawl.first_crawl_days
+)  # window of a site's first crawl when no --since is given
+HIGH_WATER_OVERLAP_HOURS = (
+    _SETTINGS.crawl.high_water_overlap_hours
+)  # re-read this much before the mark: lastmods arrive late
+LISTING_MAX_PAGES = (
+    _SETTINGS.crawl.listing_max_pages
+)  # pagination stops here even if the window is not yet passed
+CRAWL_SUMMARY_FILE = ""  # (ours) also write the run summary here (the crawl flow reads it)
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"
