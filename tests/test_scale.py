@@ -151,3 +151,12 @@ def test_bench_prints_every_figure(tmp_path):
         assert figure in done.stdout, figure
     found, planted = done.stdout.split("near-dup copies found / planted")[1].split("\n")[0].split("/")
     assert int(planted) == 200 and int(found) >= 180  # copies at similarity ~0.82
+
+
+def test_depth_check_skips_pages_with_fewer_tags_than_the_limit():
+    from pipeline.extract import html_depth_over
+
+    deep = "<div>" * 50 + "text" + "</div>" * 50
+    assert html_depth_over(deep, 49) == 50  # scanned: more "<" than the limit
+    assert html_depth_over(deep, 100) is None  # 100 "<": cannot be deeper than 100
+    assert html_depth_over("<p>" * 10 + "<div>" * 3, 2) == 3  # unclosed <p> does not nest
