@@ -12,7 +12,7 @@ import os
 import sys
 
 # Modules that add subcommands; each has register(subparsers) -> None.
-COMMAND_MODULES = ("pipeline.cli_curate", "pipeline.cli_crawl", "pipeline.cli_ux")
+COMMAND_MODULES = ("pipeline.cli_curate", "pipeline.cli_crawl", "pipeline.cli_ux", "pipeline.cli_bench")
 
 
 def quiet_prefect() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from pipeline import location
 from pipeline.settings import load_settings
 
 
@@ -40,7 +40,7 @@ def run_command(args: argparse.Namespace) -> int:
             "limits.lock_wait_seconds": args.wait,
         }
     )
-    if not Path(settings.paths.raw).is_dir():
+    if not location.is_dir(settings.paths.raw):
         print(f"error: raw directory {settings.paths.raw!r} does not exist", file=sys.stderr)
         return 2
     try:

@@ -8,94 +8,28 @@ writing happen in input order in the driver, so the result is the same whatever 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline import PIPELINE_VERSION, store
-from pipeline.dedupe import Deduper, Replacement, Signatures, content_hash, normalize_url, signatures
-from pipeline.extract import extract_document
-from pipeline.loaders import InputFile, input_kind, iter_inputs, load, resolve_input
+from pipeline import PIPELINE_VERSION, location, store
+from pipeline.dedupe import Deduper, Replacement, fingerprints, normalize_url
+from pipeline.loaders import InputFile, input_kind, iter_inputs, resolve_input
 from pipeline.models import Article, Duplicate, Reject
-from pipeline.settings import Dedupe, Limits, Settings
+from pipeline.settings import Settings
 from pipeline.summary import RunSummary
 from pipeline.textnorm import word_count
 
-
-@dataclass
-class Extracted:
-    """An article with what dedupe needs, computed in the worker."""
-
-    article: Article
-    sig: Signatures
-    chash: str
-
-
-@dataclass
-class FileResult:
-    """All that came of one input file."""
-
-    item: InputFile
-    sha256: str | None = None
-    documents: int = 0
-    articles: list[Extracted] = field(default_factory=list)
-    rejects: list[Reject] = field(default_factory=list)
-
-
-def process_batch(
-    raw_root: str, items: list[InputFile], limits: Limits, dedupe_cfg: Dedupe
-) -> list[FileResult]:
-    """Load and extract a batch of files (pure: runs in a worker process or on a Dask worker)."""
-    root = Path(raw_root)
-    results = []
-    for item in items:
-        result = FileResult(item)
-        try:
-            path = resolve_input(root, item.rel_path)
-            result.sha256 = file_sha256(path) if path is not None else None
-            for doc in load(root, item, limits):
-                if isinstance(doc, Reject):
-                    result.rejects.append(doc)
-                    continue
-                result.documents += 1
-                extracted = extract_document(doc, limits.max_html_depth)
-                if isinstance(extracted, Reject):
-                    result.rejects.append(extracted)
-                    continue
-                for article in extracted:
-                    result.articles.append(
-                        Extracted(article, signatures(article.body, dedupe_cfg), content_hash(article.body))
-                    )
-        except Exception as exc:  # noqa: BLE001 - whatever happens, the file is accounted for
-            result.rejects.append(
-                Reject(item.rel_path, "extract_error", f"{type(exc).__name__}: {exc}"[:500])
-            )
-        if not result.articles and not result.rejects:
-            result.rejects.append(
-                Reject(item.rel_path, "not_article", "no page in the file holds an article")
-            )
-        results.append(result)
-    return results
-
-
-def file_sha256(path: Path) -> str | None:
-    """The file's digest, so a file touched but not changed is not processed again."""
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                digest.update(chunk)
-    except OSError:
-        return None
-    return digest.hexdigest()
-
+# The worker side lives in pipeline.work; these names are part of this module's interface too.
+from pipeline.work import Extracted as Extracted
+from pipeline.work import FileResult as FileResult
+from pipeline.work import file_sha256 as file_sha256
+from pipeline.work import process_batch as process_batch
 
 Submit = Callable[[list[InputFile]], "Callable[[], list[FileResult]]"]
 
@@ -108,6 +42,24 @@ def local_submit(raw_root: str, settings: Settings) -> Submit:
         return lambda: result
 
     return submit
+
+
+def count_pending(raw: str | Path, curated: Path, full: bool = False) -> int:
+    """How many inputs a run would read (new, or changed in size or mtime), without reading them.
+
+    Decides whether a local Dask cluster pays for its start-up: a rerun with nothing new must not
+    start one.
+    """
+    seen: dict[str, tuple[int, int]] = {}
+    table = store.read_table(curated, "_state/manifest", ["raw_path", "size", "mtime_ns"])
+    if table is not None and not full:
+        for path, size, mtime in zip(*(table.column(c).to_pylist() for c in table.column_names), strict=True):
+            seen[path] = (size, mtime)
+    return sum(
+        1
+        for entry in iter_inputs(raw)
+        if isinstance(entry, InputFile) and seen.get(entry.rel_path) != (entry.size, entry.mtime_ns)
+    )
 
 
 def batches(items: Iterator[InputFile], size: int) -> Iterator[list[InputFile]]:
@@ -124,7 +76,7 @@ def batches(items: Iterator[InputFile], size: int) -> Iterator[list[InputFile]]:
 class Curation:
     """The driver side of a run: manifest, dedupe state, writer and counts."""
 
-    def __init__(self, raw: Path, curated: Path, settings: Settings, full: bool = False) -> None:
+    def __init__(self, raw: str | Path, curated: Path, settings: Settings, full: bool = False) -> None:
         self.raw, self.curated, self.settings, self.full = raw, curated, settings, full
         self.run_id = store.new_run_id()
         self.now = dt.datetime.now(dt.UTC)
@@ -151,7 +103,7 @@ class Curation:
                 self.curated, "articles", ["article_id", "url", "content_hash", "is_teaser"]
             )
             sigs = store.read_table(self.curated, "_state/signatures")
-            self.deduper.load(
+            missing = self.deduper.load(
                 zip(*(kept.column(c).to_pylist() for c in kept.column_names), strict=True)
                 if kept is not None
                 else [],
@@ -159,7 +111,21 @@ class Curation:
                 if sigs is not None
                 else [],
             )
+            if missing:
+                self._migrate_signatures(self.deduper, missing)
         return self.deduper
+
+    def _migrate_signatures(self, deduper: Deduper, missing: list[str]) -> None:
+        """Signatures of an older scheme (or none): recompute them from the stored bodies.
+
+        Read in record batches, so a large dataset is migrated in bounded memory; the new
+        signatures are committed with this run, so the next run reads them instead.
+        """
+        for aid, body in store.iter_rows(self.curated, "articles", ["article_id", "body"], ids=missing):
+            sig, _ = fingerprints(body or "", self.settings.dedupe)
+            deduper.index(aid, sig)
+            self._write_signatures(deduper, aid)
+            self.summary.signatures_migrated += 1
 
     def pending_inputs(self) -> Iterator[InputFile]:
         """Inputs not processed before with the same size and mtime; link rejects recorded once.
@@ -194,7 +160,8 @@ class Curation:
             return False
         if seen[1] == item.mtime_ns:
             return True
-        return seen[2] is not None and seen[2] == file_sha256(self.raw / item.rel_path)
+        path = resolve_input(self.raw, item.rel_path)
+        return seen[2] is not None and path is not None and seen[2] == file_sha256(path)
 
     # --- during ---------------------------------------------------------------------------------
 
@@ -224,17 +191,21 @@ class Curation:
         if decision.duplicate is not None:
             self._duplicate(decision.duplicate, article.source)
             return False
-        self.writer.add_article(self._article_row(article, decision.article_id, extracted.chash))
-        for aid, kind, values in deduper.signature_rows(decision.article_id):
-            self.writer.add(
-                "_state/signatures",
-                {"article_id": aid, "kind": kind, "hashvalues": values},
-                store.SIGNATURE_SCHEMA,
-            )
+        row = self._article_row(article, decision.article_id, extracted.chash, extracted.words)
+        self.writer.add_article(row)
+        self._write_signatures(deduper, decision.article_id)
         self.summary.articles[article.source] += 1
         return True
 
-    def _article_row(self, a: Article, aid: str, chash: str) -> dict:
+    def _write_signatures(self, deduper: Deduper, aid: str) -> None:
+        for row_id, kind, values in deduper.signature_rows(aid):
+            self.writer.add(
+                "_state/signatures",
+                {"article_id": row_id, "kind": kind, "hashvalues": values},
+                store.SIGNATURE_SCHEMA,
+            )
+
+    def _article_row(self, a: Article, aid: str, chash: str, words: int | None = None) -> dict:
         return {
             "article_id": aid,
             "source": a.source,
@@ -247,7 +218,7 @@ class Curation:
             "date_source": a.date_source,
             "dateline": a.dateline,
             "body": a.body,
-            "word_count": word_count(a.body),
+            "word_count": word_count(a.body) if words is None else words,
             "language": a.language,
             "tags": a.tags,
             "publication": a.publication,
@@ -358,8 +329,8 @@ class Curation:
 
 
 def run_curation(
-    raw: Path,
-    curated: Path,
+    raw: str | Path,
+    curated: str | Path,
     settings: Settings,
     submit: Submit | None = None,
     full: bool = False,
@@ -370,9 +341,12 @@ def run_curation(
 
     At most `inflight` batches are out at once, and results are consumed in submission order,
     so memory stays flat and the output does not depend on which worker finished first.
+    raw may be any fsspec URL (s3://, file://, memory://); curated a local path or file:// URL.
     """
-    if not raw.is_dir():
+    if not location.is_dir(raw):
         raise FileNotFoundError(f"raw directory {raw} does not exist")
+    raw = location.local_path(raw) or str(raw)
+    curated = location.require_local(curated, "curated")
     curated.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     with store.run_lock(curated, settings.limits.lock_wait_seconds):

@@ -44,6 +44,10 @@ def html_depth_over(text: str, limit: int) -> int | None:
     and trafilatura walks what is left, so a 20,000-deep page would be slow and come out as
     whatever survived the cut. Counting first gives a clear reject instead.
     """
+    if text.count("<") <= limit:
+        # Every level of nesting opens with "<": a page with fewer of them cannot be too deep.
+        # Most article pages (a 60 KB Pangea page has ~1,200) skip the 2.7 ms scan this way.
+        return None
     depth = 0
     for match in _TAG.finditer(text):
         closing, name, self_closing = match.groups()

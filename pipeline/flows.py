@@ -7,7 +7,10 @@ a local Dask cluster of processes (both cores), or an existing Dask cluster by a
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +18,17 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from pipeline.curate import FileResult, process_batch, run_curation
+from pipeline import location
 from pipeline.loaders import InputFile
 from pipeline.settings import Dedupe, Executor, Limits, Settings, load_settings
 from pipeline.summary import RunSummary
+from pipeline.work import Batch, FileResult, process_batch
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
-def extract_batch(
-    raw_root: str, items: list[InputFile], limits: Limits, dedupe_cfg: Dedupe
-) -> list[FileResult]:
+def extract_batch(raw_root: str, batch: Batch, limits: Limits, dedupe_cfg: Dedupe) -> list[FileResult]:
     """Load and extract one batch of input files (runs wherever the task runner puts it)."""
-    return process_batch(raw_root, items, limits, dedupe_cfg)
+    return process_batch(raw_root, batch.items, limits, dedupe_cfg)
 
 
 def task_runner_for(executor: Executor, pending_inputs: int | None = None) -> Any:
@@ -68,6 +70,7 @@ def task_runner_for(executor: Executor, pending_inputs: int | None = None) -> An
                 "processes": True,
                 "dashboard_address": ":0",
                 "silence_logs": logging.WARNING,
+                "preload": ["pipeline.worker_setup"],
             },
         )
     if executor.kind not in ("local", "processes", "auto"):
@@ -89,19 +92,30 @@ def curate(
 
 
 def curate_with(settings: Settings, full: bool = False) -> RunSummary:
-    """The body of the curate flow, callable from other flows (ingest, backfill)."""
-    raw, curated = Path(settings.paths.raw), Path(settings.paths.curated)
-    raw_root = str(raw.resolve())
+    """The body of the curate flow, callable from other flows (ingest, backfill).
+
+    summary.seconds covers this whole body (listing, extraction, dedupe, writing, the report):
+    what the run costs once the Prefect API and the task runner are up.
+    """
+    from pipeline.curate import run_curation  # driver only: workers never import the writer
+
+    _start_task_runner()
+    started = time.monotonic()
+    local_raw = location.local_path(settings.paths.raw)
+    # Workers are handed an absolute path, or the URL: they may run in another directory or host.
+    raw: str | Path = local_raw.resolve() if local_raw is not None else settings.paths.raw
+    raw_root = str(raw)
+    curated = location.require_local(settings.paths.curated, "curated")
     workers = settings.executor.workers or os.cpu_count() or 1
 
     def submit(items: list[InputFile]):
-        future = extract_batch.submit(raw_root, items, settings.limits, settings.dedupe)
+        future = extract_batch.submit(raw_root, Batch(items), settings.limits, settings.dedupe)
         return future.result
 
     from pipeline.loaders import iter_inputs
     from pipeline.progress import Progress
 
-    total = sum(1 for _ in iter_inputs(raw)) if raw.is_dir() else None
+    total = sum(1 for _ in iter_inputs(raw)) if location.is_dir(raw) else None
     with Progress("curate", total=total, unit="files") as progress:
 
         def on_progress(summary: RunSummary) -> None:
@@ -125,7 +139,21 @@ def curate_with(settings: Settings, full: bool = False) -> RunSummary:
     logger = get_run_logger()
     logger.info(summary.render_text())
     _publish(summary, curated)
+    summary.seconds = time.monotonic() - started
     return summary
+
+
+def _start_task_runner() -> None:
+    """Start the Dask cluster (or connect to it) now rather than at the first submit.
+
+    prefect-dask starts it lazily; started here, its seconds are start-up, not the first batch's.
+    """
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    runner = context.task_runner if context else None
+    if runner is not None and hasattr(runner, "client"):
+        runner.client  # noqa: B018 - the property starts the cluster
 
 
 def _publish(summary: RunSummary, curated: Path) -> None:
@@ -140,14 +168,46 @@ def _publish(summary: RunSummary, curated: Path) -> None:
     summary.report_path = str(path)
 
 
+@contextlib.contextmanager
+def _api_for_local_workers(runner: Any) -> Iterator[None]:
+    """Local Dask workers report their task runs to this process's Prefect API, not their own.
+
+    A worker process that finds no PREFECT_API_URL in its environment starts a temporary Prefect
+    server of its own (10-15 s and ~220 MB each, and task runs recorded in another database).
+    When this process uses a temporary server, or an API set in a settings context (tests), its
+    URL is put in the environment the workers are spawned with, for the length of the run.
+    """
+    if getattr(runner, "cluster_class", None) is None or os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    if not url:
+        from prefect.server.api.server import SubprocessASGIServer
+
+        server = SubprocessASGIServer()  # the instance Prefect's own client starts and reuses
+        server.start()
+        url = server.api_url
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+
+
 def run_curate_flow(settings: Settings, full: bool = False) -> dict[str, Any]:
     """Run the curate flow with the task runner the settings ask for."""
-    from pipeline.loaders import iter_inputs
+    from pipeline.curate import count_pending
 
     pending = None
-    if settings.executor.kind == "auto" and Path(settings.paths.raw).is_dir():
-        pending = sum(1 for _ in iter_inputs(Path(settings.paths.raw)))
+    if settings.executor.kind == "auto" and location.is_dir(settings.paths.raw):
+        curated = location.require_local(settings.paths.curated, "curated")
+        pending = count_pending(location.local_path(settings.paths.raw) or settings.paths.raw, curated, full)
     runner = task_runner_for(settings.executor, pending)
     configured = curate.with_options(task_runner=runner)
     overrides = {key: value for key, value, origin in settings.items() if origin == "command line"}
-    return configured(raw=settings.paths.raw, curated=settings.paths.curated, full=full, overrides=overrides)
+    with _api_for_local_workers(runner):
+        return configured(
+            raw=settings.paths.raw, curated=settings.paths.curated, full=full, overrides=overrides
+        )

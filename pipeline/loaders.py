@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline import location
 from pipeline.models import RawDocument, Reject
 from pipeline.settings import Limits
 
@@ -39,14 +40,19 @@ class InputFile:
     mtime_ns: int
 
 
-def iter_inputs(raw_root: Path) -> Iterator[InputFile | Reject]:
+def iter_inputs(raw_root: str | Path) -> Iterator[InputFile | Reject]:
     """Every input file under raw_root in a stable (sorted) order; links out of raw/ are rejected.
 
     Hidden files and names ending in .open (a WARC still being written) are skipped, not rejected:
     they are not inputs yet. The walk keeps its own stack instead of recursing (os.walk recurses
     on Python 3.11), so a directory tree nested thousands deep is read, not a RecursionError.
+    raw_root may be an fsspec URL (s3://, memory://): see _iter_remote.
     """
-    root = raw_root.resolve()
+    local = location.local_path(raw_root)
+    if local is None:
+        yield from _iter_remote(str(raw_root))
+        return
+    root = local.resolve()
     stack = [root]
     while stack:
         base = stack.pop()
@@ -109,13 +115,31 @@ def _check_link(root: Path, path: Path) -> Iterator[InputFile | Reject]:
         yield from _regular(root, path, target)
 
 
-def resolve_input(raw_root: Path, rel_path: str) -> Path | None:
+def _iter_remote(url: str) -> Iterator[InputFile]:
+    """Inputs under an fsspec URL: size and mtime from the listing (object stores have no links)."""
+    fs, base = location.filesystem(url)
+    for path, info in sorted(fs.find(base, detail=True).items()):
+        rel = path[len(base) :].lstrip("/")
+        parts = rel.split("/")
+        if any(p in SKIP_DIRS or p.startswith(".") for p in parts[:-1]):
+            continue
+        name = parts[-1]
+        if name.startswith(".") or name.endswith((".open", ".tmp")):
+            continue
+        yield InputFile(rel, int(info.get("size") or 0), location.mtime_ns(info))
+
+
+def resolve_input(raw_root: str | Path, rel_path: str) -> Path | str | None:
     """The input's real path if it is still inside raw/, else None.
 
     Checked again just before reading, because a link or directory can be swapped for a link
     to somewhere else between listing and reading: nothing outside raw/ is ever opened.
+    Under an fsspec URL (no links there), the input's URL.
     """
-    root = raw_root.resolve()
+    local = location.local_path(raw_root)
+    if local is None:
+        return f"{str(raw_root).rstrip('/')}/{rel_path}"
+    root = local.resolve()
     try:
         real = (root / rel_path).resolve(strict=True)
     except (OSError, RuntimeError):
@@ -137,7 +161,7 @@ def input_kind(rel_path: str) -> str | None:
     return None
 
 
-def load(raw_root: Path, item: InputFile, limits: Limits) -> Iterator[RawDocument | Reject]:
+def load(raw_root: str | Path, item: InputFile, limits: Limits) -> Iterator[RawDocument | Reject]:
     """The documents of one input file (one, or one per WARC response record), or its rejects."""
     rel = item.rel_path
     kind = input_kind(rel)
@@ -186,9 +210,9 @@ class _TooLarge(Exception):
     pass
 
 
-def _read_capped_file(path: Path, limit: int) -> bytes:
+def _read_capped_file(path: Path | str, limit: int) -> bytes:
     """At most limit bytes: a file that grew since it was listed must not fill memory."""
-    with open(path, "rb") as fh:
+    with location.open_file(path) as fh:
         data = fh.read(limit + 1)
     if len(data) > limit:
         raise _TooLarge
@@ -343,7 +367,7 @@ class _CutShort(Exception):
     """A WARC record that ends before its Content-Length, or whose header block is torn."""
 
 
-def _load_warc(path: Path, rel: str, limits: Limits) -> Iterator[RawDocument | Reject]:
+def _load_warc(path: Path | str, rel: str, limits: Limits) -> Iterator[RawDocument | Reject]:
     """One RawDocument per HTML response record; a record cut short ends the file with a reject.
 
     Records before the damage are kept: a crawl killed mid-write loses only its last record. A
@@ -355,7 +379,7 @@ def _load_warc(path: Path, rel: str, limits: Limits) -> Iterator[RawDocument | R
     from warcio.exceptions import ArchiveLoadFailed
 
     try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed in finally, records stream from it
+        fh = location.open_file(path)  # closed in finally, records stream from it
     except OSError as exc:
         yield Reject(rel, "unreadable", f"cannot read: {exc.strerror}")
         return

@@ -341,6 +341,23 @@ def read_table(curated: Path, table_dir: str, columns: list[str] | None = None) 
     return dataset.to_table(columns=columns)
 
 
+def iter_rows(
+    curated: Path, table_dir: str, columns: list[str], ids: list[str] | None = None
+) -> Iterator[tuple[Any, ...]]:
+    """Rows of a committed table as tuples, a record batch at a time (bounded memory).
+
+    ids: only the rows whose article_id is one of these.
+    """
+    root = curated / table_dir
+    if not root.is_dir() or not any(root.rglob("*.parquet")):
+        return
+    partitioning = "hive" if table_dir == "articles" else None
+    dataset = ds.dataset(root, format="parquet", partitioning=partitioning)
+    where = ds.field("article_id").isin(ids) if ids is not None else None
+    for batch in dataset.to_batches(columns=columns, filter=where, batch_size=1024):
+        yield from zip(*(batch.column(c).to_pylist() for c in columns), strict=True)
+
+
 def count_rows(curated: Path, table_dir: str) -> int:
     root = curated / table_dir
     if not root.is_dir() or not any(root.rglob("*.parquet")):

@@ -24,6 +24,7 @@ class RunSummary:
     duplicates_by_source: Counter = field(default_factory=Counter)
     rejects: Counter = field(default_factory=Counter)  # by reason
     superseded: int = 0  # articles of earlier runs replaced by a better record of this one
+    signatures_migrated: int = 0  # kept articles whose MinHash signatures were recomputed
     recovered_runs: list[str] = field(default_factory=list)
     seconds: float = 0.0
     report_path: str | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 _ODD_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\f\v]")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -52,16 +53,16 @@ def drop_repeated_paragraphs(paragraphs: list[str], min_words: int = 6) -> list[
     """
     prints = [fingerprint_text(p) for p in paragraphs]
     last_index = {fp: i for i, fp in enumerate(prints)}
+    copies = Counter(prints)
+    # One search of all paragraphs instead of one per pair: fp stands inside a longer paragraph
+    # when it occurs more often than its identical copies (paragraphs never contain a newline).
+    everything = "\n".join(prints)
     kept = []
     for i, (para, fp) in enumerate(zip(paragraphs, prints, strict=True)):
         if not fp or last_index[fp] != i:
             continue
         n_words = fp.count(" ") + 1
-        if (
-            n_words >= min_words
-            and n_words < 60
-            and any(j != i and len(other) > len(fp) and fp in other for j, other in enumerate(prints))
-        ):
+        if min_words <= n_words < 60 and everything.count(fp) > copies[fp]:
             continue
         kept.append(para)
     return kept

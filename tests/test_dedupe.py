@@ -142,3 +142,20 @@ def test_state_reloaded_from_rows_finds_the_same_duplicates():
     near = a.body.replace("formidable", "serious") + "\n\nAn added closing line."
     dup = _decide(again, _art(near)).duplicate
     assert dup.kind == "near" and dup.duplicate_of == kept.article_id
+
+
+def test_lsh_finds_pairs_just_above_the_threshold():
+    """Pairs at similarity ~0.8 (one word in fifty edited) are found, not lost to LSH banding."""
+    import random
+
+    rng = random.Random(5)
+    words = [f"w{i}" for i in range(3000)]
+    d = Deduper(CFG)
+    found = 0
+    for i in range(60):
+        body = [rng.choice(words) for _ in range(500)]
+        _decide(d, _art(" ".join(body), url=f"https://www.rferl.org/a/{2 * i}.html"))
+        copy = [w if rng.random() > 0.02 else "edited" for w in body]
+        dup = _decide(d, _art(" ".join(copy), url=f"https://www.rferl.org/a/{2 * i + 1}.html")).duplicate
+        found += dup is not None and dup.kind == "near"
+    assert found >= 55

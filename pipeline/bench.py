@@ -1,0 +1,382 @@
+"""The performance benchmark of issue 4: throughput against bare trafilatura, memory, reruns, dedupe.
+
+All in one process tree: this process is the curate driver (and the Dask scheduler's host); the
+Dask workers and Prefect's temporary API server are its children. Figures:
+
+- bare: a single-process loop of trafilatura.extract(html, with_metadata=True) over the pages.
+- curate: the Prefect `curate` flow over the same pages on the configured executor. Its time is
+  the flow body (listing, extraction, dedupe, writing, commit, report); start-up (Prefect's API,
+  the Dask cluster and its workers' imports, teardown) is the rest of the wall time, shown apart.
+- peak RSS: the largest sum of RSS over this process and all its descendants, sampled every
+  50 ms during the curate run; also without Prefect's API server, a service a deployment runs
+  once, not part of a run.
+- no-op rerun: the flow again over the same pages, nothing new.
+- near-dup: near-duplicate detection over a synthetic set of articles, one in ten an edited copy
+  of an earlier one: signatures in worker processes, LSH decisions here, as in a run; how many
+  copies were found is shown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import psutil
+
+from pipeline.benchpages import Template, load_templates, write_pages
+
+TARGETS = {"ratio": 6.0, "peak_rss_mb": 600.0, "noop_seconds": 5.0, "near_dup_seconds": 60.0}
+
+
+@dataclass
+class Figures:
+    pages: int = 0
+    megabytes: float = 0.0
+    templates: list[str] = field(default_factory=list)
+    workers: int = 0
+    bare_seconds: float = 0.0
+    bare_cpu_seconds: float = 0.0
+    curate_cpu_seconds: float = 0.0
+    load_average: float = 0.0
+    curate_seconds: float = 0.0
+    curate_startup_seconds: float = 0.0
+    articles_written: int = 0
+    peak_rss_mb: float = 0.0
+    peak_rss_mb_with_api: float = 0.0
+    peak_breakdown: str = ""
+    noop_seconds: float = 0.0
+    noop_startup_seconds: float = 0.0
+    near_dup_articles: int = 0
+    near_dup_seconds: float = 0.0
+    near_dup_planted: int = 0
+    near_dup_found: int = 0
+    near_dup_peak_rss_mb: float = 0.0
+
+    @property
+    def bare_pages_per_second(self) -> float:
+        return self.pages / self.bare_seconds if self.bare_seconds else 0.0
+
+    @property
+    def curate_pages_per_second(self) -> float:
+        return self.pages / self.curate_seconds if self.curate_seconds else 0.0
+
+    @property
+    def ratio(self) -> float:
+        bare = self.bare_pages_per_second
+        return self.curate_pages_per_second / bare if bare else 0.0
+
+    def misses(self, near_dup_full: bool) -> list[str]:
+        """The targets this run missed (near-dup only judged at 100,000 articles or more)."""
+        out = []
+        if self.ratio < TARGETS["ratio"]:
+            out.append(f"ratio {self.ratio:.2f} < {TARGETS['ratio']}")
+        if self.peak_rss_mb > TARGETS["peak_rss_mb"]:
+            out.append(f"peak RSS {self.peak_rss_mb:.0f} MB > {TARGETS['peak_rss_mb']:.0f} MB")
+        if self.noop_seconds > TARGETS["noop_seconds"]:
+            out.append(f"no-op rerun {self.noop_seconds:.2f} s > {TARGETS['noop_seconds']} s")
+        if near_dup_full and self.near_dup_seconds > TARGETS["near_dup_seconds"]:
+            out.append(f"near-dup {self.near_dup_seconds:.1f} s > {TARGETS['near_dup_seconds']} s")
+        return out
+
+    def table(self) -> str:
+        rows = [
+            ("pages", f"{self.pages} ({self.megabytes:.1f} MB; templates: {', '.join(self.templates)})"),
+            ("bare trafilatura seconds", f"{self.bare_seconds:.2f}"),
+            ("bare pages/s", f"{self.bare_pages_per_second:.1f}"),
+            ("curate workers", f"{self.workers}"),
+            ("curate seconds (start-up excluded)", f"{self.curate_seconds:.2f}"),
+            ("curate start-up seconds (excluded)", f"{self.curate_startup_seconds:.2f}"),
+            ("curate pages/s", f"{self.curate_pages_per_second:.1f}"),
+            ("articles written", f"{self.articles_written}"),
+            ("ratio (curate / bare pages/s)", f"{self.ratio:.2f}"),
+            ("bare CPU ms/page", f"{1000 * self.bare_cpu_seconds / max(1, self.pages):.2f}"),
+            (
+                "curate CPU ms/page (whole tree, start-up included)",
+                f"{1000 * self.curate_cpu_seconds / max(1, self.pages):.2f}",
+            ),
+            ("load average (1 min) before the run", f"{self.load_average:.2f}"),
+            ("peak RSS MB (driver + Dask scheduler + workers)", f"{self.peak_rss_mb:.0f}"),
+            ("peak RSS MB by process (child: Dask worker)", self.peak_breakdown),
+            ("peak RSS MB (also Prefect's API server)", f"{self.peak_rss_mb_with_api:.0f}"),
+            ("no-op rerun seconds (start-up excluded)", f"{self.noop_seconds:.2f}"),
+            ("no-op rerun start-up seconds", f"{self.noop_startup_seconds:.2f}"),
+            ("near-dup articles", f"{self.near_dup_articles}"),
+            ("near-dup seconds", f"{self.near_dup_seconds:.2f}"),
+            ("near-dup copies found / planted", f"{self.near_dup_found} / {self.near_dup_planted}"),
+            ("near-dup peak RSS MB", f"{self.near_dup_peak_rss_mb:.0f}"),
+        ]
+        width = max(len(name) for name, _ in rows)
+        return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+class TreeRss:
+    """Peak of the summed RSS of this process and its descendants, sampled on a thread."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.interval = interval
+        self.peak = 0  # bytes, without processes that are Prefect's API server
+        self.peak_all = 0  # bytes, everything
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._api: dict[int, bool] = {}
+        self.at_peak: dict[str, int] = {}  # RSS by process at the peak
+        self._cpu: dict[int, float] = {}  # last seen user+system seconds of each process
+        self._cpu_start: dict[int, float] = {}
+
+    @property
+    def cpu_seconds(self) -> float:
+        """CPU seconds the tree spent while sampled (processes seen at least once)."""
+        return sum(self._cpu[pid] - self._cpu_start.get(pid, 0.0) for pid in self._cpu)
+
+    def __enter__(self) -> TreeRss:
+        self.sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def _is_api(self, proc: psutil.Process) -> bool:
+        if proc.pid not in self._api:
+            with contextlib.suppress(psutil.Error):
+                self._api[proc.pid] = "prefect.server" in " ".join(proc.cmdline())
+        return self._api.get(proc.pid, False)
+
+    def sample(self) -> None:
+        me = psutil.Process()
+        total = api = 0
+        try:
+            procs = [me, *me.children(recursive=True)]
+        except psutil.Error:
+            return
+        for proc in procs:
+            try:
+                rss = proc.memory_info().rss
+                times = proc.cpu_times()
+            except psutil.Error:
+                continue
+            cpu = times.user + times.system
+            if proc.pid not in self._cpu and not self._thread.is_alive():
+                # Running before the measurement began (this process, Prefect's API server):
+                # count their CPU from now, not from their start.
+                self._cpu_start[proc.pid] = cpu
+            self._cpu[proc.pid] = cpu
+            total += rss
+            if self._is_api(proc):
+                api += rss
+        self.peak_all = max(self.peak_all, total)
+        if total - api > self.peak:
+            self.peak = total - api
+            self.at_peak = {self._role(p, me): 0 for p in procs}
+            for proc in procs:
+                with contextlib.suppress(psutil.Error):
+                    self.at_peak[self._role(proc, me)] += proc.memory_info().rss
+
+    def _role(self, proc: psutil.Process, me: psutil.Process) -> str:
+        if proc.pid == me.pid:
+            return "driver"
+        return "api" if self._is_api(proc) else f"child {proc.pid}"
+
+
+def bare_loop(files: list[Path], listing: Path) -> tuple[float, float]:
+    """(wall, CPU) seconds of the plain single-process trafilatura loop over the files.
+
+    Run in a child process, so that trafilatura's imports and caches do not sit in the driver
+    whose memory the curate run is measured by.
+    """
+    listing.write_text("\n".join(str(f) for f in files), encoding="utf-8")
+    code = "import sys; from pipeline.bench import _bare_main; _bare_main(sys.argv[1])"
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(listing)], capture_output=True, text=True, check=True
+    ).stdout
+    wall, cpu = (float(x) for x in out.split())
+    return wall, cpu
+
+
+def _bare_main(listing: str) -> None:
+    import trafilatura
+
+    files = Path(listing).read_text(encoding="utf-8").splitlines()
+    trafilatura.extract("<html><body><p>warm up</p></body></html>", with_metadata=True)
+    started, cpu = time.perf_counter(), time.process_time()
+    for path in files:
+        trafilatura.extract(Path(path).read_bytes().decode("utf-8"), with_metadata=True)
+    print(time.perf_counter() - started, time.process_time() - cpu)
+
+
+def curate_once(raw: Path, curated: Path, workers: int, batch_size: int, kind: str) -> tuple[dict, float]:
+    """(summary, wall seconds) of one run of the Prefect curate flow."""
+    from pipeline.flows import run_curate_flow
+    from pipeline.settings import load_settings
+
+    settings = load_settings(
+        config_path="/nonexistent",
+        env={},
+        overrides={
+            "paths.raw": str(raw),
+            "paths.curated": str(curated),
+            "executor.kind": kind,
+            "executor.workers": workers,
+            "executor.batch_size": batch_size or None,
+        },
+    )
+    started = time.perf_counter()
+    summary = run_curate_flow(settings)
+    return summary, time.perf_counter() - started
+
+
+_CHUNK = 1000  # articles per chunk of the near-dup benchmark (a multiple of ten)
+
+
+def near_dup(
+    articles: int, templates: list[Template], workers: int = 0, seed: int = 0
+) -> tuple[float, int, int]:
+    """(seconds, copies planted, copies found) for near-duplicate detection over synthetic articles.
+
+    As in a curate run, signatures are computed in parallel worker processes and the LSH
+    decisions are made in this process, in order. The seconds are the wall time of all of it,
+    worker start-up and the making of the texts included. One article in ten is a copy of the
+    article three before it with one word in fifty replaced.
+    """
+    import multiprocessing
+    import os
+
+    from pipeline.dedupe import Deduper
+    from pipeline.models import Article
+    from pipeline.settings import Dedupe
+
+    vocabulary = sorted({w.lower() for t in templates for w in t.vocabulary})
+    deduper = Deduper(Dedupe())
+    chunks = [
+        (vocabulary, seed, c, min(_CHUNK, articles - c * _CHUNK)) for c in range(-(-articles // _CHUNK))
+    ]
+    ids: list[str] = []
+    planted = found = 0
+    started = time.perf_counter()
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(workers or os.cpu_count() or 1) as pool:
+        for chunk in pool.imap(_synthetic_signatures, chunks):
+            for sig, chash, copy_of in chunk:
+                i = len(ids)
+                article = Article(
+                    source="rferl", body="", raw_path=f"{i}.html", url=f"https://www.rferl.org/a/{i}.html"
+                )
+                decision = deduper.decide(article, sig, chash)
+                ids.append(decision.article_id)
+                if copy_of is None:
+                    continue
+                planted += 1
+                dup = decision.duplicate
+                found += dup is not None and (dup.kind, dup.duplicate_of) == ("near", ids[copy_of])
+    return time.perf_counter() - started, planted, found
+
+
+def _synthetic_signatures(job: tuple[list[str], int, int, int]) -> list[tuple[object, str, int | None]]:
+    """(signatures, content hash, index of the copied article or None) for one chunk of articles."""
+    from pipeline.minhash import fingerprints
+    from pipeline.settings import Dedupe
+
+    vocabulary, seed, chunk, count = job
+    words_of = np.array(vocabulary)
+    rng = np.random.default_rng([seed, chunk])
+    cfg = Dedupe()
+    made: list[np.ndarray] = []
+    out = []
+    for k in range(count):
+        i = chunk * _CHUNK + k
+        copy_of = i - 3 if i % 10 == 9 else None
+        if copy_of is not None:
+            words = made[k - 3].copy()
+            edits = rng.random(len(words)) < 0.02
+            words[edits] = rng.integers(0, len(words_of), int(edits.sum()))
+        else:
+            words = rng.integers(0, len(words_of), int(rng.integers(300, 900)))
+        made.append(words)
+        sig, chash = fingerprints(" ".join(words_of[words]), cfg)
+        out.append((sig, chash, copy_of))
+    return out
+
+
+@contextlib.contextmanager
+def workdir(keep: Path | None) -> Iterator[Path]:
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        yield keep
+        return
+    path = Path(tempfile.mkdtemp(prefix="tajrus-bench-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def run(
+    pages: int = 2000,
+    near_dup_articles: int = 100_000,
+    workers: int = 0,
+    batch_size: int = 0,
+    sites: tuple[str, ...] = ("rferl",),
+    templates: str = "",
+    keep: Path | None = None,
+    say: object = print,
+) -> Figures:
+    """Every figure of the benchmark; say(line) reports progress."""
+    import os
+
+    chosen = [t for t in load_templates(sites) if t.name.startswith(templates)]
+    if not chosen:
+        raise ValueError(f"no fixture page of {sites} starts with {templates!r}")
+    figures = Figures(pages=pages, templates=[t.name for t in chosen])
+    figures.workers = workers or os.cpu_count() or 1
+    with workdir(keep) as root:
+        raw, curated = root / "raw", root / "curated"
+        shutil.rmtree(raw, ignore_errors=True)
+        shutil.rmtree(curated, ignore_errors=True)
+        say(f"writing {pages} pages under {raw}")
+        figures.megabytes = write_pages(raw, pages, chosen) / 1e6
+        files = sorted(raw.rglob("*.html"))
+        say("bare trafilatura loop")
+        figures.load_average = os.getloadavg()[0]
+        figures.bare_seconds, figures.bare_cpu_seconds = bare_loop(files, root / "bare-files.txt")
+        say("curate")
+        with TreeRss() as rss:
+            summary, wall = curate_once(raw, curated, workers, batch_size, "processes")
+        figures.curate_seconds = summary["seconds"]
+        figures.curate_startup_seconds = wall - summary["seconds"]
+        figures.articles_written = sum(summary["articles"].values())
+        figures.peak_rss_mb = rss.peak / 2**20
+        figures.curate_cpu_seconds = rss.cpu_seconds
+        figures.peak_breakdown = ", ".join(
+            f"{role.split()[0]} {mb / 2**20:.0f}" for role, mb in sorted(rss.at_peak.items()) if role != "api"
+        )
+        figures.peak_rss_mb_with_api = rss.peak_all / 2**20
+        say("no-op rerun")
+        summary, wall = curate_once(raw, curated, workers, batch_size, "auto")
+        figures.noop_seconds = summary["seconds"]
+        figures.noop_startup_seconds = wall - summary["seconds"]
+        if summary["inputs_read"]:
+            raise RuntimeError(f"the no-op rerun read {summary['inputs_read']} inputs")
+    if near_dup_articles:
+        say(f"near-dup over {near_dup_articles} synthetic articles")
+        with TreeRss() as rss:
+            figures.near_dup_seconds, figures.near_dup_planted, figures.near_dup_found = near_dup(
+                near_dup_articles, chosen, workers
+            )
+        figures.near_dup_articles = near_dup_articles
+        figures.near_dup_peak_rss_mb = rss.peak / 2**20
+    return figures

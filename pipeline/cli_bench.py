@@ -1,0 +1,71 @@
+"""`python -m pipeline bench`: the performance figures of the README, measured on this machine."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    bench = subparsers.add_parser(
+        "bench", help="measure throughput against bare trafilatura, memory, no-op rerun and dedupe"
+    )
+    bench.add_argument("--pages", type=int, default=2000, help="distinct pages to generate (default 2000)")
+    bench.add_argument(
+        "--near-dup-articles", type=int, default=100_000, help="synthetic articles for dedupe (0: skip)"
+    )
+    bench.add_argument("--workers", type=int, default=0, help="Dask worker processes (0: one per core)")
+    bench.add_argument("--batch-size", type=int, default=0, help="input files per task (0: setting)")
+    bench.add_argument(
+        "--sites", default="rferl", help="sites whose fixture pages are templates (default rferl)"
+    )
+    bench.add_argument(
+        "--templates",
+        default="",
+        help="only fixture pages whose name starts with this (voanews: the real Pangea page)",
+    )
+    bench.add_argument("--keep", type=Path, help="work in this directory and keep it (default: a temp dir)")
+    bench.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    bench.set_defaults(func=bench_command)
+
+
+def machine() -> str:
+    """nproc, memory and CPU model: the figures mean nothing without them."""
+    import psutil
+
+    model = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            model = next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), model)
+    except OSError:
+        pass
+    memory = psutil.virtual_memory().total / 2**30
+    return f"{os.cpu_count()} cores, {memory:.0f} GiB, {model}, Python {platform.python_version()}"
+
+
+def bench_command(args: argparse.Namespace) -> int:
+    from pipeline.bench import run
+
+    def say(line: str) -> None:
+        print(f"... {line}", file=sys.stderr, flush=True)
+
+    sites = tuple(s.strip() for s in args.sites.split(",") if s.strip())
+    figures = run(
+        pages=args.pages,
+        near_dup_articles=args.near_dup_articles,
+        workers=args.workers,
+        batch_size=args.batch_size,
+        sites=sites,
+        templates=args.templates,
+        keep=args.keep,
+        say=say,
+    )
+    print(f"machine: {machine()}")
+    print(figures.table())
+    print(f"ratio: {figures.ratio:.2f}")
+    misses = figures.misses(near_dup_full=args.near_dup_articles >= 100_000)
+    print("targets: " + ("all met" if not misses else "missed: " + "; ".join(misses)))
+    return 1 if args.check and misses else 0

@@ -1,0 +1,162 @@
+"""Scale: the same dataset on every executor (in process, an existing Dask cluster), fsspec
+locations, a rerun with nothing new, and the benchmark command's output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.dataset as ds
+import pytest
+from conftest import ROOT, SAMPLES
+
+from pipeline import store
+from pipeline.benchpages import load_templates, write_pages
+from pipeline.curate import count_pending, run_curation
+from pipeline.settings import load_settings
+
+DROP = {"ingested_at", "run_id"}
+
+
+def _settings(**overrides):
+    return load_settings(config_path="/nonexistent", env={}, overrides=overrides)
+
+
+def _rows(curated: Path, table: str) -> list[dict]:
+    partitioning = "hive" if table == "articles" else None
+    data = ds.dataset(curated / table, format="parquet", partitioning=partitioning).to_table()
+    rows = [{k: v for k, v in r.items() if k not in DROP} for r in data.to_pylist()]
+    return sorted(rows, key=lambda r: (r.get("article_id") or "", r["raw_path"]))
+
+
+@pytest.fixture
+def mixed_raw(tmp_path: Path) -> Path:
+    """HTML pages of the three sites, the text samples, and near and exact copies across batches."""
+    raw = tmp_path / "raw"
+    write_pages(raw / "html", 24, load_templates(("rferl", "jamestown", "eurasianet")))
+    for path in sorted(SAMPLES.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        (raw / "dumps").mkdir(parents=True, exist_ok=True)
+        (raw / "dumps" / path.name).write_text(text, encoding="utf-8")
+        (raw / "dumps" / f"z_exact_{path.name}").write_text(text, encoding="utf-8")
+        (raw / "dumps" / f"z_near_{path.name}").write_text(
+            text.replace("the", "teh", 2) + "\nOne more closing sentence.\n", encoding="utf-8"
+        )
+    return raw
+
+
+def test_file_urls_give_the_same_dataset_as_paths(mixed_raw, tmp_path):
+    plain = run_curation(mixed_raw, tmp_path / "plain", _settings())
+    by_url = run_curation(f"file://{mixed_raw}", f"file://{tmp_path / 'url'}", _settings())
+    assert by_url.articles == plain.articles and plain.articles_total >= 24
+    for table in ("articles", "duplicates"):
+        assert _rows(tmp_path / "url", table) == _rows(tmp_path / "plain", table)
+
+
+def test_raw_on_another_fsspec_filesystem(mixed_raw, tmp_path):
+    """memory:// stands in for s3://: listing, sizes, mtimes and reads all go through fsspec."""
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    for path in sorted(mixed_raw.rglob("*")):
+        if path.is_file():
+            fs.pipe(f"/scale-raw/{path.relative_to(mixed_raw).as_posix()}", path.read_bytes())
+    try:
+        remote = run_curation("memory://scale-raw", tmp_path / "remote", _settings())
+        local = run_curation(mixed_raw, tmp_path / "local", _settings())
+        assert remote.articles == local.articles
+        assert _rows(tmp_path / "remote", "articles") == _rows(tmp_path / "local", "articles")
+        again = run_curation("memory://scale-raw", tmp_path / "remote", _settings())
+        assert again.inputs_read == 0 and again.inputs_unchanged == remote.inputs_seen
+    finally:
+        fs.rm("/scale-raw", recursive=True)
+
+
+def test_curated_on_an_object_store_is_refused_clearly(mixed_raw):
+    with pytest.raises(ValueError, match="only a local path or file:// URL"):
+        run_curation(mixed_raw, "s3://bucket/curated", _settings())
+
+
+def test_rerun_with_nothing_new_reads_nothing_and_auto_stays_local(mixed_raw, tmp_path):
+    curated = tmp_path / "c"
+    first = run_curation(mixed_raw, curated, _settings())
+    assert count_pending(mixed_raw, curated) == 0 and count_pending(mixed_raw, curated, full=True) > 0
+    again = run_curation(mixed_raw, curated, _settings())
+    assert again.inputs_read == 0 and again.articles_total == 0
+    assert again.inputs_unchanged == first.inputs_seen
+    assert store.count_rows(curated, "articles") == first.articles_total
+
+    from pipeline.flows import task_runner_for
+
+    runner = task_runner_for(_settings().executor, count_pending(mixed_raw, curated))
+    assert type(runner).__name__ == "ThreadPoolTaskRunner"
+
+
+@pytest.mark.slow
+def test_existing_dask_cluster_gives_the_same_dataset_as_one_process(mixed_raw, tmp_path, monkeypatch):
+    """--dask ADDRESS: extraction on a distributed.LocalCluster of 2 workers, through prefect-dask."""
+    from distributed import LocalCluster
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    from pipeline.flows import run_curate_flow
+
+    local = run_curation(mixed_raw, tmp_path / "local", _settings(**{"executor.batch_size": 4}))
+    with prefect_test_harness(server_startup_timeout=120):
+        # A remote cluster's workers need the API's address, as any Prefect worker does.
+        monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
+        cluster_kwargs = {"n_workers": 2, "threads_per_worker": 1, "dashboard_address": ":0"}
+        with LocalCluster(processes=True, **cluster_kwargs) as cluster:
+            summary = run_curate_flow(
+                _settings(
+                    **{
+                        "paths.raw": str(mixed_raw),
+                        "paths.curated": str(tmp_path / "dask"),
+                        "executor.kind": "dask",
+                        "executor.dask_address": cluster.scheduler_address,
+                        "executor.batch_size": 4,
+                    }
+                )
+            )
+    assert summary["articles"] == dict(local.articles)
+    assert sum(summary["duplicates"].values()) == sum(local.duplicates.values()) > 0
+    assert not (tmp_path / "dask" / "rejects").exists() and not (tmp_path / "local" / "rejects").exists()
+    for table in ("articles", "duplicates"):
+        assert _rows(tmp_path / "dask", table) == _rows(tmp_path / "local", table)
+
+
+@pytest.mark.slow
+def test_bench_prints_every_figure(tmp_path):
+    env = dict(os.environ, PREFECT_HOME=str(tmp_path / "prefect"), DO_NOT_TRACK="1")
+    env.pop("PREFECT_API_URL", None)
+    cmd = [sys.executable, "-m", "pipeline", "bench", "--pages", "50", "--near-dup-articles", "2000"]
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=280)
+    assert done.returncode == 0, done.stderr[-3000:]
+    # Every input is a generated page (no stray files under raw/), and every page an article.
+    assert "curate: done, 50 files" in done.stdout + done.stderr
+    for figure in (
+        "machine:",
+        "bare pages/s",
+        "curate pages/s",
+        "curate start-up seconds",
+        "ratio (curate / bare pages/s)",
+        "peak RSS MB (driver + Dask scheduler + workers)",
+        "no-op rerun seconds",
+        "near-dup seconds",
+        "near-dup copies found / planted",
+        "articles written                                    50",
+    ):
+        assert figure in done.stdout, figure
+    found, planted = done.stdout.split("near-dup copies found / planted")[1].split("\n")[0].split("/")
+    assert int(planted) == 200 and int(found) >= 180  # copies at similarity ~0.82
+
+
+def test_depth_check_skips_pages_with_fewer_tags_than_the_limit():
+    from pipeline.extract import html_depth_over
+
+    deep = "<div>" * 50 + "text" + "</div>" * 50
+    assert html_depth_over(deep, 49) == 50  # scanned: more "<" than the limit
+    assert html_depth_over(deep, 100) is None  # 100 "<": cannot be deeper than 100
+    assert html_depth_over("<p>" * 10 + "<div>" * 3, 2) == 3  # unclosed <p> does not nest
