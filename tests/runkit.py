@@ -71,10 +71,14 @@ def assert_readable(curated: Path, settled: bool = True) -> None:
         assert duck_rows == rows or not settled, table
 
 
-def env_for(tmp_path: Path, kill_at: str | None = None, **settings: str) -> dict[str, str]:
-    """The environment of a curate subprocess: its own Prefect home, no analytics, no TAJRUS_
-    settings of the caller's (only those given)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TAJRUS_")}
+def env_for(
+    tmp_path: Path, kill_at: str | None = None, api: str | None = None, **settings: str
+) -> dict[str, str]:
+    """The environment of a curate subprocess: its own Prefect home (or the shared API server,
+    when api is given), no analytics, no TAJRUS_ settings of the caller's (only those given)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAJRUS_") and k != "PREFECT_API_URL"}
+    if api:
+        env["PREFECT_API_URL"] = api
     env.update(
         PREFECT_HOME=str(tmp_path),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",

@@ -151,13 +151,14 @@ def test_a_second_run_over_the_corpus_adds_nothing(corpus, tmp_path):
 
 
 @pytest.mark.slow
-def test_cli_over_the_corpus_exits_0_under_1_gb(tmp_path):
+def test_cli_over_the_corpus_exits_0_under_1_gb(tmp_path, prefect_api):
     pytest.importorskip("pipeline.extract_html", reason="the HTML kinds need pipeline.extract_html")
     raw, expected = build(tmp_path, vanishing=False)
     curated = tmp_path / "curated"
     env = {
         **os.environ,
         "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_API_URL": prefect_api,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
     }

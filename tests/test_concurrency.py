@@ -58,10 +58,10 @@ def start_holder(raw: Path, curated: Path, gate: Path):
     return proc, log
 
 
-def start_cli(raw: Path, curated: Path, home: Path, *extra: str):
+def start_cli(raw: Path, curated: Path, home: Path, api: str, *extra: str):
     home.mkdir()
     args = [sys.executable, "-m", "pipeline", "run", "--raw", str(raw), "--curated", str(curated)]
-    return start([*args, "--executor", "local", *extra], env_for(home), home / "log"), home / "log"
+    return start([*args, "--executor", "local", *extra], env_for(home, api=api), home / "log"), home / "log"
 
 
 def read_until_done(proc, curated: Path) -> tuple[int, int]:
@@ -86,11 +86,11 @@ def inputs(tmp_path) -> tuple[Path, Path, dict[str, list[str]]]:
 
 
 @pytest.mark.slow
-def test_second_run_refuses_third_waits_and_readers_never_see_damage(inputs, tmp_path):
+def test_second_run_refuses_third_waits_and_readers_never_see_damage(inputs, tmp_path, prefect_api):
     raw, curated, clean = inputs
     holder, holder_log = start_holder(raw, curated, tmp_path / "gate")
-    refused, refused_log = start_cli(raw, curated, tmp_path / "refused")
-    waiting, waiting_log = start_cli(raw, curated, tmp_path / "waiting", "--wait", "300")
+    refused, refused_log = start_cli(raw, curated, tmp_path / "refused", prefect_api)
+    waiting, waiting_log = start_cli(raw, curated, tmp_path / "waiting", prefect_api, "--wait", "300")
 
     assert finish(refused, refused_log, allowed=(3,)) == 3
     message = refused_log.read_text()

@@ -15,12 +15,15 @@ from seedcheck import failures
 SHARED_CHECK = ROOT.parent / "shared" / "eval" / "check_seeds.py"
 
 
-def _env(tmp_path: Path) -> dict[str, str]:
+def _env(tmp_path: Path, api: str | None = None) -> dict[str, str]:
+    """A CLI subprocess's environment: the shared API server, or (api None) a temporary one of its own."""
     env = dict(os.environ)
     env.update(
         PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1"
     )
     env.pop("PREFECT_API_URL", None)
+    if api:
+        env["PREFECT_API_URL"] = api
     return env
 
 
@@ -34,7 +37,7 @@ def _rows(curated: Path) -> list[dict]:
 
 
 @pytest.mark.slow
-def test_cli_run_curates_the_seeds_and_prints_a_summary(seeds_raw, tmp_path):
+def test_cli_run_curates_the_seeds_and_prints_a_summary(seeds_raw, tmp_path, prefect_api):
     curated = tmp_path / "curated"
     cmd = [sys.executable, "-m", "pipeline", "run", "--raw", str(seeds_raw), "--curated", str(curated)]
     done = subprocess.run(cmd, cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True, timeout=240)
@@ -52,7 +55,11 @@ def test_cli_run_curates_the_seeds_and_prints_a_summary(seeds_raw, tmp_path):
         assert check.returncode == 0, check.stdout
         assert ", 0 failed" in check.stdout
 
-    again = subprocess.run(cmd, cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True, timeout=240)
+    # The first run above used a temporary server of its own, as on a fresh machine; this one the
+    # shared server, as under `prefect server start`.
+    again = subprocess.run(
+        cmd, cwd=ROOT, env=_env(tmp_path, prefect_api), capture_output=True, text=True, timeout=240
+    )
     assert again.returncode == 0
     assert "articles written: 0" in again.stdout and "5 unchanged" in again.stdout
 
@@ -74,8 +81,8 @@ def test_missing_raw_directory_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.slow
-def test_same_articles_from_local_and_dask_process_executors(seeds_raw, tmp_path, monkeypatch):
-    from prefect.testing.utilities import prefect_test_harness
+def test_same_articles_from_local_and_dask_process_executors(seeds_raw, tmp_path, monkeypatch, prefect_api):
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from pipeline.flows import run_curate_flow
     from pipeline.settings import load_settings
@@ -85,7 +92,7 @@ def test_same_articles_from_local_and_dask_process_executors(seeds_raw, tmp_path
             text = path.read_text().replace("Tajik", f"Tajik{i}")
             (seeds_raw / f"v{i}_{path.name}").write_text(text)
     results = {}
-    with prefect_test_harness(server_startup_timeout=120):
+    with temporary_settings(updates={PREFECT_API_URL: prefect_api}):
         for kind in ("local", "processes"):
             settings = load_settings(
                 config_path="/nonexistent",

@@ -95,11 +95,12 @@ def test_kill_at_each_point_leaves_a_readable_dataset_that_the_next_run_repairs(
 
 
 @pytest.mark.slow
-def test_kill_mid_commit_through_the_cli(reference, tmp_path):
+def test_kill_mid_commit_through_the_cli(reference, tmp_path, prefect_api):
     _, after = reference
     raw, curated = killed_setup(tmp_path)
-    assert curate_cli(raw, curated, env_for(tmp_path, "after-first-rename", **BATCH)) == -signal.SIGKILL
+    killed = env_for(tmp_path, "after-first-rename", api=prefect_api, **BATCH)
+    assert curate_cli(raw, curated, killed) == -signal.SIGKILL
     assert_readable(curated)
     assert list((curated / "_journal").glob("*.json"))
-    assert curate_cli(raw, curated, env_for(tmp_path, None, **BATCH)) == 0
+    assert curate_cli(raw, curated, env_for(tmp_path, None, api=prefect_api, **BATCH)) == 0
     assert snapshot(curated) == after

@@ -95,16 +95,17 @@ def test_rerun_with_nothing_new_reads_nothing_and_auto_stays_local(mixed_raw, tm
 
 
 @pytest.mark.slow
-def test_existing_dask_cluster_gives_the_same_dataset_as_one_process(mixed_raw, tmp_path, monkeypatch):
+def test_existing_dask_cluster_gives_the_same_dataset_as_one_process(
+    mixed_raw, tmp_path, monkeypatch, prefect_api
+):
     """--dask ADDRESS: extraction on a distributed.LocalCluster of 2 workers, through prefect-dask."""
     from distributed import LocalCluster
-    from prefect.settings import PREFECT_API_URL
-    from prefect.testing.utilities import prefect_test_harness
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from pipeline.flows import run_curate_flow
 
     local = run_curation(mixed_raw, tmp_path / "local", _settings(**{"executor.batch_size": 4}))
-    with prefect_test_harness(server_startup_timeout=120):
+    with temporary_settings(updates={PREFECT_API_URL: prefect_api}):
         # A remote cluster's workers need the API's address, as any Prefect worker does.
         monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
         cluster_kwargs = {"n_workers": 2, "threads_per_worker": 1, "dashboard_address": ":0"}
