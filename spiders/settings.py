@@ -72,6 +72,10 @@ LISTING_MAX_PAGES = (
     _SETTINGS.crawl.listing_max_pages
 )  # pagination stops here even if the window is not yet passed
 CRAWL_SUMMARY_FILE = ""  # (ours) also write the run summary here (the crawl flow reads it)
+# A `TAJRUS-PROGRESS {json}` line on stderr this often (and at the end), which the crawl flow shows
+# as progress; 0 turns it off.
+EXTENSIONS = {"spiders.progress.ProgressLines": 500}
+CRAWL_PROGRESS_INTERVAL = 2.0  # (ours) seconds
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

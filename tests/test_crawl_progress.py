@@ -1,0 +1,225 @@
+"""Crawl progress: the spider's TAJRUS-PROGRESS lines, their reading by run_spider, their display."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from _mirror import FAST, REPO, Mirror, pangea_article, slow, urlset
+from scrapy import Request, Spider, signals
+from scrapy.http import HtmlResponse
+from scrapy.http.request import NO_CALLBACK
+from scrapy.utils.test import get_crawler
+
+from pipeline import crawl_flows
+from pipeline.crawl_flows import CrawlError, parse_progress_line, run_spider, run_with_progress
+from pipeline.progress import CrawlProgress
+from spiders.progress import PROGRESS_PREFIX, ProgressLines
+
+WHEN = dt.datetime(2025, 5, 20, tzinfo=dt.UTC)
+ARTICLES = [f"https://www.rferl.org/a/progress-{i}/{7000 + i}.html" for i in range(6)]
+MISSING = "https://www.rferl.org/a/progress-missing/7999.html"  # in the sitemap, 404 on the server
+
+
+class FailingSpider(Spider):
+    """Stands for SiteSpider: the extension reads the summary's failures from spider.failed."""
+
+    name = "rferl"
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.failed: dict[str, str] = {}
+
+
+# --- the extension --------------------------------------------------------------------------------
+
+
+def test_extension_counts_signals_and_writes_one_json_line(capsys):
+    crawler = get_crawler(FailingSpider, {"CRAWL_PROGRESS_INTERVAL": "2"})
+    crawler.spider = spider = FailingSpider()
+    ext = ProgressLines.from_crawler(crawler)
+    send = crawler.signals.send_catch_log
+    requests = [Request(f"https://www.rferl.org/a/{i}.html") for i in range(4)]
+    for request in requests:
+        send(signals.request_scheduled, request=request, spider=spider)
+    send(signals.request_dropped, request=requests[3], spider=spider)  # refused by the scheduler
+    for request in requests[:2]:
+        response = HtmlResponse(request.url, body=b"<html></html>", request=request)
+        send(signals.response_received, response=response, request=request, spider=spider)
+        send(signals.item_scraped, item={"url": request.url}, response=response, spider=spider)
+    robots = Request("https://www.rferl.org/robots.txt", callback=NO_CALLBACK)  # never scheduled
+    response = HtmlResponse(robots.url, body=b"", request=robots)
+    send(signals.response_received, response=response, request=robots, spider=spider)
+    spider.failed[requests[2].url] = "timeout"
+
+    ext.emit()
+    ext.emit()  # nothing changed: no second line
+    send(signals.spider_closed, spider=spider, reason="finished")  # the last line always comes
+
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2 and all(line.startswith(PROGRESS_PREFIX) for line in lines)
+    first, last = (json.loads(line[len(PROGRESS_PREFIX) :]) for line in lines)
+    assert first == {"site": "rferl", "queued": 3, "fetched": 2, "failed": 1, "stored": 2, "final": False}
+    assert last == {**first, "final": True}
+    assert parse_progress_line(lines[0]) == first
+
+
+def test_extension_is_off_with_interval_zero():
+    from scrapy.exceptions import NotConfigured
+
+    with pytest.raises(NotConfigured):
+        ProgressLines.from_crawler(get_crawler(FailingSpider, {"CRAWL_PROGRESS_INTERVAL": "0"}))
+
+
+def test_extension_is_enabled_in_the_project_settings():
+    from spiders import settings
+
+    assert "spiders.progress.ProgressLines" in settings.EXTENSIONS
+    assert settings.CRAWL_PROGRESS_INTERVAL == 2.0
+
+
+# --- reading a child's output ---------------------------------------------------------------------
+
+CHILD = textwrap.dedent(
+    """
+    import json, sys
+    for i in range(1, 4):
+        sys.stderr.write("TAJRUS-PROGRESS " + json.dumps({"site": "x", "queued": 10, "fetched": i}) + "\\n")
+        sys.stderr.flush()
+    print("to stdout", flush=True)  # merged with stderr: both drained by one reader
+    for i in range(3000):  # well over a pipe's 64 KiB: a reader that stops would hang the child
+        sys.stderr.write(f"log line {i} " + "." * 40 + "\\n")
+    sys.stderr.write("TAJRUS-PROGRESS {not json\\n")
+    sys.stderr.write("Traceback: the last words\\n")
+    sys.exit(3)
+    """
+)
+
+
+def test_run_with_progress_feeds_counters_and_keeps_the_tail_of_other_output():
+    seen: list[dict] = []
+    code, output = run_with_progress([sys.executable, "-c", CHILD], timeout=30, on_counters=seen.append)
+    assert code == 3
+    assert [c["fetched"] for c in seen] == [1, 2, 3]
+    lines = output.splitlines()
+    assert len(lines) == crawl_flows.TAIL_LINES
+    assert lines[-1] == "Traceback: the last words"
+    assert lines[-2] == "TAJRUS-PROGRESS {not json"  # a damaged progress line is kept, not lost
+    assert not any(line.startswith('TAJRUS-PROGRESS {"') for line in lines)
+
+
+def test_a_failing_callback_does_not_stop_the_reading():
+    def broken(counters: dict) -> None:
+        raise RuntimeError("display gone")
+
+    code, output = run_with_progress([sys.executable, "-c", CHILD], timeout=30, on_counters=broken)
+    assert code == 3 and output.endswith("Traceback: the last words")
+
+
+def test_run_with_progress_kills_the_child_on_timeout():
+    child = "import sys, time\nprint('started', flush=True)\ntime.sleep(60)"
+    with pytest.raises(subprocess.TimeoutExpired) as info:
+        run_with_progress([sys.executable, "-c", child], timeout=1)
+    assert info.value.output == "started"
+
+
+def test_run_spider_turns_a_timeout_into_a_crawl_error_with_the_tail(monkeypatch, tmp_path):
+    def too_slow(cmd, **kwargs):
+        raise subprocess.TimeoutExpired(cmd, 5, output="INFO: still reading sitemaps")
+
+    monkeypatch.setattr(crawl_flows, "run_with_progress", too_slow)
+    with pytest.raises(CrawlError, match=r"(?s)within 5(\.0)?s.*still reading sitemaps"):
+        run_spider("rferl", raw=str(tmp_path / "raw"), timeout=5)
+
+
+@pytest.mark.slow
+def test_run_spider_error_still_has_the_tail_of_stderr(tmp_path):
+    with pytest.raises(CrawlError) as info:
+        run_spider("rferl", raw=str(tmp_path / "raw"), settings={"CONCURRENT_REQUESTS": "many"})
+    message = str(info.value)
+    assert "without a summary" in message and "Traceback" in message and "many" in message
+
+
+# --- a real crawl against a local mirror ----------------------------------------------------------
+
+
+@pytest.fixture
+def rferl_mirror(tmp_path: Path):
+    """www.rferl.org: a sitemap of six articles and one that is missing (a 404: one failure); one
+    article answers slowly, so the crawl lasts long enough for a few progress lines."""
+    mirror = Mirror(tmp_path / "tree")
+    mirror.put("https://www.rferl.org/sitemap.xml", urlset([(u, WHEN) for u in [*ARTICLES, MISSING]]))
+    for i, url in enumerate(ARTICLES):
+        mirror.put(url, pangea_article(f"Story {i}", WHEN, 500 + i))
+    mirror.faults["/" + ARTICLES[0].split("://", 1)[1]] = slow(1.0)
+    with mirror:
+        yield mirror
+
+
+@pytest.mark.slow
+def test_run_spider_reports_running_totals_that_end_at_the_summary(rferl_mirror, tmp_path):
+    seen: list[tuple[str, dict]] = []
+    summary = run_spider(
+        "rferl",
+        hosts=["www.rferl.org"],
+        since="2025-05-01",
+        until="2025-05-31",
+        mirror=rferl_mirror.url,
+        raw=str(tmp_path / "raw"),
+        settings={**FAST, "CRAWL_PROGRESS_INTERVAL": "0.2"},
+        on_progress=lambda site, counters: seen.append((site, counters)),
+        timeout=60,
+    )
+    assert summary["stored"] == len(ARTICLES) and summary["failed"] == 1
+    assert len(seen) >= 2 and {site for site, _ in seen} == {"rferl"}
+    totals = [c for _, c in seen]
+    assert [c["final"] for c in totals] == [False] * (len(totals) - 1) + [True]
+    for key in ("queued", "fetched", "stored"):
+        assert [c[key] for c in totals] == sorted(c[key] for c in totals)  # running totals
+    last = totals[-1]
+    assert (last["stored"], last["failed"]) == (summary["stored"], summary["failed"])
+    assert last["fetched"] >= len(ARTICLES) + 2 and last["queued"] >= len(ARTICLES) + 2
+
+
+@pytest.mark.slow
+def test_crawl_flow_prints_plain_progress_off_a_terminal(rferl_mirror, tmp_path, prefect_api):
+    cmd = [sys.executable, "-m", "pipeline", "crawl", "rferl", "--host", "www.rferl.org"]
+    cmd += ["--since", "2025-05-01", "--until", "2025-05-31", "--mirror", rferl_mirror.url]
+    cmd += ["--raw", str(tmp_path / "raw")]
+    for key, value in FAST.items():
+        cmd += ["-s", f"{key}={value}"]
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": prefect_api,
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PYTHONPATH": str(REPO),
+    }
+    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads(done.stdout)  # the CLI's output is still the summary alone
+    assert summary["stored"] == len(ARTICLES) and summary["failed"] == 1
+    [final] = [line for line in done.stderr.splitlines() if line.startswith("crawl: done in ")]
+    match = re.search(r"rferl fetched (\d+), queued (\d+), failed (\d+) \(", final)
+    assert match, final
+    fetched, queued, failed = map(int, match.groups())
+    assert fetched >= len(ARTICLES) and queued >= len(ARTICLES) and failed == 1
+    assert "\x1b[" not in final and PROGRESS_PREFIX not in done.stderr + done.stdout
+
+
+def test_progress_feed_turns_running_totals_into_increments():
+    progress = CrawlProgress(mode="off")
+    feed = crawl_flows._ProgressFeed(progress)
+    feed("rferl", {"queued": 5, "fetched": 2, "failed": 0, "stored": 2})
+    feed("jamestown", {"queued": 1, "fetched": 0, "failed": 0})
+    feed("rferl", {"queued": 9, "fetched": 7, "failed": 1, "stored": 6, "final": True})
+    assert progress.counts == {
+        "rferl": {"fetched": 7, "queued": 9, "failed": 1},
+        "jamestown": {"fetched": 0, "queued": 1, "failed": 0},
+    }
