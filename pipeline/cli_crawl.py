@@ -59,16 +59,16 @@ def _crawl(args: argparse.Namespace) -> int:
     return 0
 
 
-def _backfill(args: argparse.Namespace) -> int:
-    from pipeline.crawl_flows import CrawlError, backfill
+def _gather(args: argparse.Namespace, flow_name: str, **window: str) -> int:
+    """backfill and ingest: crawl the sites (settings.sites unless --site), then curate."""
+    from pipeline import crawl_flows
 
     settings = _resolved(args)
     sites = args.site or settings.sites
     try:
         _print(
-            backfill(
-                since=args.since,
-                until=args.until,
+            getattr(crawl_flows, flow_name)(
+                **window,
                 sites=sites,
                 hosts=_hosts(settings, sites),
                 raw=settings.paths.raw,
@@ -77,32 +77,18 @@ def _backfill(args: argparse.Namespace) -> int:
                 settings=_settings(args.set, args.user_agent),
             )
         )
-    except CrawlError as exc:
+    except crawl_flows.CrawlError as exc:
         print(exc)
         return 1
     return 0
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    return _gather(args, "backfill", since=args.since, until=args.until)
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from pipeline.crawl_flows import CrawlError, ingest
-
-    settings = _resolved(args)
-    sites = args.site or settings.sites
-    try:
-        _print(
-            ingest(
-                sites=sites,
-                hosts=_hosts(settings, sites),
-                raw=settings.paths.raw,
-                curated=settings.paths.curated,
-                mirror=args.mirror,
-                settings=_settings(args.set, args.user_agent),
-            )
-        )
-    except CrawlError as exc:
-        print(exc)
-        return 1
-    return 0
+    return _gather(args, "ingest")
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -300,9 +300,11 @@ def _crawl_sites(
 
 
 def _curate(raw: str, curated: str) -> dict[str, Any]:
-    from pipeline.flows import curate  # the lead's curate flow; imported late so crawl works alone
+    """The curate flow as a subflow, with the executor the settings ask for."""
+    from pipeline.flows import run_curate_flow  # imported late so that crawling works alone
+    from pipeline.settings import load_settings
 
-    return curate(raw=raw, curated=curated)
+    return run_curate_flow(load_settings(overrides={"paths.raw": raw, "paths.curated": curated}))
 
 
 @flow(name="crawl")
