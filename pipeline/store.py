@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 UNDATED_YEAR = 0
@@ -363,6 +362,8 @@ def read_table(curated: Path, table_dir: str, columns: list[str] | None = None) 
     root = curated / table_dir
     if not root.is_dir() or not any(root.rglob("*.parquet")):
         return None
+    import pyarrow.dataset as ds  # ~40 MB of RSS: only when there is committed data to read
+
     partitioning = "hive" if table_dir == "articles" else None
     dataset = ds.dataset(root, format="parquet", partitioning=partitioning)
     return dataset.to_table(columns=columns)
@@ -378,6 +379,8 @@ def iter_rows(
     root = curated / table_dir
     if not root.is_dir() or not any(root.rglob("*.parquet")):
         return
+    import pyarrow.dataset as ds
+
     partitioning = "hive" if table_dir == "articles" else None
     dataset = ds.dataset(root, format="parquet", partitioning=partitioning)
     where = ds.field("article_id").isin(ids) if ids is not None else None
@@ -389,4 +392,6 @@ def count_rows(curated: Path, table_dir: str) -> int:
     root = curated / table_dir
     if not root.is_dir() or not any(root.rglob("*.parquet")):
         return 0
+    import pyarrow.dataset as ds
+
     return ds.dataset(root, format="parquet").count_rows()
