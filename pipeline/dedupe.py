@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
-from datasketch import MinHashLSH
+
+from pipeline.lsh import LSH
 
 # Computed in workers, which do not import this module (nor datasketch); re-exported for callers.
 from pipeline.minhash import BODY_KIND as BODY_KIND
@@ -85,10 +86,6 @@ def article_id(key: str | None, chash: str) -> str:
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:20]
 
 
-def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.count_nonzero(a == b)) / len(a)
-
-
 # LSH banding tuned against missed pairs (false negatives), not extra candidates: every candidate
 # is checked against the threshold with its signature anyway, so a false positive costs a
 # comparison (~2 us) while a false negative loses a duplicate. datasketch's even weights give
@@ -124,10 +121,11 @@ class Deduper:
     urls: dict[str, str] = field(default_factory=dict)
     hashes: dict[str, str] = field(default_factory=dict)
     teaser_ids: set[str] = field(default_factory=set)
-    _body: dict[str, np.ndarray] = field(default_factory=dict)
-    _lead: dict[str, np.ndarray] = field(default_factory=dict)
-    _lsh_body: MinHashLSH | None = None
-    _lsh_lead: MinHashLSH | None = None
+    # Indexed articles: id -> row of both indexes, and row -> id.
+    _rows: dict[str, int] = field(default_factory=dict)
+    _ids: list[str] = field(default_factory=list)
+    _lsh_body: LSH | None = None
+    _lsh_lead: LSH | None = None
     # Articles kept by an earlier run that a better record of this run replaces: a teaser by its
     # full article, a URL-less text dump by the same article with its URL. old id -> replacement.
     superseded: dict[str, Replacement] = field(default_factory=dict)
@@ -136,11 +134,11 @@ class Deduper:
     this_run: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self._lsh_body = MinHashLSH(self.cfg.threshold, self.cfg.num_perm, weights=LSH_WEIGHTS)
-        self._lsh_lead = MinHashLSH(self.cfg.teaser_threshold, self.cfg.num_perm, weights=LSH_WEIGHTS)
+        self._lsh_body = LSH(self.cfg.threshold, self.cfg.num_perm, LSH_WEIGHTS)
+        self._lsh_lead = LSH(self.cfg.teaser_threshold, self.cfg.num_perm, LSH_WEIGHTS)
 
     def __len__(self) -> int:
-        return len(self._body)
+        return len(self._ids)
 
     # --- state from earlier runs -------------------------------------------------------------
 
@@ -172,16 +170,16 @@ class Deduper:
         for aid, parts in pending.items():
             if BODY_KIND in parts and LEAD_KIND in parts:
                 self.index(aid, Signatures(parts[BODY_KIND], parts[LEAD_KIND]))
-        return sorted(alive - self._body.keys())
+        return sorted(alive - self._rows.keys())
 
     def index(self, aid: str, sig: Signatures) -> None:
         """Make a kept article findable by near-duplicate and teaser lookups."""
-        if aid in self._body:
+        if aid in self._rows:
             return
-        self._body[aid] = sig.body
-        self._lead[aid] = sig.lead
-        self._lsh_body.insert(aid, _as_minhash(sig.body, self.cfg.num_perm), check_duplication=False)
-        self._lsh_lead.insert(aid, _as_minhash(sig.lead, self.cfg.num_perm), check_duplication=False)
+        row = self._lsh_body.add(np.asarray(sig.body, dtype=np.uint32))
+        self._lsh_lead.add(np.asarray(sig.lead, dtype=np.uint32))
+        self._rows[aid] = row
+        self._ids.append(aid)
 
     # --- decisions ---------------------------------------------------------------------------
 
@@ -198,7 +196,7 @@ class Deduper:
             # A full article is never the near duplicate of a teaser (the teaser gives way, below);
             # teasers are compared with each other and with full articles.
             exclude = set() if article.is_teaser else self.teaser_ids
-            near = self._best(self._lsh_body, self._body, sig.body, self.cfg.threshold, exclude=exclude)
+            near = self._best(self._lsh_body, sig.body, self.cfg.threshold, exclude=exclude)
             if near is not None:
                 match = (near[0], "near", near[1])
         if match is not None:
@@ -209,17 +207,19 @@ class Deduper:
             # date and authors, replaces it.
             self.superseded[kept] = Replacement(aid, kind, sim)
         if article.is_teaser:
-            lead = self._best(
-                self._lsh_lead, self._lead, sig.lead, self.cfg.teaser_threshold, exclude=self.teaser_ids
-            )
+            lead = self._best(self._lsh_lead, sig.lead, self.cfg.teaser_threshold, exclude=self.teaser_ids)
             if lead is not None:
                 return self._dup(article, key, chash, lead[0], "teaser", lead[1])
         else:
             # A full article replaces any kept teaser of it: the teaser becomes its duplicate.
-            for teaser in self._lsh_lead.query(_as_minhash(sig.lead, self.cfg.num_perm)):
-                similarity = _jaccard(self._lead[teaser], sig.lead)
-                if teaser in self.teaser_ids and similarity >= self.cfg.teaser_threshold:
-                    self.superseded[teaser] = Replacement(aid, "teaser", similarity)
+            rows = self._lsh_lead.query(sig.lead)
+            if rows:
+                ids = self._ids
+                sims = self._lsh_lead.similarities(rows, sig.lead).tolist()
+                # In id order: the order datasketch's set gave was arbitrary.
+                for teaser, similarity in sorted(zip((ids[r] for r in rows), sims, strict=True)):
+                    if teaser in self.teaser_ids and similarity >= self.cfg.teaser_threshold:
+                        self.superseded[teaser] = Replacement(aid, "teaser", similarity)
         if key:
             self.urls[key] = aid
         else:
@@ -233,17 +233,20 @@ class Deduper:
 
     def _best(
         self,
-        lsh: MinHashLSH,
-        store: dict[str, np.ndarray],
+        lsh: LSH,
         values: np.ndarray,
         threshold: float,
         exclude: set[str],
     ) -> tuple[str, float] | None:
         best: tuple[str, float] | None = None
-        for cand in lsh.query(_as_minhash(values, self.cfg.num_perm)):
+        rows = lsh.query(values)
+        if not rows:
+            return None
+        ids = self._ids
+        for row, sim in zip(rows, lsh.similarities(rows, values).tolist(), strict=True):
+            cand = ids[row]
             if cand in exclude or cand in self.superseded:
                 continue
-            sim = _jaccard(store[cand], values)
             if sim >= threshold and (best is None or sim > best[1] or (sim == best[1] and cand < best[0])):
                 best = (cand, sim)
         return best
@@ -262,24 +265,8 @@ class Deduper:
         return Decision(article_id(key, chash), key, chash, dup)
 
     def signature_rows(self, aid: str) -> list[tuple[str, str, bytes]]:
-        return [(aid, BODY_KIND, self._body[aid].tobytes()), (aid, LEAD_KIND, self._lead[aid].tobytes())]
-
-
-class _Stored:
-    """What MinHashLSH reads of a MinHash (hashvalues and len), without rebuilding permutations.
-
-    Building a datasketch MinHash from stored values regenerates its permutation tables, which
-    costs more than the whole LSH lookup; the index only ever reads the hash values.
-    """
-
-    __slots__ = ("hashvalues",)
-
-    def __init__(self, values: np.ndarray) -> None:
-        self.hashvalues = values
-
-    def __len__(self) -> int:
-        return len(self.hashvalues)
-
-
-def _as_minhash(values: np.ndarray, num_perm: int) -> _Stored:
-    return _Stored(values)
+        row = self._rows[aid]
+        return [
+            (aid, BODY_KIND, self._lsh_body.signature(row).tobytes()),
+            (aid, LEAD_KIND, self._lsh_lead.signature(row).tobytes()),
+        ]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_LATIN = re.compile(r"[A-Za-z]")
+_CYRILLIC_RUNS = re.compile(r"[\u0400-\u04ff]+")
+# Every byte but the ASCII letters, deleted to count them.
+_NOT_LATIN = bytes(b for b in range(256) if not (65 <= b <= 90 or 97 <= b <= 122))
 # Letters of the Tajik Cyrillic alphabet that Russian does not have.
 _TAJIK_LETTERS = re.compile(r"[ӣӯҳқҷғӢӮҲҚҶҒ]")
 _EN_STOP = frozenset(
@@ -42,15 +43,23 @@ _WORD = re.compile(r"[^\W\d_]+")
 def detect_language(text: str, hint: str | None = None) -> str | None:
     """ISO 639-1 code of text: 'tg', 'ru', 'en', or the normalised hint when the text cannot tell."""
     sample = text[:4000]
-    cyr = len(_CYRILLIC.findall(sample))
-    lat = len(_LATIN.findall(sample))
+    # Counted without a list of one-character matches (a third of the cost per page, before).
+    cyr = sum(map(len, _CYRILLIC_RUNS.findall(sample)))
+    lat = len(sample.encode("ascii", "ignore").translate(None, _NOT_LATIN))
     if cyr == 0 and lat == 0:
         return _normalize_hint(hint)
     if cyr > lat:
         tajik = len(_TAJIK_LETTERS.findall(sample))
         return "tg" if tajik >= max(2, cyr // 200) else "ru"
-    words = [w.lower() for w in _WORD.findall(sample)]
-    if words and sum(w in _EN_STOP for w in words) / len(words) > 0.08:
+    lowered = sample.lower()
+    if len(lowered) == len(sample):
+        # Lowercasing keeps every character a letter or not, so the words are the same ones.
+        words = _WORD.findall(lowered)
+        stop = sum(map(_EN_STOP.__contains__, words))
+    else:  # a letter that lowercases to two (Turkish dotted I): word by word, as the words split
+        words = _WORD.findall(sample)
+        stop = sum(w.lower() in _EN_STOP for w in words)
+    if words and stop / len(words) > 0.08:
         return "en"
     return _normalize_hint(hint)
 

@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 UNDATED_YEAR = 0
@@ -227,15 +226,36 @@ def recover(curated: Path) -> list[str]:
     return finished
 
 
+def _row_bytes(row: dict[str, Any]) -> int:
+    """A rough size of a buffered row: its strings and bytes, plus a fixed cost per field."""
+    size = 64 * len(row)
+    for value in row.values():
+        if isinstance(value, (str, bytes)):
+            size += len(value)
+        elif isinstance(value, list):
+            size += sum(len(v) + 64 for v in value if isinstance(v, (str, bytes)))
+    return size
+
+
 @dataclass
 class RunWriter:
-    """Writes one run's rows as it goes (row groups, bounded memory) and commits them at the end."""
+    """Writes one run's rows as it goes (row groups, bounded memory) and commits them at the end.
+
+    A partition's buffer becomes a row group at row_group_size rows or row_group_bytes (rough
+    size of its strings); and when all buffers together pass buffer_bytes (a backfill holds one
+    per source and year), the largest is written out, so the memory held does not grow with the
+    number of partitions.
+    """
 
     curated: Path
     run_id: str
-    row_group_size: int = 2000
+    row_group_size: int = 500
+    row_group_bytes: int = 8 << 20
+    buffer_bytes: int = 32 << 20
     _writers: dict[str, pq.ParquetWriter] = field(default_factory=dict)
     _buffers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _sizes: dict[str, int] = field(default_factory=dict)
+    _buffered: int = 0
     _schemas: dict[str, pa.Schema] = field(default_factory=dict)
     _files: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
@@ -252,9 +272,14 @@ class RunWriter:
         self._schemas[table_dir] = schema
         buf = self._buffers.setdefault(table_dir, [])
         buf.append(row)
+        size = _row_bytes(row)
+        self._sizes[table_dir] = self._sizes.get(table_dir, 0) + size
+        self._buffered += size
         self.counts[table_dir] = self.counts.get(table_dir, 0) + 1
-        if len(buf) >= self.row_group_size:
+        if len(buf) >= self.row_group_size or self._sizes[table_dir] >= self.row_group_bytes:
             self._flush(table_dir)
+        elif self._buffered >= self.buffer_bytes:
+            self._flush(max(self._sizes, key=self._sizes.__getitem__))
 
     def add_article(self, row: dict[str, Any]) -> None:
         self.add(partition_dir(row["source"], row["published_date"]), row, ARTICLE_SCHEMA)
@@ -273,8 +298,9 @@ class RunWriter:
             writer = pq.ParquetWriter(path, schema, compression="zstd")
             self._writers[table_dir] = writer
             self._files.append(rel)
-        writer.write_table(table, row_group_size=self.row_group_size)
+        writer.write_table(table, row_group_size=len(rows))
         self._buffers[table_dir] = []
+        self._buffered -= self._sizes.pop(table_dir, 0)
 
     def replace_file(self, rel_path: str, table: pa.Table) -> None:
         """Stage a new version of a committed file; the commit swaps it in by rename."""
@@ -336,6 +362,8 @@ def read_table(curated: Path, table_dir: str, columns: list[str] | None = None) 
     root = curated / table_dir
     if not root.is_dir() or not any(root.rglob("*.parquet")):
         return None
+    import pyarrow.dataset as ds  # ~40 MB of RSS: only when there is committed data to read
+
     partitioning = "hive" if table_dir == "articles" else None
     dataset = ds.dataset(root, format="parquet", partitioning=partitioning)
     return dataset.to_table(columns=columns)
@@ -351,6 +379,8 @@ def iter_rows(
     root = curated / table_dir
     if not root.is_dir() or not any(root.rglob("*.parquet")):
         return
+    import pyarrow.dataset as ds
+
     partitioning = "hive" if table_dir == "articles" else None
     dataset = ds.dataset(root, format="parquet", partitioning=partitioning)
     where = ds.field("article_id").isin(ids) if ids is not None else None
@@ -362,4 +392,6 @@ def count_rows(curated: Path, table_dir: str) -> int:
     root = curated / table_dir
     if not root.is_dir() or not any(root.rglob("*.parquet")):
         return 0
+    import pyarrow.dataset as ds
+
     return ds.dataset(root, format="parquet").count_rows()

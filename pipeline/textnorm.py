@@ -35,8 +35,19 @@ def split_paragraphs(body: str) -> list[str]:
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+_last_count: tuple[str, int] = ("", 0)
+
+
 def word_count(text: str) -> int:
-    return len(_WORD.findall(text))
+    """Words in text. The body is counted by the extractor and again for the row: the last count is
+    remembered for the same string object (a tuple swap, safe across threads)."""
+    global _last_count
+    last = _last_count
+    if last[0] is text:
+        return last[1]
+    count = len(_WORD.findall(text))
+    _last_count = (text, count)
+    return count
 
 
 def fingerprint_text(text: str) -> str:

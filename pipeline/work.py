@@ -1,7 +1,7 @@
 """The worker side of a run: load and extract a batch of input files (pure, no Prefect).
 
 Kept apart from pipeline.curate so that a Dask worker imports only what extraction needs: not
-pyarrow (the writer) nor datasketch (the LSH index), about 130 MB less in every worker process.
+pyarrow (the writer) nor the LSH index, about 130 MB less in every worker process.
 """
 
 from __future__ import annotations
