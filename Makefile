@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip 2>/dev/null
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v "^WARNING: Location" || true
-	$(PY) -c "import pipeline, prefect, scrapy, trafilatura, pyarrow, datasketch"
+	$(PY) -c "import pipeline, prefect, scrapy, trafilatura, pyarrow, duckdb"
 	touch $(STAMP)
 
 run: install
