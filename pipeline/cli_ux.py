@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.settings import CONFIG_FILE, ENV_PREFIX, Settings, load_settings
+from pipeline.sites import SITES
 
 # Right-aligned in printed tables.
 _NUMERIC_TYPES = frozenset(
@@ -58,12 +59,14 @@ DESCRIPTIONS = {
     "crawl.first_crawl_days": "Days a site's first crawl reaches back when no --since is given.",
     "crawl.high_water_overlap_hours": "Hours re-read before the last crawl's high-water mark.",
     "crawl.listing_max_pages": "Listing pages followed at most per listing, even inside the window.",
-    "hosts.rferl": "Hosts the rferl spider crawls; empty: www.rferl.org, www.ozodi.org, rus.ozodi.org.",
-    "hosts.jamestown": "Hosts the jamestown spider crawls; empty: jamestown.org.",
-    "hosts.eurasianet": "Hosts the eurasianet spider crawls; empty: eurasianet.org.",
     "schedule.ingest_cron": "When the scheduled curate run starts (cron, in schedule.timezone).",
     "schedule.crawl_cron": "When the scheduled crawls start (cron, in schedule.timezone).",
     "schedule.timezone": "Time zone of the cron expressions.",
+    # The default hosts are the sites' own facts (pipeline/sites/<site>.py), not restated here.
+    **{
+        f"hosts.{key}": f"Hosts the {key} spider crawls; empty: {', '.join(site.crawl.hosts)}."
+        for key, site in SITES.items()
+    },
 }
 
 

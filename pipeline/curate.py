@@ -131,27 +131,31 @@ class Curation:
         """Inputs not processed before with the same size and mtime; link rejects recorded once.
 
         Pages with markup (HTML, WARC) come before text dumps, so that when the same article is in
-        both, the record with a URL, date and authors is the one kept.
+        both, the record with a URL, date and authors is the one kept. raw/ is listed once (it may
+        be a remote filesystem); the text dumps' entries wait in memory, a few bytes each.
         """
-        yield from self._pending(lambda e: isinstance(e, Reject) or input_kind(e.rel_path) != "text")
-        yield from self._pending(lambda e: not isinstance(e, Reject) and input_kind(e.rel_path) == "text")
-
-    def _pending(self, wanted: Callable[[InputFile | Reject], bool]) -> Iterator[InputFile]:
+        dumps: list[InputFile] = []
         for entry in iter_inputs(self.raw):
-            if not wanted(entry):
-                continue
-            self.summary.inputs_seen += 1
-            if isinstance(entry, Reject):
-                if self.manifest.get(entry.raw_path, (0,))[0] == -1 and not self.full:
-                    self.summary.inputs_unchanged += 1
-                    continue
-                self._reject(entry)
-                self._manifest_row(entry.raw_path, -1, -1, None, 0, 0, 1)
-                continue
-            if not self.full and self._unchanged(entry):
+            if isinstance(entry, InputFile) and input_kind(entry.rel_path) == "text":
+                dumps.append(entry)
+            elif self._is_pending(entry) and isinstance(entry, InputFile):
+                yield entry
+        yield from (entry for entry in dumps if self._is_pending(entry))
+
+    def _is_pending(self, entry: InputFile | Reject) -> bool:
+        """Counts the entry; records a link reject (once); True when the file is to be read."""
+        self.summary.inputs_seen += 1
+        if isinstance(entry, Reject):
+            if self.manifest.get(entry.raw_path, (0,))[0] == -1 and not self.full:
                 self.summary.inputs_unchanged += 1
-                continue
-            yield entry
+                return False
+            self._reject(entry)
+            self._manifest_row(entry.raw_path, -1, -1, None, 0, 0, 1)
+            return False
+        if not self.full and self._unchanged(entry):
+            self.summary.inputs_unchanged += 1
+            return False
+        return True
 
     def _unchanged(self, item: InputFile) -> bool:
         """Same size and mtime as when processed; or, if only the mtime moved, the same bytes."""
