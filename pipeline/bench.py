@@ -1,12 +1,13 @@
 """The performance benchmark of issue 4: throughput against bare trafilatura, memory, reruns, dedupe.
 
-All in one process tree: this process is the curate driver (and the Dask scheduler's host); the
-Dask workers and Prefect's temporary API server are its children. Figures:
+All in one process tree: this process is the curate driver; the worker processes (the local pool,
+or with --executor dask a local Dask cluster's workers, the scheduler then living in this process)
+and Prefect's temporary API server are its children. Figures:
 
 - bare: a single-process loop of trafilatura.extract(html, with_metadata=True) over the pages.
 - curate: the Prefect `curate` flow over the same pages on the configured executor. Its time is
   the flow body (listing, extraction, dedupe, writing, commit, report); start-up (Prefect's API,
-  the Dask cluster and its workers' imports, teardown) is the rest of the wall time, shown apart.
+  the workers' start and imports, teardown) is the rest of the wall time, shown apart.
 - peak RSS: the largest sum of RSS over this process and all its descendants, sampled every
   50 ms during the curate run; also without Prefect's API server, a service a deployment runs
   once, not part of a run.
@@ -42,6 +43,7 @@ class Figures:
     pages: int = 0
     megabytes: float = 0.0
     templates: list[str] = field(default_factory=list)
+    executor: str = "processes"
     workers: int = 0
     bare_seconds: float = 0.0
     bare_cpu_seconds: float = 0.0
@@ -92,7 +94,7 @@ class Figures:
             ("pages", f"{self.pages} ({self.megabytes:.1f} MB; templates: {', '.join(self.templates)})"),
             ("bare trafilatura seconds", f"{self.bare_seconds:.2f}"),
             ("bare pages/s", f"{self.bare_pages_per_second:.1f}"),
-            ("curate workers", f"{self.workers}"),
+            ("curate executor, workers", f"{self.executor}, {self.workers}"),
             ("curate seconds (start-up excluded)", f"{self.curate_seconds:.2f}"),
             ("curate start-up seconds (excluded)", f"{self.curate_startup_seconds:.2f}"),
             ("curate pages/s", f"{self.curate_pages_per_second:.1f}"),
@@ -104,8 +106,8 @@ class Figures:
                 f"{1000 * self.curate_cpu_seconds / max(1, self.pages):.2f}",
             ),
             ("load average (1 min) before the run", f"{self.load_average:.2f}"),
-            ("peak RSS MB (driver + Dask scheduler + workers)", f"{self.peak_rss_mb:.0f}"),
-            ("peak RSS MB by process (child: Dask worker)", self.peak_breakdown),
+            ("peak RSS MB (driver + workers)", f"{self.peak_rss_mb:.0f}"),
+            ("peak RSS MB by process", self.peak_breakdown),
             ("peak RSS MB (also Prefect's API server)", f"{self.peak_rss_mb_with_api:.0f}"),
             ("no-op rerun seconds (start-up excluded)", f"{self.noop_seconds:.2f}"),
             ("no-op rerun start-up seconds", f"{self.noop_startup_seconds:.2f}"),
@@ -188,9 +190,24 @@ class TreeRss:
                     self.at_peak[self._role(proc, me)] += proc.memory_info().rss
 
     def _role(self, proc: psutil.Process, me: psutil.Process) -> str:
+        """driver, api, or a child's kind and pid (worker 123, resource-tracker 124, ...)."""
         if proc.pid == me.pid:
             return "driver"
-        return "api" if self._is_api(proc) else f"child {proc.pid}"
+        if self._is_api(proc):
+            return "api"
+        try:
+            command = " ".join(proc.cmdline())
+        except psutil.Error:
+            command = ""
+        kind = next((k for marker, k in _CHILD_KINDS if marker in command), "child")
+        return f"{kind} {proc.pid}"
+
+
+_CHILD_KINDS = (
+    ("resource_tracker", "resource-tracker"),
+    ("multiprocessing", "worker"),
+    ("distributed", "dask-worker"),
+)
 
 
 def bare_loop(files: list[Path], listing: Path) -> tuple[float, float]:
@@ -332,16 +349,22 @@ def run(
     batch_size: int = 0,
     sites: tuple[str, ...] = ("rferl",),
     templates: str = "",
+    markup: str = "real",
+    executor: str = "processes",
     keep: Path | None = None,
     say: object = print,
 ) -> Figures:
-    """Every figure of the benchmark; say(line) reports progress."""
+    """Every figure of the benchmark; say(line) reports progress.
+
+    markup: which fixture pages are templates (see pipeline.benchpages); executor: processes (the
+    local pool) or dask (a local Dask cluster through prefect-dask).
+    """
     import os
 
-    chosen = [t for t in load_templates(sites) if t.name.startswith(templates)]
+    chosen = [t for t in load_templates(sites, markup=markup) if t.name.startswith(templates)]
     if not chosen:
-        raise ValueError(f"no fixture page of {sites} starts with {templates!r}")
-    figures = Figures(pages=pages, templates=[t.name for t in chosen])
+        raise ValueError(f"no {markup} fixture page of {sites} starts with {templates!r}")
+    figures = Figures(pages=pages, templates=[t.name for t in chosen], executor=executor)
     figures.workers = workers or os.cpu_count() or 1
     with workdir(keep) as root:
         raw, curated = root / "raw", root / "curated"
@@ -355,7 +378,7 @@ def run(
         figures.bare_seconds, figures.bare_cpu_seconds = bare_loop(files, root / "bare-files.txt")
         say("curate")
         with TreeRss() as rss:
-            summary, wall = curate_once(raw, curated, workers, batch_size, "processes")
+            summary, wall = curate_once(raw, curated, workers, batch_size, executor)
         figures.curate_seconds = summary["seconds"]
         figures.curate_startup_seconds = wall - summary["seconds"]
         figures.articles_written = sum(summary["articles"].values())
@@ -375,7 +398,7 @@ def run(
         say(f"near-dup over {near_dup_articles} synthetic articles")
         with TreeRss() as rss:
             figures.near_dup_seconds, figures.near_dup_planted, figures.near_dup_found = near_dup(
-                near_dup_articles, chosen, workers
+                near_dup_articles, load_templates(sites), workers
             )
         figures.near_dup_articles = near_dup_articles
         figures.near_dup_peak_rss_mb = rss.peak / 2**20

@@ -17,10 +17,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     bench.add_argument(
         "--near-dup-articles", type=int, default=100_000, help="synthetic articles for dedupe (0: skip)"
     )
-    bench.add_argument("--workers", type=int, default=0, help="Dask worker processes (0: one per core)")
+    bench.add_argument("--workers", type=int, default=0, help="worker processes (0: one per core)")
+    bench.add_argument(
+        "--executor",
+        choices=("processes", "dask"),
+        default="processes",
+        help="processes: the local pool (default); dask: a local Dask cluster through prefect-dask",
+    )
     bench.add_argument("--batch-size", type=int, default=0, help="input files per task (0: setting)")
     bench.add_argument(
         "--sites", default="rferl", help="sites whose fixture pages are templates (default rferl)"
+    )
+    bench.add_argument(
+        "--markup",
+        choices=("real", "synthetic", "all"),
+        default="real",
+        help="fixture pages used as templates: real (saved from the sites, default), synthetic, all",
     )
     bench.add_argument(
         "--templates",
@@ -60,6 +72,8 @@ def bench_command(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         sites=sites,
         templates=args.templates,
+        markup=args.markup,
+        executor=args.executor,
         keep=args.keep,
         say=say,
     )

@@ -8,6 +8,7 @@ a local Dask cluster of processes (both cores), or an existing Dask cluster by a
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -20,6 +21,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from pipeline import location
 from pipeline.loaders import InputFile
+from pipeline.models import Reject
+from pipeline.pool import WorkerCrashed, extraction_pool, run_in_pool
 from pipeline.settings import Dedupe, Executor, Limits, Settings, load_settings
 from pipeline.summary import RunSummary
 from pipeline.work import Batch, FileResult, process_batch
@@ -27,41 +30,60 @@ from pipeline.work import Batch, FileResult, process_batch
 
 @task(name="extract-batch", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
 def extract_batch(raw_root: str, batch: Batch, limits: Limits, dedupe_cfg: Dedupe) -> list[FileResult]:
-    """Load and extract one batch of input files (runs wherever the task runner puts it)."""
-    return process_batch(raw_root, batch.items, limits, dedupe_cfg)
+    """Load and extract one batch of input files (runs wherever the task runner puts it).
+
+    With the processes executor the work goes to a worker of the local pool; on a Dask worker,
+    or with the local executor, it runs where the task runs.
+    """
+    try:
+        return run_in_pool(process_batch, raw_root, batch.items, limits, dedupe_cfg)
+    except WorkerCrashed:
+        return [_extract_alone(raw_root, item, limits, dedupe_cfg) for item in batch.items]
+
+
+def _extract_alone(raw_root: str, item: InputFile, limits: Limits, dedupe_cfg: Dedupe) -> FileResult:
+    """One file of a batch whose worker died: the file that kills a worker again is rejected."""
+    try:
+        return run_in_pool(process_batch, raw_root, [item], limits, dedupe_cfg)[0]
+    except WorkerCrashed as exc:
+        reason = f"{exc} (twice: once in its batch, once alone)"
+        return FileResult(item, rejects=[Reject(item.rel_path, "worker_crashed", reason)])
+
+
+def resolve_kind(executor: Executor, pending_inputs: int | None = None) -> str:
+    """'local', 'processes' or 'dask': what 'auto' means for this run.
+
+    'auto' starts worker processes only when there is enough work to pay for their start-up
+    (about 1 s); a handful of files is faster in this process, and a rerun with nothing new
+    starts nothing.
+    """
+    kind = "dask" if executor.dask_address else executor.kind
+    if kind not in ("auto", "local", "processes", "dask"):
+        raise ValueError(f"unknown executor kind {kind!r}: use auto, local, processes or dask")
+    workers = executor.workers or os.cpu_count() or 1
+    if kind == "auto":
+        enough = pending_inputs is None or pending_inputs > 2 * executor.batch_size
+        kind = "processes" if enough else "local"
+    if kind == "processes" and workers < 2:
+        kind = "local"
+    return kind
 
 
 def task_runner_for(executor: Executor, pending_inputs: int | None = None) -> Any:
     """The Prefect task runner for the configured executor kind.
 
-    'auto' starts a local Dask cluster only when there is enough work to pay for its start-up
-    (about 3 s); a handful of files is faster in this process.
+    local and processes run the batch tasks in this process's threads (processes hands each
+    batch's CPU work to pipeline.pool's worker processes); dask runs them on Dask workers: the
+    cluster at dask_address, or a local cluster of `workers` processes started for the run.
     """
+    kind = resolve_kind(executor, pending_inputs)
     workers = executor.workers or os.cpu_count() or 1
-    if executor.kind == "auto" and not executor.dask_address:
-        enough = pending_inputs is None or pending_inputs > 2 * executor.batch_size
-        executor = Executor(**{**executor.__dict__, "kind": "processes" if enough else "local"})
-    if executor.kind == "dask" or executor.dask_address:
+    if kind == "dask":
         from prefect_dask import DaskTaskRunner
 
-        if not executor.dask_address:
-            raise ValueError("executor kind 'dask' needs an address: --dask tcp://HOST:8786")
-        return DaskTaskRunner(address=executor.dask_address)
-    if executor.kind == "processes" and workers > 1:
-        import logging
-
-        from prefect_dask import DaskTaskRunner
-
-        # distributed logs every worker start and stop at INFO; the run summary says what matters.
-        for name in (
-            "distributed",
-            "distributed.scheduler",
-            "distributed.nanny",
-            "distributed.core",
-            "distributed.http.proxy",
-            "distributed.worker",
-        ):
-            logging.getLogger(name).setLevel(logging.WARNING)
+        if executor.dask_address:
+            return DaskTaskRunner(address=executor.dask_address)
+        _quiet_distributed()
         return DaskTaskRunner(
             cluster_class="distributed.LocalCluster",
             cluster_kwargs={
@@ -73,9 +95,20 @@ def task_runner_for(executor: Executor, pending_inputs: int | None = None) -> An
                 "preload": ["pipeline.worker_setup"],
             },
         )
-    if executor.kind not in ("local", "processes", "auto"):
-        raise ValueError(f"unknown executor kind {executor.kind!r}: use local, processes or dask")
-    return ThreadPoolTaskRunner(max_workers=1)
+    return ThreadPoolTaskRunner(max_workers=workers if kind == "processes" else 1)
+
+
+def _quiet_distributed() -> None:
+    """distributed logs every worker start and stop at INFO; the run summary says what matters."""
+    for name in (
+        "distributed",
+        "distributed.scheduler",
+        "distributed.nanny",
+        "distributed.core",
+        "distributed.http.proxy",
+        "distributed.worker",
+    ):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 @flow(name="curate", log_prints=False)
@@ -97,9 +130,27 @@ def curate_with(settings: Settings, full: bool = False) -> RunSummary:
     summary.seconds covers this whole body (listing, extraction, dedupe, writing, the report):
     what the run costs once the Prefect API and the task runner are up.
     """
+    with _local_workers(settings.executor):
+        return _curate_body(settings, full)
+
+
+@contextlib.contextmanager
+def _local_workers(executor: Executor) -> Iterator[None]:
+    """Start the run's workers (pool processes, or the Dask cluster) before its clock starts.
+
+    Their start-up is the run's fixed cost, not the first batch's.
+    """
+    if executor.kind == "processes" and resolve_kind(executor) == "processes":
+        with extraction_pool(executor.workers or os.cpu_count() or 1):
+            yield
+        return
+    _start_task_runner()
+    yield
+
+
+def _curate_body(settings: Settings, full: bool) -> RunSummary:
     from pipeline.curate import run_curation  # driver only: workers never import the writer
 
-    _start_task_runner()
     started = time.monotonic()
     local_raw = location.local_path(settings.paths.raw)
     # Workers are handed an absolute path, or the URL: they may run in another directory or host.
@@ -204,9 +255,11 @@ def run_curate_flow(settings: Settings, full: bool = False) -> dict[str, Any]:
     if settings.executor.kind == "auto" and location.is_dir(settings.paths.raw):
         curated = location.require_local(settings.paths.curated, "curated")
         pending = count_pending(location.local_path(settings.paths.raw) or settings.paths.raw, curated, full)
+    kind = resolve_kind(settings.executor, pending)
     runner = task_runner_for(settings.executor, pending)
     configured = curate.with_options(task_runner=runner)
     overrides = {key: value for key, value, origin in settings.items() if origin == "command line"}
+    overrides["executor.kind"] = kind  # what 'auto' resolved to: the flow starts those workers
     with _api_for_local_workers(runner):
         return configured(
             raw=settings.paths.raw, curated=settings.paths.curated, full=full, overrides=overrides

@@ -84,6 +84,7 @@ REJECT_REASONS = (
     "unsupported",  # a file type we do not load
     "outside_raw",  # a symbolic link leading out of the raw root
     "extract_error",  # the extractor raised; the detail carries the exception
+    "worker_crashed",  # the worker process died reading it, in its batch and again alone
 )
 
 

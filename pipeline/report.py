@@ -47,6 +47,7 @@ REJECT_MEANINGS = {
     "unsupported": "file type not loaded",
     "outside_raw": "symbolic link leading out of raw/",
     "extract_error": "the extractor raised (see detail)",
+    "worker_crashed": "the worker process died reading it (twice)",
 }
 
 # Okabe-Ito: told apart by colour-blind readers too; sources beyond eight reuse the list.

@@ -81,7 +81,8 @@ def test_missing_raw_directory_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.slow
-def test_same_articles_from_local_and_dask_process_executors(seeds_raw, tmp_path, monkeypatch, prefect_api):
+def test_same_articles_from_every_executor(seeds_raw, tmp_path, monkeypatch, prefect_api):
+    """One process, the local pool of worker processes, a local Dask cluster: the same articles."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from pipeline.flows import run_curate_flow
@@ -93,7 +94,7 @@ def test_same_articles_from_local_and_dask_process_executors(seeds_raw, tmp_path
             (seeds_raw / f"v{i}_{path.name}").write_text(text)
     results = {}
     with temporary_settings(updates={PREFECT_API_URL: prefect_api}):
-        for kind in ("local", "processes"):
+        for kind in ("local", "processes", "dask"):
             settings = load_settings(
                 config_path="/nonexistent",
                 env={},
@@ -108,5 +109,5 @@ def test_same_articles_from_local_and_dask_process_executors(seeds_raw, tmp_path
             summary = run_curate_flow(settings)
             assert summary["inputs_read"] == 20
             results[kind] = _rows(tmp_path / kind)
-    assert results["local"] == results["processes"]
+    assert results["local"] == results["processes"] == results["dask"]
     assert len(results["local"]) >= 9

@@ -4,6 +4,7 @@ locations, a rerun with nothing new, and the benchmark command's output."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -88,10 +89,9 @@ def test_rerun_with_nothing_new_reads_nothing_and_auto_stays_local(mixed_raw, tm
     assert again.inputs_unchanged == first.inputs_seen
     assert store.count_rows(curated, "articles") == first.articles_total
 
-    from pipeline.flows import task_runner_for
+    from pipeline.flows import resolve_kind
 
-    runner = task_runner_for(_settings().executor, count_pending(mixed_raw, curated))
-    assert type(runner).__name__ == "ThreadPoolTaskRunner"
+    assert resolve_kind(_settings().executor, count_pending(mixed_raw, curated)) == "local"
 
 
 @pytest.mark.slow
@@ -143,13 +143,17 @@ def test_bench_prints_every_figure(tmp_path):
         "curate pages/s",
         "curate start-up seconds",
         "ratio (curate / bare pages/s)",
-        "peak RSS MB (driver + Dask scheduler + workers)",
+        "peak RSS MB (driver + workers)",
+        "peak RSS MB by process",
         "no-op rerun seconds",
         "near-dup seconds",
         "near-dup copies found / planted",
-        "articles written                                    50",
     ):
         assert figure in done.stdout, figure
+    assert re.search(r"^articles written\s+50$", done.stdout, re.M)
+    # The default templates are the pages of real markup, and the pool's workers are named.
+    assert re.search(r"^pages\s+50 .*templates: voanews-2024-04-28-article\)$", done.stdout, re.M)
+    assert re.search(r"^peak RSS MB by process\s+.*\bworker \d+", done.stdout, re.M)
     found, planted = done.stdout.split("near-dup copies found / planted")[1].split("\n")[0].split("/")
     assert int(planted) == 200 and int(found) >= 180  # copies at similarity ~0.82
 

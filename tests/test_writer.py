@@ -49,3 +49,32 @@ def test_row_count_still_closes_a_row_group(tmp_path):
     [path] = (writer.staging / "articles").rglob("*.parquet")
     meta = pq.ParquetFile(path).metadata
     assert [meta.row_group(g).num_rows for g in range(meta.num_row_groups)] == [50, 50, 20]
+
+
+WRITER_WITHOUT_PANDAS = """
+import datetime as dt, sys, tempfile
+from pipeline import store
+writer = store.RunWriter(__import__("pathlib").Path(tempfile.mkdtemp()), "20260101T000000-abcdef")
+row = {k: None for k in store.ARTICLE_SCHEMA.names}
+row.update(article_id="a", source="rferl", published_date=dt.date(2024, 1, 2), body="b", authors=[], tags=[])
+writer.add_article(row)
+writer.close_files()
+print("pandas" in sys.modules)
+import pyarrow as pa
+print(type(pa.table({"x": [1]}).to_pandas()).__name__)
+"""
+
+
+def test_the_writer_converts_rows_without_loading_pandas():
+    """pyarrow would import pandas (~50 MB in the driver) on its first list conversion."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    done = subprocess.run(
+        [sys.executable, "-c", WRITER_WITHOUT_PANDAS], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    # Not loaded by the writer, and still there for whoever asks for it later.
+    assert done.stdout.split() == ["False", "DataFrame"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
 from pipeline.sites import eurasianet, generic, jamestown, rferl
@@ -16,8 +17,12 @@ def site_for_url(url: str | None) -> Site | None:
     if not url:
         return None
     host = (urlsplit(url).hostname or "").lower()
-    if not host:
-        return None
+    return _site_for_host(host) if host else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _site_for_host(host: str) -> Site | None:
+    """Cached: asked for every article of a run (dedupe, rows), and a corpus has few hosts."""
     for site in SITES.values():
         if site.owns_host(host):
             return site

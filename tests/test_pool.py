@@ -1,0 +1,97 @@
+"""The processes executor's pool: lean workers, calls run there, a dead worker costs a retry only."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+
+from pipeline import flows, pool
+from pipeline.loaders import InputFile
+from pipeline.settings import Dedupe, Executor, Limits
+from pipeline.work import Batch, FileResult
+
+WORKER_IMPORTS = (
+    "import os, sys; from concurrent.futures import ThreadPoolExecutor\n"
+    "from pipeline.pool import extraction_pool, run_in_pool\n"
+    "SLOW_PID = \"(__import__('time').sleep(0.5), __import__('os').getpid())[1]\"\n"
+    "if __name__ == '__main__':\n"
+    "    with extraction_pool(2) as p, ThreadPoolExecutor(2) as threads:\n"
+    "        pids = set(threads.map(lambda _: run_in_pool(eval, SLOW_PID), range(2)))\n"
+    "        heavy = run_in_pool(eval, \"[m for m in ('prefect', 'distributed', 'pyarrow', 'pandas')"
+    " if m in __import__('sys').modules]\")\n"
+    "        ready = run_in_pool(eval, \"'pipeline.work' in __import__('sys').modules\")\n"
+    "    print(os.getpid() not in pids, len(pids), heavy, ready)\n"
+)
+
+
+def test_pool_workers_are_other_processes_that_import_only_extraction():
+    done = subprocess.run(
+        [sys.executable, "-c", WORKER_IMPORTS], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    # Two calls at once (two task threads) ran in the two workers, never in the driver; workers
+    # hold no Prefect, Dask or pyarrow.
+    assert done.stdout.split() == ["True", "2", "[]", "True"]
+
+
+def test_without_a_pool_calls_run_here():
+    assert pool.run_in_pool(os.getpid) == os.getpid()
+
+
+def test_a_dead_worker_raises_worker_crashed_and_the_pool_is_replaced():
+    with pool.extraction_pool(1) as p:
+        first = p.run(os.getpid)
+        with pytest.raises(pool.WorkerCrashed):
+            p.run(os._exit, 3)
+        second = p.run(os.getpid)
+    assert first != second != os.getpid()
+    assert pool.run_in_pool(os.getpid) == os.getpid()  # the pool is no longer current
+
+
+def _items(*names: str) -> list[InputFile]:
+    return [InputFile(rel_path=n, size=1, mtime_ns=1) for n in names]
+
+
+def test_a_file_that_kills_its_worker_is_rejected_and_its_batch_mates_are_not(monkeypatch):
+    calls: list[list[str]] = []
+
+    def fake_run_in_pool(fn, raw_root, items, limits, dedupe_cfg):
+        calls.append([i.rel_path for i in items])
+        if any(i.rel_path == "bad.html" for i in items):
+            raise pool.WorkerCrashed("a worker process died running process_batch")
+        return [FileResult(i, documents=1) for i in items]
+
+    monkeypatch.setattr(flows, "run_in_pool", fake_run_in_pool)
+    batch = Batch(_items("a.html", "bad.html", "c.html"))
+    results = flows.extract_batch.fn("/raw", batch, Limits(), Dedupe())
+    assert calls == [["a.html", "bad.html", "c.html"], ["a.html"], ["bad.html"], ["c.html"]]
+    assert [r.item.rel_path for r in results] == ["a.html", "bad.html", "c.html"]
+    assert [r.documents for r in results] == [1, 0, 1]
+    reject = results[1].rejects[0]
+    assert reject.reason == "worker_crashed" and "twice" in reject.detail
+
+
+@pytest.mark.parametrize(
+    ("executor", "pending", "kind"),
+    [
+        (Executor(kind="auto", workers=2), 10_000, "processes"),
+        (Executor(kind="auto", workers=2), 5, "local"),  # a few files: not worth starting workers
+        (Executor(kind="auto", workers=2), 0, "local"),  # a rerun with nothing new starts nothing
+        (Executor(kind="processes", workers=1), None, "local"),
+        (Executor(kind="processes", workers=2), None, "processes"),
+        (Executor(kind="local", workers=2), None, "local"),
+        (Executor(kind="dask", workers=2), None, "dask"),
+        (Executor(kind="auto", dask_address="tcp://127.0.0.1:8786"), None, "dask"),
+    ],
+)
+def test_what_each_executor_setting_resolves_to(executor, pending, kind):
+    assert flows.resolve_kind(executor, pending) == kind
+
+
+def test_an_unknown_executor_kind_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown executor kind 'threads'"):
+        flows.resolve_kind(Executor(kind="threads"))
