@@ -45,7 +45,8 @@ DESCRIPTIONS = {
     "dedupe.shingle_words": "Words per shingle for near-duplicate detection.",
     "dedupe.lead_words": "Opening words compared when matching teasers to full articles.",
     "executor.kind": "auto (processes when there is much new input, else local), local (this process), "
-    "processes (a local Dask cluster of `workers` processes) or dask (the cluster at dask_address).",
+    "processes (a pool of `workers` extraction processes on this machine) or dask (the Dask cluster at "
+    "dask_address; without an address, a local Dask cluster of `workers` processes).",
     "executor.workers": "Worker processes; 0 means one per CPU core.",
     "executor.batch_size": "Pages per task: larger batches cost less scheduling, more memory.",
     "executor.dask_address": "Scheduler address for kind = dask, e.g. tcp://10.0.0.5:8786.",

@@ -51,8 +51,8 @@ class Dedupe:
 @dataclass
 class Executor:
     # auto: processes when there are more than two batches of new inputs, else local;
-    # local: this process; processes: a local Dask cluster of `workers` processes;
-    # dask: an existing Dask cluster at dask_address.
+    # local: this process; processes: a pool of `workers` extraction processes (pipeline.pool);
+    # dask: the Dask cluster at dask_address, or without one a local Dask cluster.
     kind: str = "auto"
     workers: int = 0  # 0: one per core
     batch_size: int = 200
