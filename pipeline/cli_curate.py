@@ -16,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--full", action="store_true", help="reprocess every input, even unchanged ones")
     run.add_argument("--executor", choices=("auto", "local", "processes", "dask"), help="where batches run")
     run.add_argument(
-        "--workers", type=int, help="worker processes for --executor processes (0: one per core)"
+        "--workers", type=int, help="worker processes for processes or local dask (0: one per core)"
     )
     run.add_argument("--dask", metavar="ADDRESS", help="run extraction on an existing Dask cluster")
     run.add_argument("--batch-size", type=int, help="input files per task")
