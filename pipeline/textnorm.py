@@ -56,9 +56,40 @@ def word_count(text: str) -> int:
     last = _last_count
     if last[0] is text:
         return last[1]
-    count = len(_WORD.findall(text))
+    count = _count_words(text)
     _last_count = (text, count)
     return count
+
+
+# Bytes of word characters to "a", the rest to " ". Every non-ASCII byte is a word byte: by then
+# _count_words has replaced the non-ASCII characters that are not word characters by spaces.
+_ASCII_WORD = frozenset(b"0123456789_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_ASCII_BYTES = bytes(range(128))
+_AS_WORDS = bytes(ord("a") if b in _ASCII_WORD or b >= 128 else ord(" ") for b in range(256))
+
+
+def _count_words(text: str) -> int:
+    r"""len(_WORD.findall(text)), counted on bytes for text that is mostly ASCII: a regex match
+    per word cost a quarter of a millisecond on a long English article, the bytes a fifth of that.
+
+    In UTF-8 the bytes of a non-ASCII character never stand for an ASCII one, so each distinct
+    non-ASCII character that \w does not match (curly quotes, dashes, guillemets) is replaced by a
+    space; every byte left is then a word byte or a separator, and a word starts at each word
+    byte that follows a separator. \w is str.isalnum() or "_" character by character.
+    """
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return len(_WORD.findall(text))
+    if not data.isascii():
+        others = data.translate(None, _ASCII_BYTES)
+        if len(others) * 4 > len(data):  # Cyrillic text: collecting its letters costs more
+            return len(_WORD.findall(text))
+        for char in set(others.decode("utf-8")):
+            if not char.isalnum():
+                data = data.replace(char.encode("utf-8"), b" ")
+    marks = data.translate(_AS_WORDS)
+    return marks.count(b" a") + marks.startswith(b"a")
 
 
 def fingerprint_text(text: str) -> str:
