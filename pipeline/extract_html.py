@@ -167,8 +167,10 @@ def _body_paragraphs(container: html.HtmlElement, prune: Iterable[str]) -> list[
     # A minimal document around the subtree: trafilatura expects <html><body>.
     page = html.Element("html")
     etree.SubElement(page, "body").append(container)
-    text = trafilatura.extract(page, options=_subtree_options())
-    paragraphs = _split_lines(text) if text else []
+    # bare_extraction: extract() would only add a serialisation pass (NFC, strip, the empty
+    # comments body) over text that _split_lines normalises line by line anyway.
+    result = trafilatura.bare_extraction(page, options=_subtree_options())
+    paragraphs = _split_lines(result.text) if result is not None and result.text else []
     if not paragraphs:
         paragraphs = [t for p in container.iter("p") if (t := normalize_line(p.text_content()))]
     return paragraphs
@@ -180,7 +182,7 @@ def _subtree_options() -> Extractor:
 
     fast: on an already-chosen container the readability/jusText comparison only costs time.
     """
-    return Extractor(output_format="txt", fast=True, comments=False, tables=False, formatting=False)
+    return Extractor(output_format="python", fast=True, comments=False, tables=False, formatting=False)
 
 
 # ---------------------------------------------------------------------------------- unknown sites

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from pipeline import location
 from pipeline.extract import extract_document
-from pipeline.loaders import InputFile, load, resolve_input
+from pipeline.loaders import InputFile, load_resolved, resolve_input
 from pipeline.minhash import Signatures, fingerprints
-from pipeline.models import Article, Reject
+from pipeline.models import Article, RawDocument, Reject
 from pipeline.settings import Dedupe, Limits
 from pipeline.textnorm import word_count
 
@@ -65,19 +65,12 @@ def process_batch(
         result = FileResult(item)
         try:
             path = resolve_input(raw_root, item.rel_path)
-            result.sha256 = file_sha256(path) if path is not None else None
-            for doc in load(raw_root, item, limits):
-                if isinstance(doc, Reject):
-                    result.rejects.append(doc)
-                    continue
-                result.documents += 1
-                extracted = extract_document(doc, limits.max_html_depth)
-                if isinstance(extracted, Reject):
-                    result.rejects.append(extracted)
-                    continue
-                for article in extracted:
-                    sig, chash = fingerprints(article.body, dedupe_cfg)
-                    result.articles.append(Extracted(article, sig, chash, word_count(article.body)))
+            read: list[bytes] = []
+            try:
+                for doc in load_resolved(path, item, limits, on_read=read.append):
+                    _extract_into(result, doc, limits, dedupe_cfg)
+            finally:
+                result.sha256 = _digest(path, read)
         except Exception as exc:  # noqa: BLE001 - whatever happens, the file is accounted for
             result.rejects.append(
                 Reject(item.rel_path, "extract_error", f"{type(exc).__name__}: {exc}"[:500])
@@ -88,6 +81,30 @@ def process_batch(
             )
         results.append(result)
     return results
+
+
+def _extract_into(result: FileResult, doc: RawDocument | Reject, limits: Limits, dedupe_cfg: Dedupe) -> None:
+    if isinstance(doc, Reject):
+        result.rejects.append(doc)
+        return
+    result.documents += 1
+    extracted = extract_document(doc, limits.max_html_depth)
+    if isinstance(extracted, Reject):
+        result.rejects.append(extracted)
+        return
+    for article in extracted:
+        sig, chash = fingerprints(article.body, dedupe_cfg)
+        result.articles.append(Extracted(article, sig, chash, word_count(article.body)))
+
+
+def _digest(path: Path | str | None, read: list[bytes]) -> str | None:
+    """The file's digest from the bytes the loader read, or read for it when the loader did not
+    read the file whole (a WARC, a file over the size limit, an unsupported kind)."""
+    if path is None:
+        return None
+    if read:
+        return hashlib.sha256(read[0]).hexdigest()
+    return file_sha256(path)
 
 
 def file_sha256(path: Path | str) -> str | None:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
+import hashlib
 import io
 import os
+import random
 from pathlib import Path
 
 import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipeline.loaders import InputFile, decode, iter_inputs, load
+from pipeline.loaders import _CONTROL, InputFile, _has_control_bytes, decode, iter_inputs, load
 from pipeline.models import RawDocument, Reject
-from pipeline.settings import Limits
+from pipeline.settings import Limits, load_settings
+from pipeline.work import file_sha256, process_batch
 
 RUSSIAN = "Президент Таджикистана встретился с министром обороны России в Душанбе."
 
@@ -158,3 +162,31 @@ def test_input_listing_is_sorted_and_relative(tmp_path):
         "a/b.txt",
         "a/c.txt",
     ]
+
+
+def test_control_bytes_of_utf8_are_its_control_characters():
+    """The byte check that spares decode a search of the text agrees with the search itself."""
+    rng = random.Random(7)
+    alphabet = [*"aZ \n\r\t\x00\x01\x08\x0b\x0e\x1f\x7f\x85", "é", "д", "€", "\U0001f600", "\u2028"]
+    for _ in range(2000):
+        text = "".join(rng.choices(alphabet, k=rng.randint(0, 12)))
+        assert _has_control_bytes(text.encode("utf-8")) == bool(_CONTROL.search(text)), repr(text)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("page.html", b"<html><body><p>" + b"word " * 40 + b"</p></body></html>"),
+        ("page.html.gz", gzip.compress(b"<p>" + b"word " * 40)),
+        ("big.txt", b"word " * 1000),  # over the size limit: not read by the loader
+        ("notes.pdf", b"%PDF-1.4"),  # unsupported: not read by the loader
+        ("empty.txt", b""),
+    ],
+)
+def test_batch_digest_is_the_file_digest_whether_or_not_the_loader_read_it(tmp_path, name, data):
+    (tmp_path / name).write_bytes(data)
+    [item] = list(iter_inputs(tmp_path))
+    settings = load_settings(config_path="/nonexistent", env={})
+    limits = dataclasses.replace(settings.limits, max_file_bytes=4096)
+    [result] = process_batch(str(tmp_path), [item], limits, settings.dedupe)
+    assert result.sha256 == file_sha256(tmp_path / name) == hashlib.sha256(data).hexdigest()

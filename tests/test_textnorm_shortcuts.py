@@ -1,0 +1,46 @@
+"""The shortcuts in textnorm give what the plain versions gave: normalize_line (one search instead of
+three substitutions) and word_count (bytes instead of a regex match per word)."""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+
+from pipeline.textnorm import _count_words, normalize_line
+
+
+def _reference(text: str) -> str:
+    """normalize_line as it was first written: every substitution, always."""
+    text = unicodedata.normalize("NFC", text)
+    text = re.sub(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]", "", text)
+    text = re.sub(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\f\v]", " ", text)
+    return re.sub(r" {2,}", " ", text).strip()
+
+
+def test_normalize_line_matches_the_reference():
+    rng = random.Random(3)
+    alphabet = [*"ab  .\n\t\f\v", "\u00a0", "\u2009", "\u3000", "\u200b", "\u00ad", "\ufeff"]
+    alphabet += ["e\u0301", "д", "\u2028"]
+    for _ in range(5000):
+        text = "".join(rng.choices(alphabet, k=rng.randint(0, 14)))
+        assert normalize_line(text) == _reference(text), repr(text)
+
+
+def test_word_characters_are_the_alphanumerics_and_underscore():
+    """_count_words classifies non-ASCII characters with str.isalnum: that is exactly \\w."""
+    word = re.compile(r"\w")
+    for code in range(0x110000):
+        if 0xD800 <= code < 0xE000:
+            continue
+        char = chr(code)
+        assert bool(word.match(char)) == (char.isalnum() or char == "_"), hex(code)
+
+
+def test_word_count_matches_a_regex_count():
+    rng = random.Random(5)
+    odd = ["é", "д", "’", "«", "»", "—", "\u0301", "\u00a0", "\U0001f600", "٣", "ǅ", "\u200b", "\ud800"]
+    for _ in range(20000):
+        text = "".join(rng.choices([*"ab_ 1.\n-'", *odd], k=rng.randint(0, 20)))
+        text += "".join(rng.choices("abc .", k=rng.randint(0, 40)))  # mostly ASCII: the byte path
+        assert _count_words(text) == len(re.findall(r"\w+", text)), repr(text)
