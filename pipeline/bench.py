@@ -309,7 +309,6 @@ def _synthetic_signatures(job: tuple[list[str], int, int, int]) -> list[tuple[ob
     from pipeline.settings import Dedupe
 
     vocabulary, seed, chunk, count = job
-    words_of = np.array(vocabulary)
     rng = np.random.default_rng([seed, chunk])
     cfg = Dedupe()
     made: list[np.ndarray] = []
@@ -320,11 +319,12 @@ def _synthetic_signatures(job: tuple[list[str], int, int, int]) -> list[tuple[ob
         if copy_of is not None:
             words = made[k - 3].copy()
             edits = rng.random(len(words)) < 0.02
-            words[edits] = rng.integers(0, len(words_of), int(edits.sum()))
+            words[edits] = rng.integers(0, len(vocabulary), int(edits.sum()))
         else:
-            words = rng.integers(0, len(words_of), int(rng.integers(300, 900)))
+            words = rng.integers(0, len(vocabulary), int(rng.integers(300, 900)))
         made.append(words)
-        sig, chash = fingerprints(" ".join(words_of[words]), cfg)
+        # A list of str, not numpy's array of them: joining numpy strings costs as much as hashing.
+        sig, chash = fingerprints(" ".join([vocabulary[w] for w in words.tolist()]), cfg)
         out.append((sig, chash, copy_of))
     return out
 

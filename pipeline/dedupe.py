@@ -50,7 +50,7 @@ def normalize_url(url: str | None) -> str | None:
     host = parts.hostname.lower()
     if parts.port and parts.port not in (80, 443):
         host = f"{host}:{parts.port}"
-    query = urlencode(
+    query = parts.query and urlencode(
         sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k))
     )
     path = re.sub(r"/{2,}", "/", parts.path or "/")

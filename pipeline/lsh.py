@@ -70,6 +70,8 @@ class LSH:
         self._keys = np.empty(0, dtype=np.int64)  # sorted band hashes of merged rows
         self._key_rows = np.empty(0, dtype=np.int32)
         self._recent: dict[int, int | list[int]] = {}
+        # The last signature's band hashes: a decision queries a signature, then adds it.
+        self._last: tuple[bytes, tuple[int, ...]] = (b"", ())
 
     def __len__(self) -> int:
         return self._n
@@ -77,15 +79,22 @@ class LSH:
     def signature(self, row: int) -> np.ndarray:
         return self._sigs[row]
 
-    def band_hashes(self, sig: np.ndarray) -> list[int]:
+    def band_hashes(self, sig: np.ndarray) -> tuple[int, ...]:
         """A hash of each band of sig (with its band number): Python's hash of the band's bytes.
 
         Salted per process, which is harmless: the index is rebuilt from the signatures in every
         run, and a match is confirmed against the signatures, so decisions never depend on it.
+        The hashes of the last signature are kept: add() after query() of the same signature
+        does not hash it again.
         """
         data = sig[: self.width].tobytes()
+        last_data, last_hashes = self._last
+        if data == last_data:
+            return last_hashes
         step = 4 * self.rows_per_band
-        return [hash((band, data[band * step : (band + 1) * step])) for band in range(self.bands)]
+        hashes = tuple([hash((band, data[band * step : (band + 1) * step])) for band in range(self.bands)])
+        self._last = (data, hashes)
+        return hashes
 
     def add(self, sig: np.ndarray) -> int:
         """Index a signature; returns its row."""

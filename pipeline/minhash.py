@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.settings import Dedupe
-from pipeline.textnorm import fingerprint_text
+from pipeline.textnorm import fingerprint_words
 
 # The name of this way of hashing shingles; part of the stored signature kind.
 SCHEME = "w64"
@@ -57,13 +57,14 @@ def word_hashes(words: list[str]) -> np.ndarray:
     cache = _word_cache
     if len(cache) > _CACHE_LIMIT:
         cache.clear()
-    get = cache.get
-    values = [get(word) for word in words]
-    if None in values:
-        for i, value in enumerate(values):
-            if value is None:
-                values[i] = cache[words[i]] = _word_hash(words[i])
-    return np.array(values, dtype=np.uint64)
+    try:
+        # The common case, every word seen before: one C loop, no list of Python ints.
+        return np.fromiter(map(cache.__getitem__, words), dtype=np.uint64, count=len(words))
+    except KeyError:
+        for word in words:
+            if word not in cache:
+                cache[word] = _word_hash(word)
+        return np.fromiter(map(cache.__getitem__, words), dtype=np.uint64, count=len(words))
 
 
 def _mix(values: np.ndarray) -> np.ndarray:
@@ -88,6 +89,30 @@ def shingle_hashes(hashes: np.ndarray, size: int) -> np.ndarray:
     return _mix(combined) >> np.uint64(32)
 
 
+def _permuted(shingles: np.ndarray, num_perm: int) -> np.ndarray:
+    """num_perm x shingles: a_i * x + b_i mod 2^64 for every permutation i and shingle hash x.
+
+    Computed in place in one buffer: numpy's inner loop runs along the long, contiguous axis.
+    """
+    a, b = _permutations(num_perm)
+    with np.errstate(over="ignore"):
+        permuted = np.multiply(a, shingles.reshape(1, -1))
+        permuted += b
+    return permuted
+
+
+def _values(permuted: np.ndarray) -> np.ndarray:
+    """The MinHash values of the permuted shingles in the columns of `permuted`."""
+    return (permuted.min(axis=1) >> np.uint64(32)).astype(np.uint32)
+
+
+def _minhash_of_hashes(hashes: np.ndarray, size: int, num_perm: int) -> np.ndarray:
+    shingles = shingle_hashes(hashes, size)
+    if len(shingles) == 0:
+        return np.full(num_perm, _MAX_HASH, dtype=np.uint32)
+    return _values(_permuted(shingles, num_perm))
+
+
 def minhash(words: list[str], size: int, num_perm: int) -> np.ndarray:
     """uint32[num_perm]: the MinHash of the word shingles of `words`; all 2^32-1 if no words.
 
@@ -95,14 +120,31 @@ def minhash(words: list[str], size: int, num_perm: int) -> np.ndarray:
     multiply-add-shift: strongly universal for 32-bit keys, and no division. The shift is monotone,
     so it is applied once, after the minimum.
     """
-    shingles = shingle_hashes(word_hashes(words), size)
+    return _minhash_of_hashes(word_hashes(words), size, num_perm)
+
+
+def body_and_lead(
+    words: list[str], size: int, num_perm: int, lead_words: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(minhash(words), minhash(words[:lead_words])), the values bit for bit, for about the cost of one.
+
+    When the body has `size` words or more, the shingles of its first lead_words words are the
+    body's first lead_words - size + 1 shingles: the lead's values are the minima over those
+    columns of the body's permuted shingles, so nothing is hashed or permuted twice.
+    """
+    hashes = word_hashes(words)
+    shingles = shingle_hashes(hashes, size)
     if len(shingles) == 0:
-        return np.full(num_perm, _MAX_HASH, dtype=np.uint32)
-    a, b = _permutations(num_perm)
-    with np.errstate(over="ignore"):
-        # num_perm x shingles: numpy's inner loop runs along the long, contiguous axis.
-        permuted = a * shingles.reshape(1, -1) + b
-    return (permuted.min(axis=1) >> np.uint64(32)).astype(np.uint32)
+        empty = np.full(num_perm, _MAX_HASH, dtype=np.uint32)
+        return empty, empty.copy()
+    permuted = _permuted(shingles, num_perm)
+    body = _values(permuted)
+    lead_count = min(len(words), lead_words)
+    if lead_count == len(words):
+        return body, body.copy()
+    if lead_count >= size:
+        return body, _values(permuted[:, : lead_count - size + 1])
+    return body, _minhash_of_hashes(hashes[:lead_count], size, num_perm)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,10 +167,6 @@ def signatures(body: str, cfg: Dedupe) -> Signatures:
 
 def fingerprints(body: str, cfg: Dedupe) -> tuple[Signatures, str]:
     """(signatures, content hash) from one folding of the body: folding costs as much as hashing."""
-    folded = fingerprint_text(body)
-    words = folded.split()
-    sig = Signatures(
-        minhash(words, cfg.shingle_words, cfg.num_perm),
-        minhash(words[: cfg.lead_words], cfg.shingle_words, cfg.num_perm),
-    )
-    return sig, hashlib.sha256(folded.encode("utf-8")).hexdigest()
+    words = fingerprint_words(body)
+    sig = Signatures(*body_and_lead(words, cfg.shingle_words, cfg.num_perm, cfg.lead_words))
+    return sig, hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()

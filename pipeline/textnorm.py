@@ -92,9 +92,18 @@ def _count_words(text: str) -> int:
     return marks.count(b" a") + marks.startswith(b"a")
 
 
+def fingerprint_words(text: str) -> list[str]:
+    """The words of fingerprint_text(text), without joining them only to split them again.
+
+    MinHash needs the words and the content hash the joined text; a word of \\w characters holds
+    no whitespace, so fingerprint_text(text).split() is exactly this list.
+    """
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
 def fingerprint_text(text: str) -> str:
     """Text folded for comparison: case, punctuation and spacing do not make two articles differ."""
-    return " ".join(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
+    return " ".join(fingerprint_words(text))
 
 
 def drop_repeated_paragraphs(paragraphs: list[str], min_words: int = 6) -> list[str]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
+import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +20,7 @@ from pipeline.curate import run_curation
 from pipeline.dedupe import BODY_KIND, LEAD_KIND, content_hash, fingerprints, signatures
 from pipeline.minhash import minhash
 from pipeline.settings import Dedupe, load_settings
+from pipeline.textnorm import fingerprint_text, fingerprint_words
 
 WORDS = [f"w{i}" for i in range(5000)]
 
@@ -115,3 +119,68 @@ def test_signatures_of_an_older_scheme_are_recomputed_from_the_bodies(seeds_raw,
     assert kinds.count(BODY_KIND) == first.articles_total and kinds.count(LEAD_KIND) == first.articles_total
     third = run_curation(seeds_raw, curated, settings)
     assert third.signatures_migrated == 0
+
+
+# --- the faster fingerprints give the values of the straightforward implementation ------------
+
+# Signatures (body, lead) and content hashes of FIXED_TEXTS under two settings, as computed by the
+# scheme-w64 implementation before fingerprints() shared the lead's work with the body's: stored
+# signatures of earlier runs are compared with new ones, so these must never change under SCHEME.
+FIXED_TEXTS = [
+    "",
+    "One.",
+    "Dushanbe, 3 May — the talks ended; nobody said more.",
+    "Душанбе: ҳукумати Тоҷикистон\u00a0эълон кард, ки музди меҳнат 20% зиёд мешавад."
+    "\n\nﬁnal Ⅻ x² café CAFÉ Straße",
+    " ".join(f"w{i % 97}" for i in range(59)),
+    " ".join(f"w{i % 97}" for i in range(61)),
+    " ".join(f"word{(i * 7919) % 1013}" for i in range(800)),
+]
+FIXED_DIGEST = "2010942b8d49a73160639b90af3c3cd78bcee104c4bcceae84542835e7cc3454"
+
+
+def test_fingerprints_of_fixed_texts_are_those_of_earlier_versions():
+    digest = hashlib.sha256()
+    for cfg in (Dedupe(), Dedupe(num_perm=128, shingle_words=3, lead_words=2)):
+        for text in FIXED_TEXTS:
+            sig, chash = fingerprints(text, cfg)
+            assert sig.body.dtype == sig.lead.dtype == np.uint32
+            digest.update(sig.body.tobytes() + sig.lead.tobytes() + chash.encode())
+    assert digest.hexdigest() == FIXED_DIGEST
+
+
+def _reference_fingerprints(body: str, cfg: Dedupe) -> tuple[np.ndarray, np.ndarray, str]:
+    """The straightforward form: fold, split, and MinHash the body and its lead separately."""
+    folded = " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", body).casefold()))
+    words = folded.split()
+    body_sig = minhash(words, cfg.shingle_words, cfg.num_perm)
+    lead_sig = minhash(words[: cfg.lead_words], cfg.shingle_words, cfg.num_perm)
+    return body_sig, lead_sig, hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def test_fingerprints_equal_the_reference_on_random_texts_and_settings():
+    rng = random.Random(11)
+    # Odd spaces, zero-width and combining characters, ligatures, superscripts, Cyrillic, Tajik.
+    alphabet = list("abxyz ЖжӣӢ .,-'\t\n_5²½ﬁÅ\u00a0\u2009\u200b\u1680\u2028\u3000\u0301ǅİß")
+    vocab = ["word", "Слово", "ҳукумат", "DUSHANBE", "it's", "e-mail", "ﬁnance", "x²"]
+    for _ in range(600):
+        n = rng.choice([0, 1, 2, 4, 5, 6, 7, 10, 59, 60, 61, 65, 300])
+        if rng.random() < 0.5:
+            body = "".join(rng.choice(alphabet) for _ in range(3 * n))
+        else:
+            body = " ".join(rng.choice(vocab) for _ in range(n))
+        cfg = Dedupe(
+            num_perm=rng.choice([16, 64]),
+            shingle_words=rng.choice([1, 3, 5, 8]),
+            lead_words=rng.choice([0, 2, 5, 7, 60]),
+        )
+        sig, chash = fingerprints(body, cfg)
+        ref_body, ref_lead, ref_hash = _reference_fingerprints(body, cfg)
+        assert chash == ref_hash, body
+        assert (sig.body == ref_body).all() and (sig.lead == ref_lead).all(), (body, cfg)
+        assert sig.body is not sig.lead
+
+
+def test_fingerprint_words_are_the_split_fingerprint_text():
+    text = "a\u00a0b\u2028c\x1cd\x85e — ﬁ² Ǆ x_y 3.5 Straße"
+    assert fingerprint_words(text) == fingerprint_text(text).split()
