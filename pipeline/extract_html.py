@@ -534,9 +534,42 @@ def _ld_str(ld: dict[str, Any], key: str) -> str | None:
 def _compiled(xp: str) -> etree.XPath:
     """Compiled once per process: compiling costs more than evaluating on a page."""
     try:
-        return etree.XPath(xp)
+        return etree.XPath(descendant_steps(xp))
     except etree.XPathSyntaxError as exc:  # a broken selector in a site module is a bug: say which
         raise ValueError(f"bad XPath in site rules: {xp!r}: {exc}") from exc
+
+
+# "//" before a name test, outside string literals; not "//@x" or "//(...)".
+_DOUBLE_SLASH = re.compile(r"//(?=[A-Za-z_*])")
+_POSITIONAL = re.compile(r"\[\s*\d|position\(\)|last\(\)")
+# The class-token test, which normalises every candidate's class attribute: a plain substring
+# test first rejects nearly all of them for a fraction of the cost (`and` stops at the first false).
+_CLASS_TOKEN = re.compile(r"contains\(concat\(' ', normalize-space\(@class\), ' '\), ' ([\w-]+) '\)")
+# lxml's HTML parser puts the one <head> and the one <body> right under <html>, whatever the
+# markup (it creates them when missing and folds a second <body> into the first): no walk needed.
+_HEAD_OR_BODY = re.compile(r"(^|\|)(\s*)/descendant::(head|body)\b")
+
+
+def descendant_steps(xp: str) -> str:
+    """`//div[p]` as `/descendant::div[p]`: the same nodes, found in half the time or less.
+
+    `//` is descendant-or-self::node()/ followed by a child step, which libxml2 walks node by node
+    (text nodes included) and filters child by child; `descendant::` walks elements once. The two
+    select the same nodes unless a predicate is positional ([1], position(), last()): then the
+    XPath is left as written. Measured on the real 60 KB Pangea page: 126 -> 76 us for
+    `//div[@id='article-content']`; with the class-token prefilter below, the rferl rules went
+    from ~1.0 to ~0.5 ms a page.
+    """
+    xp = _CLASS_TOKEN.sub(r"contains(@class, '\1') and \g<0>", xp)
+    if _POSITIONAL.search(xp):
+        return xp
+    parts = xp.split("'")  # even parts are outside string literals (the rules quote with ')
+    if len(parts) % 2 == 0 or '"' in xp:
+        return xp  # unbalanced or double-quoted literals: not worth parsing, keep it as written
+    return "'".join(
+        _HEAD_OR_BODY.sub(r"\1\2/html/\3", _DOUBLE_SLASH.sub("/descendant::", part)) if i % 2 == 0 else part
+        for i, part in enumerate(parts)
+    )
 
 
 def _xpath(node: html.HtmlElement, xp: str) -> list[Any]:
