@@ -12,7 +12,8 @@ extraction modules and nothing else. Measured against the alternatives on 2 core
 - this pool: ~60 MB a worker (trafilatura, lxml, numpy), one pickle each way per batch.
 
 Workers are started with `spawn`: forking a driver that runs Prefect's threads is unsafe, and a
-spawned worker holds only what it imports. They start before the run's clock (start-up).
+spawned worker holds only what it imports. They start before the run's clock (start-up), and
+end by themselves if the driver is killed.
 
 A worker that dies (a crash in a C extension, the kernel's OOM killer) breaks a
 ProcessPoolExecutor for good; the pool is then replaced, and the caller told with WorkerCrashed,
@@ -25,6 +26,7 @@ import contextlib
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -44,6 +46,22 @@ def _warm_up() -> int:
     return os.getpid()
 
 
+def _start_worker(driver_pid: int) -> None:
+    """A worker's initializer: warm up, and leave when the driver is gone.
+
+    A worker waits for calls on a queue whose write end it holds itself, so a driver killed with
+    SIGKILL (or by the OOM killer) would leave it waiting forever: a watcher thread ends it.
+    """
+    _warm_up()
+    threading.Thread(target=_exit_with, args=(driver_pid,), daemon=True, name="driver-watch").start()
+
+
+def _exit_with(driver_pid: int, interval: float = 1.0) -> None:
+    while os.getppid() == driver_pid:
+        time.sleep(interval)
+    os._exit(0)
+
+
 class ExtractionPool:
     """A fixed number of spawned worker processes, replaced as a whole if one of them dies."""
 
@@ -54,7 +72,10 @@ class ExtractionPool:
 
     def _start(self) -> ProcessPoolExecutor:
         executor = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
         )
         # Submitted back to back, so no worker is idle yet and each one starts a process of its own.
         for future in [executor.submit(_warm_up) for _ in range(self.workers)]:

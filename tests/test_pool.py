@@ -95,3 +95,42 @@ def test_what_each_executor_setting_resolves_to(executor, pending, kind):
 def test_an_unknown_executor_kind_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown executor kind 'threads'"):
         flows.resolve_kind(Executor(kind="threads"))
+
+
+HOLD_A_POOL = (
+    "import os, sys, time; from concurrent.futures import ThreadPoolExecutor\n"
+    "from pipeline.pool import extraction_pool, run_in_pool\n"
+    "SLOW_PID = \"(__import__('time').sleep(0.5), __import__('os').getpid())[1]\"\n"
+    "if __name__ == '__main__':\n"
+    "    with extraction_pool(2), ThreadPoolExecutor(2) as threads:\n"
+    "        print(*set(threads.map(lambda _: run_in_pool(eval, SLOW_PID), range(2))), flush=True)\n"
+    "        time.sleep(600)\n"
+)
+
+
+def test_workers_end_when_the_driver_is_killed():
+    """SIGKILL gives the driver no chance to stop its pool: the workers notice and leave."""
+    import signal
+    import time
+
+    driver = subprocess.Popen(
+        [sys.executable, "-c", HOLD_A_POOL], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        pids = [int(p) for p in driver.stdout.readline().split()]
+        assert len(pids) == 2 and all(_alive(p) for p in pids)
+    finally:
+        driver.send_signal(signal.SIGKILL)
+        driver.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(p) for p in pids)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().split(") ")[-1][0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
