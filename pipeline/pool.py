@@ -8,7 +8,8 @@ extraction modules and nothing else. Measured against the alternatives on 2 core
 - a local Dask cluster (`--executor dask` without an address) puts the scheduler and nannies in
   the driver and Prefect's task engine plus distributed in every worker: ~150 MB a worker;
 - Prefect's ProcessPoolTaskRunner runs the task engine and an API client in every worker:
-  0.75x the bare trafilatura loop, ~215 MB a worker;
+  ~215 MB a worker, and 0.75x the bare trafilatura loop in one run (on a busy machine, and with
+  no PREFECT_API_URL exported to its workers, which then start API servers of their own);
 - this pool: ~60 MB a worker (trafilatura, lxml, numpy), one pickle each way per batch.
 
 Workers are started with `spawn`: forking a driver that runs Prefect's threads is unsafe, and a
