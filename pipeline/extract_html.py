@@ -26,7 +26,7 @@ from pipeline.dates import ParsedDate, date_from_url, parse_date
 from pipeline.language import detect_language
 from pipeline.models import Article, RawDocument, Reject
 from pipeline.sites.base import Site
-from pipeline.textnorm import drop_repeated_paragraphs, join_paragraphs, normalize_line, word_count
+from pipeline.textnorm import body_and_words, normalize_line, word_count
 
 MIN_WORDS = 25
 
@@ -243,7 +243,7 @@ def _article(
 ) -> list[Article] | Reject:
     if title and paragraphs and paragraphs[0].casefold() == normalize_line(title).casefold():
         paragraphs = paragraphs[1:]  # the headline, repeated by trafilatura from the page's <h1>
-    body = join_paragraphs(drop_repeated_paragraphs(paragraphs))
+    body = body_and_words(paragraphs)  # drop_repeated_paragraphs, then join_paragraphs
     words = word_count(body)
     if words < MIN_WORDS:
         return Reject(doc.raw_path, "not_article", f"no article text ({words} words)", doc.raw_record)

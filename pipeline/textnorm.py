@@ -92,12 +92,24 @@ def _count_words(text: str) -> int:
     return marks.count(b" a") + marks.startswith(b"a")
 
 
+_last_fold: tuple[str, list[str]] = ("", [])
+
+
 def fingerprint_words(text: str) -> list[str]:
     """The words of fingerprint_text(text), without joining them only to split them again.
 
     MinHash needs the words and the content hash the joined text; a word of \\w characters holds
-    no whitespace, so fingerprint_text(text).split() is exactly this list.
+    no whitespace, so fingerprint_text(text).split() is exactly this list. A body made by
+    body_and_words() is not folded again: its words are remembered for that string object.
     """
+    last = _last_fold
+    if last[0] is text:
+        return list(last[1])
+    return _fold(text)
+
+
+def _fold(text: str) -> list[str]:
+    """The folding itself: NFKC, casefold, \\w+ runs."""
     return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
@@ -113,18 +125,39 @@ def drop_repeated_paragraphs(paragraphs: list[str], min_words: int = 6) -> list[
     sentence in its real paragraph after). A short paragraph whose words stand inside a longer
     paragraph is the pull quote of that paragraph and is dropped.
     """
-    prints = [fingerprint_text(p) for p in paragraphs]
+    return [paragraphs[i] for i in _kept([_fold(p) for p in paragraphs], min_words)]
+
+
+def body_and_words(paragraphs: list[str], min_words: int = 6) -> str:
+    """join_paragraphs(drop_repeated_paragraphs(paragraphs)), each paragraph folded once.
+
+    The pull-quote test folds every paragraph; the signatures need the folded body, which is the
+    kept paragraphs' words in order (a "\\n\\n" neither composes under NFKC nor is part of a word).
+    They are remembered for the returned string, so fingerprint_words(body) does not fold it again.
+    """
+    global _last_fold
+    folds = [_fold(p) for p in paragraphs]
+    kept = _kept(folds, min_words)
+    body = join_paragraphs([paragraphs[i] for i in kept])
+    if all(normalize_line(paragraphs[i]) == paragraphs[i] and paragraphs[i] for i in kept):
+        _last_fold = (body, [w for i in kept for w in folds[i]])
+    return body
+
+
+def _kept(folds: list[list[str]], min_words: int) -> list[int]:
+    """Indices of the paragraphs drop_repeated_paragraphs keeps, from their folded words."""
+    prints = [" ".join(words) for words in folds]
     last_index = {fp: i for i, fp in enumerate(prints)}
     copies = Counter(prints)
     # One search of all paragraphs instead of one per pair: fp stands inside a longer paragraph
     # when it occurs more often than its identical copies (paragraphs never contain a newline).
     everything = "\n".join(prints)
     kept = []
-    for i, (para, fp) in enumerate(zip(paragraphs, prints, strict=True)):
+    for i, fp in enumerate(prints):
         if not fp or last_index[fp] != i:
             continue
-        n_words = fp.count(" ") + 1
+        n_words = len(folds[i])
         if min_words <= n_words < 60 and everything.count(fp) > copies[fp]:
             continue
-        kept.append(para)
+        kept.append(i)
     return kept

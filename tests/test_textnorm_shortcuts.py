@@ -44,3 +44,46 @@ def test_word_count_matches_a_regex_count():
         text = "".join(rng.choices([*"ab_ 1.\n-'", *odd], k=rng.randint(0, 20)))
         text += "".join(rng.choices("abc .", k=rng.randint(0, 40)))  # mostly ASCII: the byte path
         assert _count_words(text) == len(re.findall(r"\w+", text)), repr(text)
+
+
+def _paragraph_lists():
+    """Random paragraph lists with repeats, pull quotes, odd spaces and zero-width characters."""
+    rng = random.Random(11)
+    words = ["Dushanbe", "migrants", "Россия", "ва", "the", "base", "201st", "ﬁre", "Straße", "e\u0301"]
+    words += ["soft\u00adhyphen", "zero\u200bwidth"]  # one word once normalised, two before
+    ends = [".", "", "!", "\u200b", "\u00a0"]
+    for _ in range(3000):
+        sentences = [
+            " ".join(rng.choices(words, k=rng.randint(1, 12))) + rng.choice(ends)
+            for _ in range(rng.randint(0, 8))
+        ]
+        paragraphs = [rng.choice(sentences) if sentences and rng.random() < 0.3 else s for s in sentences]
+        if paragraphs and rng.random() < 0.3:  # a pull quote: part of another paragraph
+            longest = max(paragraphs, key=len)
+            paragraphs.insert(0, longest[: len(longest) // 2])
+        yield [normalize_line(p) if rng.random() < 0.8 else p for p in paragraphs]
+
+
+def test_body_and_words_is_drop_then_join_and_its_words_are_the_bodys():
+    """One folding of the paragraphs serves the pull-quote test and the signatures, unchanged."""
+    from pipeline import textnorm
+
+    for paragraphs in _paragraph_lists():
+        body = textnorm.body_and_words(paragraphs)
+        assert body == textnorm.join_paragraphs(textnorm.drop_repeated_paragraphs(paragraphs))
+        fresh = "".join(list(body))  # an equal string, but another object: folded from scratch
+        assert textnorm.fingerprint_words(body) == textnorm._fold(fresh), paragraphs
+        assert textnorm.fingerprint_text(body) == " ".join(textnorm._fold(fresh))
+
+
+def test_remembered_words_are_a_copy():
+    from pipeline import textnorm
+
+    body = textnorm.body_and_words(["First paragraph of words here.", "Second one, also words."])
+    textnorm.fingerprint_words(body).append("mutated")
+    assert textnorm.fingerprint_words(body) == ["first", "paragraph", "of", "words", "here"] + [
+        "second",
+        "one",
+        "also",
+        "words",
+    ]
