@@ -159,7 +159,12 @@ class TreeRss:
             self.sample()
 
     def _is_api(self, proc: psutil.Process) -> bool:
-        if proc.pid not in self._api:
+        """Whether proc is Prefect's API server; only a yes is remembered.
+
+        A child sampled between its fork and its exec still shows this process's command line:
+        a no remembered then would count the server (~220 MB) as part of the run for good.
+        """
+        if not self._api.get(proc.pid, False):
             with contextlib.suppress(psutil.Error):
                 self._api[proc.pid] = "prefect.server" in " ".join(proc.cmdline())
         return self._api.get(proc.pid, False)
