@@ -60,11 +60,10 @@ def resolve_kind(executor: Executor, pending_inputs: int | None = None) -> str:
     kind = "dask" if executor.dask_address else executor.kind
     if kind not in ("auto", "local", "processes", "dask"):
         raise ValueError(f"unknown executor kind {kind!r}: use auto, local, processes or dask")
-    workers = executor.workers or os.cpu_count() or 1
     if kind == "auto":
         enough = pending_inputs is None or pending_inputs > 2 * executor.batch_size
         kind = "processes" if enough else "local"
-    if kind == "processes" and workers < 2:
+    if kind == "processes" and executor.worker_count < 2:
         kind = "local"
     return kind
 
@@ -77,7 +76,7 @@ def task_runner_for(executor: Executor, pending_inputs: int | None = None) -> An
     cluster at dask_address, or a local cluster of `workers` processes started for the run.
     """
     kind = resolve_kind(executor, pending_inputs)
-    workers = executor.workers or os.cpu_count() or 1
+    workers = executor.worker_count
     if kind == "dask":
         from prefect_dask import DaskTaskRunner
 
@@ -140,8 +139,8 @@ def _local_workers(executor: Executor) -> Iterator[None]:
 
     Their start-up is the run's fixed cost, not the first batch's.
     """
-    if executor.kind == "processes" and resolve_kind(executor) == "processes":
-        with extraction_pool(executor.workers or os.cpu_count() or 1):
+    if executor.kind == "processes" and executor.worker_count > 1:
+        with extraction_pool(executor.worker_count):
             yield
         return
     _start_task_runner()
@@ -157,7 +156,7 @@ def _curate_body(settings: Settings, full: bool) -> RunSummary:
     raw: str | Path = local_raw.resolve() if local_raw is not None else settings.paths.raw
     raw_root = str(raw)
     curated = location.require_local(settings.paths.curated, "curated")
-    workers = settings.executor.workers or os.cpu_count() or 1
+    workers = settings.executor.worker_count
 
     def submit(items: list[InputFile]):
         future = extract_batch.submit(raw_root, Batch(items), settings.limits, settings.dedupe)

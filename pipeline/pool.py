@@ -40,20 +40,15 @@ class WorkerCrashed(RuntimeError):
     """A worker process died while running the call (the pool has been replaced)."""
 
 
-def _warm_up() -> int:
-    """Import what extraction needs, so the first batch does not pay for it."""
+def _start_worker(driver_pid: int) -> None:
+    """A worker's initializer: import what extraction needs, and leave when the driver is gone.
+
+    Imported here, the first batch does not pay for it. A worker waits for calls on a queue whose
+    write end it holds itself, so a driver killed with SIGKILL (or by the OOM killer) would leave
+    it waiting forever: a watcher thread ends it.
+    """
     import pipeline.work  # noqa: F401
 
-    return os.getpid()
-
-
-def _start_worker(driver_pid: int) -> None:
-    """A worker's initializer: warm up, and leave when the driver is gone.
-
-    A worker waits for calls on a queue whose write end it holds itself, so a driver killed with
-    SIGKILL (or by the OOM killer) would leave it waiting forever: a watcher thread ends it.
-    """
-    _warm_up()
     threading.Thread(target=_exit_with, args=(driver_pid,), daemon=True, name="driver-watch").start()
 
 
@@ -78,8 +73,9 @@ class ExtractionPool:
             initializer=_start_worker,
             initargs=(os.getpid(),),
         )
-        # Submitted back to back, so no worker is idle yet and each one starts a process of its own.
-        for future in [executor.submit(_warm_up) for _ in range(self.workers)]:
+        # Submitted back to back, so no worker is idle yet and each one starts a process of its own;
+        # waited for, so that start-up (spawn, the initializer's imports) ends here.
+        for future in [executor.submit(os.getpid) for _ in range(self.workers)]:
             future.result()
         return executor
 

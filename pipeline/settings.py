@@ -58,6 +58,11 @@ class Executor:
     batch_size: int = 200
     dask_address: str = ""
 
+    @property
+    def worker_count(self) -> int:
+        """workers, with 0 read as one per core."""
+        return self.workers or os.cpu_count() or 1
+
 
 @dataclass
 class Crawl:
