@@ -41,9 +41,16 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (10-15 s each); pointing them at one server started here keeps the suite well inside its
     time budget. Tests of the temporary-server path itself simply do not use this fixture.
     """
+    with prefect_server(tmp_path_factory.mktemp("prefect-server")) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def prefect_server(home: Path, timeout: float = 120) -> Iterator[str]:
+    """`prefect server start` on a free port of 127.0.0.1 with its database under home: its API URL,
+    once it answers; the server's whole process group is stopped on the way out."""
     import httpx
 
-    home = tmp_path_factory.mktemp("prefect-server")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -63,13 +70,13 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}/api"
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + timeout
         while True:
             assert server.poll() is None, "prefect server exited during start-up"
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{url}/health", timeout=2).status_code == 200:
                     break
-            assert time.monotonic() < deadline, "prefect server did not answer within 120 s"
+            assert time.monotonic() < deadline, f"prefect server did not answer within {timeout:.0f} s"
             time.sleep(0.5)
         yield url
     finally:

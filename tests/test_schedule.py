@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,17 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 from _mirror import FAST, REPO, Mirror, rss, wordpress_article
+from conftest import prefect_server
 
 from pipeline.dedupe import normalize_url
 from pipeline.store import read_table
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(check, timeout: float, what: str):
@@ -50,17 +44,6 @@ def stop(proc: subprocess.Popen) -> None:
 
 def test_served_ingest_runs_on_schedule_and_curates(tmp_path: Path):
     pytest.importorskip("pipeline.extract_html", reason="HTML extraction is not merged yet")
-    port = free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(tmp_path / "prefect"),
-        "PREFECT_API_URL": api,
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-        "PYTHONPATH": str(REPO),
-        "TAJRUS_EXECUTOR__KIND": "local",  # no process pool for three pages
-    }
     # Articles of yesterday: a first crawl with no window reaches back CRAWL_DEFAULT_DAYS.
     when = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=1)
     mirror = Mirror(tmp_path / "tree")
@@ -69,59 +52,48 @@ def test_served_ingest_runs_on_schedule_and_curates(tmp_path: Path):
     for i, url in enumerate(urls):
         mirror.put(url, wordpress_article(f"Scheduled piece {i}", when - dt.timedelta(hours=i), 500 + i))
     raw, curated = tmp_path / "raw", tmp_path / "curated"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    served = None
-    try:
-        wait_for(lambda: _healthy(api), 90, "the Prefect server")
-        with mirror:
-            cmd = [
-                sys.executable,
-                "-m",
-                "pipeline",
-                "serve",
-                "--interval",
-                "5",
-                "--raw",
-                str(raw),
-                "--curated",
-                str(curated),
-                "--mirror",
-                mirror.url,
-            ]
-            for key, value in FAST.items():
-                cmd += ["-s", f"{key}={value}"]
-            served = subprocess.Popen(
-                cmd,
-                cwd=REPO,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+    with prefect_server(tmp_path / "prefect", timeout=90) as api, mirror:
+        env = {
+            **os.environ,
+            "PREFECT_HOME": str(tmp_path / "prefect"),
+            "PREFECT_API_URL": api,
+            "PYTHONPATH": str(REPO),
+            "TAJRUS_EXECUTOR__KIND": "local",  # no process pool for three pages
+        }
+        cmd = [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "serve",
+            "--interval",
+            "5",
+            "--raw",
+            str(raw),
+            "--curated",
+            str(curated),
+            "--mirror",
+            mirror.url,
+        ]
+        for key, value in FAST.items():
+            cmd += ["-s", f"{key}={value}"]
+        served = subprocess.Popen(
+            cmd,
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
             run = wait_for(lambda: _completed_ingest(api), 150, "a completed scheduled ingest run")
-        assert run["auto_scheduled"] is True or run["deployment_id"]
-        articles = read_table(curated, "articles", ["url"])
-        assert articles is not None, "the scheduled run wrote no curated articles"
-        assert {r["url"] for r in articles.to_pylist()} == {normalize_url(u) for u in urls}
-        fetched = {f"https://{p[1:]}" for _, p in mirror.log if "/program/scheduled-piece" in p}
-        assert fetched == set(urls)
-    finally:
-        if served is not None:
+        finally:
             stop(served)
-        stop(server)
-
-
-def _healthy(api: str) -> bool:
-    try:
-        return httpx.get(f"{api}/health", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
+    assert run["auto_scheduled"] is True or run["deployment_id"]
+    articles = read_table(curated, "articles", ["url"])
+    assert articles is not None, "the scheduled run wrote no curated articles"
+    assert {r["url"] for r in articles.to_pylist()} == {normalize_url(u) for u in urls}
+    fetched = {f"https://{p[1:]}" for _, p in mirror.log if "/program/scheduled-piece" in p}
+    assert fetched == set(urls)
 
 
 def _completed_ingest(api: str) -> dict | None:
