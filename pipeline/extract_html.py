@@ -25,6 +25,7 @@ from trafilatura.settings import Extractor
 from pipeline.dates import ParsedDate, date_from_url, parse_date
 from pipeline.language import detect_language
 from pipeline.models import Article, RawDocument, Reject
+from pipeline.plain_body import plain_paragraphs
 from pipeline.sites.base import Site
 from pipeline.textnorm import body_and_words, normalize_line, word_count
 
@@ -159,11 +160,26 @@ def _volume_issue(root: html.HtmlElement, site: Site) -> tuple[int | None, int |
 
 
 def _body_paragraphs(container: html.HtmlElement, prune: Iterable[str]) -> list[str]:
-    """The container's text as paragraphs: trafilatura on the pruned subtree, else its <p> texts."""
+    """The container's text as paragraphs: trafilatura on the pruned subtree, else its <p> texts.
+
+    A pruned container of nothing but plain paragraphs is read directly (pipeline.plain_body):
+    trafilatura's result is known for it, at a tenth of the cost.
+    """
+    _prune(container, prune)
+    plain = plain_paragraphs(container, _trafilatura_paragraphs)
+    if plain is not None:
+        return plain
+    return _trafilatura_paragraphs(container)
+
+
+def _prune(container: html.HtmlElement, prune: Iterable[str]) -> None:
     for xp in (*_PRUNE_ALWAYS, *prune):
         for node in _xpath(container, xp):
             if isinstance(node, html.HtmlElement) and node is not container:
                 node.drop_tree()
+
+
+def _trafilatura_paragraphs(container: html.HtmlElement) -> list[str]:
     # A minimal document around the subtree: trafilatura expects <html><body>.
     page = html.Element("html")
     etree.SubElement(page, "body").append(container)
@@ -172,7 +188,9 @@ def _body_paragraphs(container: html.HtmlElement, prune: Iterable[str]) -> list[
     result = trafilatura.bare_extraction(page, options=_subtree_options())
     paragraphs = _split_lines(result.text) if result is not None and result.text else []
     if not paragraphs:
-        paragraphs = [t for p in container.iter("p") if (t := normalize_line(p.text_content()))]
+        # Whitespace folded as trafilatura folds it: a paragraph never holds a line break.
+        texts = (" ".join(p.text_content().split()) for p in container.iter("p"))
+        paragraphs = [t for t in map(normalize_line, texts) if t]
     return paragraphs
 
 

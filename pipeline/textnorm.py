@@ -138,8 +138,9 @@ def body_and_words(paragraphs: list[str], min_words: int = 6) -> str:
     global _last_fold
     folds = [_fold(p) for p in paragraphs]
     kept = _kept(folds, min_words)
-    body = join_paragraphs([paragraphs[i] for i in kept])
-    if all(normalize_line(paragraphs[i]) == paragraphs[i] and paragraphs[i] for i in kept):
+    normal = [normalize_line(paragraphs[i]) for i in kept]  # each normalised once, not twice
+    body = "\n\n".join(p for p in normal if p)  # join_paragraphs
+    if all(n == paragraphs[i] and n for n, i in zip(normal, kept, strict=True)):
         _last_fold = (body, [w for i in kept for w in folds[i]])
     return body
 

@@ -1,0 +1,77 @@
+"""Language detection: the three languages, the hint, and the ASCII shortcut equal to the general rule."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from pipeline import language
+from pipeline.language import detect_language
+
+
+@pytest.mark.parametrize(
+    ("text", "hint", "expected"),
+    [
+        ("The migrants were stopped at the airport and questioned for hours by the police.", None, "en"),
+        ("Мигранты из Таджикистана были задержаны в аэропорту Москвы после проверки.", None, "ru"),
+        ("Муҳоҷирони тоҷик дар фурудгоҳи Маскав боздошт шуданд ва соатҳо пурсиш шуданд.", None, "tg"),
+        ("Zum Beispiel sprechen wir hier nur Deutsch mit allen Leuten.", "de-DE", "de"),
+        ("12 345 678 -- 2024", "ru_RU", "ru"),
+        ("", None, None),
+        ("Qwerty zxcvb asdfg hjkl", "not a code", None),
+    ],
+)
+def test_languages_and_hints(text: str, hint: str | None, expected: str | None) -> None:
+    assert detect_language(text, hint=hint) == expected
+
+
+def test_ascii_shortcut_equals_the_general_rule() -> None:
+    """On ASCII text the bytes-split words are exactly the regex's words: same answer, always."""
+    rng = random.Random(7)
+    pieces = [
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "a",
+        "is",
+        "that",
+        "THE",
+        "Of",
+        "It's",
+        "e-mail",
+        "x",
+        "y",
+        "z",
+        "12",
+        "3_4",
+        "foo_bar2",
+        ",",
+        ".",
+        "!",
+        "\n",
+        "\t",
+        "__",
+        "9a",
+        "a9",
+    ]
+    seen = set()
+    for _ in range(5000):
+        sample = "".join(
+            rng.choice(("", " ", "_", "1", "-", "'")) + rng.choice(pieces) for _ in range(rng.randint(0, 40))
+        )
+        for hint in (None, "en", "ru-RU"):
+            fast = language._ascii_language(sample, hint)
+            assert fast == language._any_language(sample, hint), sample
+            seen.add(fast)
+    assert {"en", "ru", None} <= seen  # English, the hint, and no answer all occurred
+
+
+def test_ascii_text_takes_the_shortcut(monkeypatch) -> None:
+    calls = []
+    monkeypatch.setattr(language, "_any_language", lambda sample, hint: calls.append(sample) or "xx")
+    assert detect_language("Plain English text of the kind the outlets publish.") == "en"
+    assert detect_language("Текст на русском языке") == "xx"
+    assert len(calls) == 1
