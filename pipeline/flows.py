@@ -8,8 +8,10 @@ a local Dask cluster of processes (both cores), or an existing Dask cluster by a
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -165,6 +167,8 @@ def _curate_body(settings: Settings, full: bool) -> RunSummary:
     from pipeline.loaders import iter_inputs
     from pipeline.progress import Progress
 
+    _import_report_meanwhile()
+
     total = sum(1 for _ in iter_inputs(raw)) if location.is_dir(raw) else None
     with Progress("curate", total=total, unit="files") as progress:
 
@@ -191,6 +195,21 @@ def _curate_body(settings: Settings, full: bool) -> RunSummary:
     _publish(summary, curated)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _import_report_meanwhile() -> None:
+    """Import the report module (DuckDB: ~0.25 s) in a thread while the workers extract.
+
+    Imported at the end, it was a quarter second in which nothing else ran; the driver is mostly
+    waiting for batches before that. Python's import lock makes the report's own import wait for
+    this one. It is imported at the end anyway, so the run's peak memory is the same.
+    """
+    threading.Thread(target=_import_report, name="import-report", daemon=True).start()
+
+
+def _import_report() -> None:
+    with contextlib.suppress(ImportError):
+        importlib.import_module("pipeline.report")
 
 
 def _start_task_runner() -> None:

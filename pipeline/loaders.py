@@ -129,7 +129,7 @@ def _iter_remote(url: str) -> Iterator[InputFile]:
         yield InputFile(rel, int(info.get("size") or 0), location.mtime_ns(info))
 
 
-def resolve_input(raw_root: str | Path, rel_path: str) -> Path | str | None:
+def resolve_input(raw_root: str | Path, rel_path: str, root: Path | None = None) -> Path | str | None:
     """The input's real path if it is still inside raw/, else None.
 
     Checked again just before reading, because a link or directory can be swapped for a link
@@ -139,12 +139,18 @@ def resolve_input(raw_root: str | Path, rel_path: str) -> Path | str | None:
     local = location.local_path(raw_root)
     if local is None:
         return f"{str(raw_root).rstrip('/')}/{rel_path}"
-    root = local.resolve()
+    root = root or local.resolve()  # root: resolved_root(raw_root), when the caller has it
     try:
         real = (root / rel_path).resolve(strict=True)
     except (OSError, RuntimeError):
         return root / rel_path  # gone or broken: the read reports it as unreadable
     return real if real.is_relative_to(root) else None
+
+
+def resolved_root(raw_root: str | Path) -> Path | None:
+    """raw/'s real path (None under an fsspec URL): resolved once for a batch of resolve_input calls."""
+    local = location.local_path(raw_root)
+    return None if local is None else local.resolve()
 
 
 def input_kind(rel_path: str) -> str | None:

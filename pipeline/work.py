@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pipeline import location
 from pipeline.extract import extract_document
-from pipeline.loaders import InputFile, load_resolved, resolve_input
+from pipeline.loaders import InputFile, load_resolved, resolve_input, resolved_root
 from pipeline.minhash import Signatures, fingerprints
 from pipeline.models import Article, RawDocument, Reject
 from pipeline.settings import Dedupe, Limits
@@ -61,10 +61,11 @@ def process_batch(
 ) -> list[FileResult]:
     """Load and extract a batch of files (pure: runs in a worker process or on a Dask worker)."""
     results = []
+    root = resolved_root(raw_root)  # once a batch; each file is still resolved before it is read
     for item in items:
         result = FileResult(item)
         try:
-            path = resolve_input(raw_root, item.rel_path)
+            path = resolve_input(raw_root, item.rel_path, root)
             read: list[bytes] = []
             try:
                 for doc in load_resolved(path, item, limits, on_read=read.append):
