@@ -231,8 +231,8 @@ def _publish(summary: RunSummary, curated: Path) -> None:
         from pipeline import report
     except ImportError:
         return
-    path = report.write_report(curated, summary.run_id, summary)
     stats = report.run_stats(curated, summary.run_id)
+    path = report.write_report(curated, summary.run_id, summary, run=stats)
     report.publish_artifact(report.report_markdown(stats, summary), key="curate-run-report")
     summary.report_path = str(path)
 

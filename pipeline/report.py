@@ -473,14 +473,16 @@ def render_report_html(
     )
 
 
-def write_report(curated: Path, run_id: str, summary: RunSummary) -> Path:
-    """curated/_reports/<run-id>.html, renamed into place so a reader never opens half a report."""
+def write_report(curated: Path, run_id: str, summary: RunSummary, run: dict[str, Any] | None = None) -> Path:
+    """curated/_reports/<run-id>.html, renamed into place so a reader never opens half a report.
+
+    run: run_stats(curated, run_id) when the caller has it already (the flow also publishes it).
+    """
     if not re.fullmatch(r"[\w.-]+", run_id) or run_id.startswith("."):
         raise ValueError(f"run id {run_id!r} cannot name a report file")
     curated = Path(curated)
-    page = render_report_html(
-        dataset_stats(curated), f"Curate run {run_id}", summary=summary, run=run_stats(curated, run_id)
-    )
+    run = run if run is not None else run_stats(curated, run_id)
+    page = render_report_html(dataset_stats(curated), f"Curate run {run_id}", summary=summary, run=run)
     reports = curated / REPORTS_DIR
     reports.mkdir(parents=True, exist_ok=True)
     target = reports / f"{run_id}.html"
