@@ -166,10 +166,21 @@ def _body_paragraphs(container: html.HtmlElement, prune: Iterable[str]) -> list[
     trafilatura's result is known for it, at a tenth of the cost.
     """
     _prune(container, prune)
+    _detach(container)
     plain = plain_paragraphs(container, _trafilatura_paragraphs)
     if plain is not None:
         return plain
     return _trafilatura_paragraphs(container)
+
+
+def _detach(container: html.HtmlElement) -> None:
+    """The container leaves the page's tree (with its tail), into a minimal document of its own.
+
+    Whichever path reads the body, what is read of the page afterwards (the volume line) is the
+    page without its article, as it always was.
+    """
+    page = html.Element("html")
+    etree.SubElement(page, "body").append(container)
 
 
 def _prune(container: html.HtmlElement, prune: Iterable[str]) -> None:
@@ -181,8 +192,8 @@ def _prune(container: html.HtmlElement, prune: Iterable[str]) -> None:
 
 def _trafilatura_paragraphs(container: html.HtmlElement) -> list[str]:
     # A minimal document around the subtree: trafilatura expects <html><body>.
-    page = html.Element("html")
-    etree.SubElement(page, "body").append(container)
+    _detach(container)
+    page = container.getparent().getparent()
     # bare_extraction: extract() would only add a serialisation pass (NFC, strip, the empty
     # comments body) over text that _split_lines normalises line by line anyway.
     result = trafilatura.bare_extraction(page, options=_subtree_options())

@@ -215,3 +215,29 @@ def test_every_fixture_gives_the_same_article_either_way(page: Path, monkeypatch
     with_shortcut = _extract(page)
     monkeypatch.setattr(extract_html, "plain_paragraphs", lambda container, slow: None)
     assert _extract(page) == with_shortcut
+
+
+def test_text_read_after_the_body_is_the_same_either_way(monkeypatch) -> None:
+    """The volume line is looked for in the page without its article, with or without the shortcut."""
+    body = "\n".join(f"<p>{' '.join(WORDS[i : i + 30])}</p>" for i in range(0, 90, 15))
+    page = (
+        '<html><head><meta property="og:type" content="article"><title>T</title></head>'
+        '<body class="single"><h1>A headline</h1>\n<div class="entry-content">\n'
+        f"{body}\n<p>Publication: Eurasia Daily Monitor Volume: 9 Issue: 99</p>\n</div></body></html>"
+    )
+    doc = RawDocument(raw_path="j.html", kind="html", text=page, encoding="utf-8", url=None)
+    taken: list[bool] = []
+    real = extract_html.plain_paragraphs
+
+    def spy(container, slow):
+        result = real(container, slow)
+        taken.append(result is not None)
+        return result
+
+    monkeypatch.setattr(extract_html, "plain_paragraphs", spy)
+    fast = extract_html.extract_html(doc, SITES["jamestown"])
+    assert taken == [True] and isinstance(fast, list) and fast[0].body.endswith("Volume: 9 Issue: 99")
+    monkeypatch.setattr(extract_html, "plain_paragraphs", lambda container, slow: None)
+    slow = extract_html.extract_html(doc, SITES["jamestown"])
+    assert isinstance(fast, list) and (fast[0].volume, fast[0].issue) == (None, None)
+    assert fast == slow
