@@ -256,3 +256,17 @@ def test_page_with_url_replaces_a_dump_of_it_kept_by_an_earlier_run(tmp_path):
     assert second.superseded == 1
     [dup] = _table(curated, "duplicates")
     assert (dup["raw_path"], dup["duplicate_of"]) == ("dump.txt", kept["article_id"])
+
+
+def test_batches_keep_order_and_cut_the_last_round_finer():
+    """Every item once, in order; full batches first, the last round in pieces of half a batch."""
+    from pipeline.curate import batches
+
+    items = [f"f{i}" for i in range(2000)]
+    out = list(batches(iter(items), 200, workers=2))
+    assert [x for batch in out for x in batch] == items
+    sizes = [len(b) for b in out]
+    assert sizes[:7] == [200] * 7 and all(s <= 100 for s in sizes[7:]) and sum(sizes[7:]) == 600
+    assert [len(b) for b in batches(iter(items), 200, workers=1)] == [200] * 10
+    assert [len(b) for b in batches(iter(items[:130]), 200, workers=2)] == [65, 65]
+    assert list(batches(iter([]), 200, workers=2)) == []
