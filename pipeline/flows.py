@@ -166,13 +166,11 @@ def _curate_body(settings: Settings, full: bool) -> RunSummary:
         future = extract_batch.submit(raw_root, Batch(items), settings.limits, settings.dedupe)
         return future.result
 
-    from pipeline.loaders import iter_inputs
     from pipeline.progress import Progress
 
     _import_report_meanwhile()
 
-    total = sum(1 for _ in iter_inputs(raw)) if location.is_dir(raw) else None
-    with Progress("curate", total=total, unit="files") as progress:
+    with Progress("curate", total=None, unit="files") as progress, _counted_into(progress, raw):
 
         def on_progress(summary: RunSummary) -> None:
             progress.update_to(
@@ -197,6 +195,29 @@ def _curate_body(settings: Settings, full: bool) -> RunSummary:
     _publish(summary, curated)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+@contextlib.contextmanager
+def _counted_into(progress: Any, raw: str | Path) -> Iterator[None]:
+    """The progress total, counted in a thread while the run starts instead of before it.
+
+    Counting lists raw/ once more (the run lists it as it goes): done first, it kept the workers
+    waiting for their first batch; here the total, and with it the ETA, comes a moment later.
+    """
+    from pipeline.loaders import iter_inputs
+
+    def count() -> None:
+        with contextlib.suppress(OSError):
+            progress.set_total(sum(1 for _ in iter_inputs(raw)))
+
+    counter = threading.Thread(target=count, name="count-inputs", daemon=True)
+    if location.is_dir(raw):
+        counter.start()
+    try:
+        yield
+    finally:
+        if counter.ident is not None:  # started
+            counter.join()
 
 
 def _import_report_meanwhile() -> None:

@@ -189,3 +189,17 @@ def test_update_to_takes_running_totals() -> None:
         p.update_to(60, rejects=4)
     assert p.done == 60 and p.counters == {"rejects": 4}
     assert out.getvalue().splitlines()[0] == "curate: 50/100 pages, 5.0 pages/s, ~10s left, rejects 3"
+
+
+def test_curate_progress_total_is_counted_beside_the_run(tmp_path) -> None:
+    """The flow starts at once and its progress gets raw/'s file count from a thread."""
+    from pipeline.flows import _counted_into
+
+    raw = tmp_path / "raw"
+    (raw / "a").mkdir(parents=True)
+    for name in ("a/1.html", "a/2.html", "3.txt"):
+        (raw / name).write_text("<p>x</p>", encoding="utf-8")
+    with Progress("curate", total=None, stream=io.StringIO(), interval=3600) as p:
+        with _counted_into(p, raw):
+            pass
+        assert p.total == 3
