@@ -9,10 +9,12 @@ directly costs about a tenth of trafilatura's call (1.1 ms on the real Pangea pa
 
 The conditions are narrow on purpose, and every case in which trafilatura's result could differ
 falls back to it: a paragraph it would drop (a share or "Print" line, a repeat of an earlier
-one), text it would rewrite (entities left as text, characters that are not printable), and
-short bodies (under 500 characters trafilatura tries a recovery pass). tests/test_plain_body.py
-checks, on generated containers and on the fixtures, that wherever this returns paragraphs they
-are exactly the paragraphs trafilatura gives.
+one), text it would rewrite (entities left as text, characters that are not printable), short
+bodies (under 500 characters trafilatura tries a recovery pass), and wrappers whose tag, class
+or id trafilatura may act on (a "share" or "comments" div): the paragraphs may sit in one chain of
+class/id-only wrappers, and each shape of chain is first run through trafilatura as a probe.
+tests/test_plain_body.py checks, on generated containers and on the fixtures, that wherever this
+returns paragraphs they are exactly the paragraphs trafilatura gives.
 """
 
 from __future__ import annotations
