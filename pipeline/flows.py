@@ -52,6 +52,40 @@ def _extract_alone(raw_root: str, item: InputFile, limits: Limits, dedupe_cfg: D
         return FileResult(item, rejects=[Reject(item.rel_path, "worker_crashed", reason)])
 
 
+def _batch_result(future: Any, items: list[InputFile], submit_task: Any) -> list[FileResult]:
+    """A batch's results; on a Dask cluster, a batch whose worker kept dying is retried file by file.
+
+    Dask reruns a task whose worker died on other workers, then gives up with KilledWorker: one
+    file that kills every worker (a C-extension crash, memory blown up) would otherwise end the
+    run before its commit. Alone, the other files succeed and that one becomes a worker_crashed
+    reject, as with the local pool (extract_batch).
+    """
+    try:
+        return future.result()
+    except Exception as exc:
+        if not _killed_worker(exc):
+            raise
+    alone = [(item, submit_task([item])) for item in items]
+    results = []
+    for item, single in alone:
+        try:
+            results.extend(single.result())
+        except Exception as exc:
+            if not _killed_worker(exc):
+                raise
+            detail = f"the Dask workers running it died: {exc}"[:500]
+            results.append(FileResult(item, rejects=[Reject(item.rel_path, "worker_crashed", detail)]))
+    return results
+
+
+def _killed_worker(exc: BaseException) -> bool:
+    try:
+        from distributed import KilledWorker
+    except ImportError:  # pragma: no cover - distributed is a dependency
+        return False
+    return isinstance(exc, KilledWorker)
+
+
 def resolve_kind(executor: Executor, pending_inputs: int | None = None) -> str:
     """'local', 'processes' or 'dask': what 'auto' means for this run.
 
@@ -162,9 +196,12 @@ def _curate_body(settings: Settings, full: bool) -> RunSummary:
     curated = location.require_local(settings.paths.curated, "curated")
     workers = settings.executor.worker_count
 
+    def submit_task(items: list[InputFile]) -> Any:
+        return extract_batch.submit(raw_root, Batch(items), settings.limits, settings.dedupe)
+
     def submit(items: list[InputFile]):
-        future = extract_batch.submit(raw_root, Batch(items), settings.limits, settings.dedupe)
-        return future.result
+        future = submit_task(items)
+        return lambda: _batch_result(future, items, submit_task)
 
     from pipeline.progress import Progress
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
+import pyarrow.parquet as pq
 import pytest
 from conftest import ROOT
 
@@ -134,3 +136,77 @@ def _alive(pid: int) -> bool:
             return fh.read().split(") ")[-1][0] != "Z"  # a zombie has exited
     except FileNotFoundError:
         return False
+
+
+class _Future:
+    def __init__(self, value=None, error=None):
+        self.value, self.error = value, error
+
+    def result(self):
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+def test_a_batch_killed_on_dask_is_retried_file_by_file():
+    """KilledWorker: each file alone; the one whose workers die again becomes a worker_crashed reject."""
+    from distributed import KilledWorker
+
+    submitted: list[list[str]] = []
+
+    def submit_task(items):
+        submitted.append([i.rel_path for i in items])
+        if any(i.rel_path == "bad.html" for i in items):
+            worker = SimpleNamespace(address="tcp://127.0.0.1:1")
+            return _Future(error=KilledWorker("extract-batch", worker, 3))
+        return _Future([FileResult(i, documents=1) for i in items])
+
+    items = _items("a.html", "bad.html", "c.html")
+    results = flows._batch_result(submit_task(items), items, submit_task)
+    assert submitted == [["a.html", "bad.html", "c.html"], ["a.html"], ["bad.html"], ["c.html"]]
+    assert [r.item.rel_path for r in results] == ["a.html", "bad.html", "c.html"]
+    assert [r.documents for r in results] == [1, 0, 1]
+    assert results[1].rejects[0].reason == "worker_crashed"
+
+
+def test_other_task_errors_are_not_taken_for_a_dead_worker():
+    items = _items("a.html")
+    with pytest.raises(ValueError):
+        flows._batch_result(_Future(error=ValueError("boom")), items, lambda batch: _Future([]))
+
+
+@pytest.mark.slow
+def test_a_file_that_kills_every_dask_worker_is_a_reject_and_the_run_commits(
+    seeds_raw, tmp_path, monkeypatch, prefect_api
+):
+    """A real local Dask cluster whose worker process dies at one file: the run still commits."""
+    import dask
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from pipeline.flows import run_curate_flow
+    from pipeline.settings import load_settings
+    from pipeline.work import CRASH_ON_ENV
+
+    bad = sorted(p.name for p in seeds_raw.glob("*.txt"))[1]
+    monkeypatch.setenv(CRASH_ON_ENV, bad)  # the workers are spawned with this environment
+    settings = load_settings(
+        config_path="/nonexistent",
+        env={},
+        overrides={
+            "paths.raw": str(seeds_raw),
+            "paths.curated": str(tmp_path / "curated"),
+            "executor.kind": "dask",
+            "executor.workers": 2,
+            "executor.batch_size": 3,
+        },
+    )
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        temporary_settings(updates={PREFECT_API_URL: prefect_api}),
+    ):
+        summary = run_curate_flow(settings)
+    assert summary["rejects"] == {"worker_crashed": 1}
+    assert summary["inputs_read"] == len(list(seeds_raw.glob("*.txt")))
+    rejects = pq.read_table(tmp_path / "curated" / "rejects").to_pylist()
+    assert [(r["raw_path"], r["reason"]) for r in rejects] == [(bad, "worker_crashed")]
+    assert sum(summary["articles"].values()) >= 6
