@@ -191,21 +191,26 @@ def _extract(page: Path) -> object:
     return extract_html.extract_html(doc, site)
 
 
-def test_real_pangea_page_takes_the_shortcut_with_the_same_article(monkeypatch) -> None:
-    """The real page's pruned body is plain paragraphs: the same article with and without it."""
-    calls: list[bool] = []
+def _both_ways(monkeypatch, extract) -> tuple[object, object, list[bool]]:
+    """(extract() with the shortcut, extract() without it, whether the shortcut answered each call)."""
+    taken: list[bool] = []
     real = extract_html.plain_paragraphs
 
     def spy(container, slow):
         result = real(container, slow)
-        calls.append(result is not None)
+        taken.append(result is not None)
         return result
 
     monkeypatch.setattr(extract_html, "plain_paragraphs", spy)
-    fast = _extract(REAL_PAGE)
-    assert calls == [True]
+    fast = extract()
     monkeypatch.setattr(extract_html, "plain_paragraphs", lambda container, slow: None)
-    slow = _extract(REAL_PAGE)
+    return fast, extract(), taken
+
+
+def test_real_pangea_page_takes_the_shortcut_with_the_same_article(monkeypatch) -> None:
+    """The real page's pruned body is plain paragraphs: the same article with and without it."""
+    fast, slow, taken = _both_ways(monkeypatch, lambda: _extract(REAL_PAGE))
+    assert taken == [True]
     assert isinstance(fast, list) and len(fast[0].body.split("\n\n")) == 26
     assert fast == slow
 
@@ -226,18 +231,7 @@ def test_text_read_after_the_body_is_the_same_either_way(monkeypatch) -> None:
         f"{body}\n<p>Publication: Eurasia Daily Monitor Volume: 9 Issue: 99</p>\n</div></body></html>"
     )
     doc = RawDocument(raw_path="j.html", kind="html", text=page, encoding="utf-8", url=None)
-    taken: list[bool] = []
-    real = extract_html.plain_paragraphs
-
-    def spy(container, slow):
-        result = real(container, slow)
-        taken.append(result is not None)
-        return result
-
-    monkeypatch.setattr(extract_html, "plain_paragraphs", spy)
-    fast = extract_html.extract_html(doc, SITES["jamestown"])
+    fast, slow, taken = _both_ways(monkeypatch, lambda: extract_html.extract_html(doc, SITES["jamestown"]))
     assert taken == [True] and isinstance(fast, list) and fast[0].body.endswith("Volume: 9 Issue: 99")
-    monkeypatch.setattr(extract_html, "plain_paragraphs", lambda container, slow: None)
-    slow = extract_html.extract_html(doc, SITES["jamestown"])
-    assert isinstance(fast, list) and (fast[0].volume, fast[0].issue) == (None, None)
+    assert (fast[0].volume, fast[0].issue) == (None, None)
     assert fast == slow
