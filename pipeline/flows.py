@@ -130,8 +130,8 @@ def task_runner_for(executor: Executor, pending_inputs: int | None = None) -> An
                 "preload": ["pipeline.worker_setup"],
             },
         )
-    # processes: a batch more than the workers in flight, so each worker finds its next batch
-    # already queued in the pool instead of waiting for a task to start.
+    # processes: twice as many batch tasks in flight as workers, so each worker finds its next
+    # batch already queued in the pool instead of waiting for a task to start.
     return ThreadPoolTaskRunner(max_workers=2 * workers if kind == "processes" else 1)
 
 
