@@ -44,22 +44,25 @@ def local_submit(raw_root: str, settings: Settings) -> Submit:
     return submit
 
 
-def count_pending(raw: str | Path, curated: Path, full: bool = False) -> int:
+def count_pending(raw: str | Path, curated: Path, full: bool = False, stop_after: int | None = None) -> int:
     """How many inputs a run would read (new, or changed in size or mtime), without reading them.
 
-    Decides whether a local Dask cluster pays for its start-up: a rerun with nothing new must not
-    start one.
+    Decides whether worker processes pay for their start-up: a rerun with nothing new must not
+    start any. stop_after: stop counting past this many (all that decision needs), so that a large
+    raw/ full of new files is not walked to its end before the run walks it again.
     """
     seen: dict[str, tuple[int, int]] = {}
     table = store.read_table(curated, "_state/manifest", ["raw_path", "size", "mtime_ns"])
     if table is not None and not full:
         for path, size, mtime in zip(*(table.column(c).to_pylist() for c in table.column_names), strict=True):
             seen[path] = (size, mtime)
-    return sum(
-        1
-        for entry in iter_inputs(raw)
-        if isinstance(entry, InputFile) and seen.get(entry.rel_path) != (entry.size, entry.mtime_ns)
-    )
+    pending = 0
+    for entry in iter_inputs(raw):
+        if isinstance(entry, InputFile) and seen.get(entry.rel_path) != (entry.size, entry.mtime_ns):
+            pending += 1
+            if stop_after is not None and pending > stop_after:
+                break
+    return pending
 
 
 def batches(items: Iterator[InputFile], size: int, workers: int = 1) -> Iterator[list[InputFile]]:

@@ -332,7 +332,9 @@ def run_curate_flow(settings: Settings, full: bool = False) -> dict[str, Any]:
     pending = None
     if settings.executor.kind == "auto" and location.is_dir(settings.paths.raw):
         curated = location.require_local(settings.paths.curated, "curated")
-        pending = count_pending(location.local_path(settings.paths.raw) or settings.paths.raw, curated, full)
+        raw = location.local_path(settings.paths.raw) or settings.paths.raw
+        # resolve_kind only asks whether there are more than two batches' worth.
+        pending = count_pending(raw, curated, full, stop_after=2 * settings.executor.batch_size)
     kind = resolve_kind(settings.executor, pending)
     runner = task_runner_for(settings.executor, pending)
     configured = curate.with_options(task_runner=runner)

@@ -176,3 +176,15 @@ def test_bench_with_no_pages_gives_the_near_dup_figure_alone():
     found, planted = done.stdout.split("near-dup copies found / planted")[1].split("\n")[0].split("/")
     assert int(planted) == 100 and int(found) >= 90
     assert "targets: all met" in done.stdout  # no throughput figures to miss
+
+
+def test_counting_pending_inputs_stops_once_auto_can_decide(tmp_path):
+    """auto needs to know only whether there are more than two batches' worth of new inputs."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for i in range(10):
+        (raw / f"{i}.html").write_text("<p>x</p>", encoding="utf-8")
+    curated = tmp_path / "curated"
+    assert count_pending(raw, curated) == 10
+    assert count_pending(raw, curated, stop_after=3) == 4  # one past the limit: "more than 3"
+    assert count_pending(raw, curated, stop_after=20) == 10
