@@ -84,10 +84,8 @@ def batches(items: Iterator[InputFile], size: int, workers: int = 1) -> Iterator
             yield [ahead.popleft() for _ in range(size)]
     rest = list(ahead)
     parts = -(-len(rest) // max(1, size // 2))  # ceil: pieces of at most half a batch
-    for k in range(parts):
-        piece = rest[k * len(rest) // parts : (k + 1) * len(rest) // parts]
-        if piece:
-            yield piece
+    for k in range(parts):  # parts <= len(rest): no piece is empty
+        yield rest[k * len(rest) // parts : (k + 1) * len(rest) // parts]
 
 
 def _fixed_batches(items: Iterator[InputFile], size: int) -> Iterator[list[InputFile]]:

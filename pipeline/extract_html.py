@@ -173,14 +173,16 @@ def _body_paragraphs(container: html.HtmlElement, prune: Iterable[str]) -> list[
     return _trafilatura_paragraphs(container)
 
 
-def _detach(container: html.HtmlElement) -> None:
+def _detach(container: html.HtmlElement) -> html.HtmlElement:
     """The container leaves the page's tree (with its tail), into a minimal document of its own.
 
     Whichever path reads the body, what is read of the page afterwards (the volume line) is the
-    page without its article, as it always was.
+    page without its article, as it always was. Returns that document: trafilatura expects
+    <html><body>.
     """
     page = html.Element("html")
     etree.SubElement(page, "body").append(container)
+    return page
 
 
 def _prune(container: html.HtmlElement, prune: Iterable[str]) -> None:
@@ -191,9 +193,7 @@ def _prune(container: html.HtmlElement, prune: Iterable[str]) -> None:
 
 
 def _trafilatura_paragraphs(container: html.HtmlElement) -> list[str]:
-    # A minimal document around the subtree: trafilatura expects <html><body>.
-    _detach(container)
-    page = container.getparent().getparent()
+    page = _detach(container)
     # bare_extraction: extract() would only add a serialisation pass (NFC, strip, the empty
     # comments body) over text that _split_lines normalises line by line anyway.
     result = trafilatura.bare_extraction(page, options=_subtree_options())
