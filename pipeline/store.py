@@ -23,7 +23,6 @@ import fcntl
 import json
 import os
 import shutil
-import signal
 import sys
 import time
 import uuid
@@ -34,6 +33,9 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from pipeline.kill_points import KILL_AT_ENV as KILL_AT_ENV  # part of this module's interface
+from pipeline.kill_points import kill_point as kill_point
 
 
 def _answer_pyarrows_pandas_probe() -> None:
@@ -152,18 +154,6 @@ TABLES = {
     "_state/manifest": MANIFEST_SCHEMA,
     "_state/signatures": SIGNATURE_SCHEMA,
 }
-
-
-# Test-only: names a point (see kill_point calls) at which the process SIGKILLs itself, so that
-# tests/test_kill.py can stop a run at exactly that point. Not a TAJRUS_ setting on purpose: it is
-# not configuration, and load_settings rejects unknown TAJRUS_ names.
-KILL_AT_ENV = "PIPELINE_TEST_KILL_AT"
-
-
-def kill_point(name: str) -> None:
-    """Test hook: die here, as kill -9 would, when PIPELINE_TEST_KILL_AT names this point."""
-    if os.environ.get(KILL_AT_ENV) == name:
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:

@@ -7,12 +7,12 @@ pyarrow (the writer) nor the LSH index, about 130 MB less in every worker proces
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import location
 from pipeline.extract import extract_document
+from pipeline.kill_points import kill_point
 from pipeline.loaders import InputFile, load_resolved, resolve_input, resolved_root
 from pipeline.minhash import Signatures, fingerprints
 from pipeline.models import Article, RawDocument, Reject
@@ -64,7 +64,7 @@ def process_batch(
     results = []
     root = resolved_root(raw_root)  # once a batch; each file is still resolved before it is read
     for item in items:
-        _crash_point(item.rel_path)
+        kill_point(f"extract:{item.rel_path}")  # test-only: a file that kills its worker
         result = FileResult(item)
         try:
             path = resolve_input(raw_root, item.rel_path, root)
@@ -84,16 +84,6 @@ def process_batch(
             )
         results.append(result)
     return results
-
-
-CRASH_ON_ENV = "PIPELINE_TEST_CRASH_ON"
-
-
-def _crash_point(rel_path: str) -> None:
-    """Test hook: the worker process dies, as on a C-extension crash, at the file named in
-    PIPELINE_TEST_CRASH_ON (how the tests make a file that kills every worker it meets)."""
-    if os.environ.get(CRASH_ON_ENV) == rel_path:
-        os._exit(70)
 
 
 def _extract_into(result: FileResult, doc: RawDocument | Reject, limits: Limits, dedupe_cfg: Dedupe) -> None:

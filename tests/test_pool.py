@@ -184,11 +184,11 @@ def test_a_file_that_kills_every_dask_worker_is_a_reject_and_the_run_commits(
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from pipeline.flows import run_curate_flow
+    from pipeline.kill_points import KILL_AT_ENV
     from pipeline.settings import load_settings
-    from pipeline.work import CRASH_ON_ENV
 
     bad = sorted(p.name for p in seeds_raw.glob("*.txt"))[1]
-    monkeypatch.setenv(CRASH_ON_ENV, bad)  # the workers are spawned with this environment
+    monkeypatch.setenv(KILL_AT_ENV, f"extract:{bad}")  # the workers are spawned with this environment
     settings = load_settings(
         config_path="/nonexistent",
         env={},

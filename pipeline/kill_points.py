@@ -1,0 +1,21 @@
+"""Test-only kill points: the process SIGKILLs itself where PIPELINE_TEST_KILL_AT names the point.
+
+tests/test_kill.py stops a run at exactly a named point of the driver ("after-first-batch"...);
+tests/test_pool.py kills the worker reading one file ("extract:<path>") to stand for a crash in a
+C extension. Kept in a module of its own so that worker processes can call it without importing
+the writer. Not a TAJRUS_ setting on purpose: it is not configuration, and load_settings rejects
+unknown TAJRUS_ names.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+KILL_AT_ENV = "PIPELINE_TEST_KILL_AT"
+
+
+def kill_point(name: str) -> None:
+    """Die here, as kill -9 would, when PIPELINE_TEST_KILL_AT names this point."""
+    if os.environ.get(KILL_AT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
