@@ -138,6 +138,7 @@ class TreeRss:
         self.at_peak: dict[str, int] = {}  # RSS by process at the peak
         self._cpu: dict[int, float] = {}  # last seen user+system seconds of each process
         self._cpu_start: dict[int, float] = {}
+        self._own_cmdline = psutil.Process().cmdline()
 
     @property
     def cpu_seconds(self) -> float:
@@ -169,6 +170,18 @@ class TreeRss:
                 self._api[proc.pid] = "prefect.server" in " ".join(proc.cmdline())
         return self._api.get(proc.pid, False)
 
+    def _before_exec(self, proc: psutil.Process) -> bool:
+        """Whether proc is a child between its fork and its exec.
+
+        Until its exec a child shares this process's memory and reports this process's RSS as its
+        own (a driver of 300 MB sampled then looked like a run of 600 MB, with no workers in it):
+        those pages are counted once, in this process.
+        """
+        try:
+            return proc.cmdline() == self._own_cmdline
+        except psutil.Error:
+            return False
+
     def sample(self) -> None:
         me = psutil.Process()
         total = api = 0
@@ -176,6 +189,7 @@ class TreeRss:
             procs = [me, *me.children(recursive=True)]
         except psutil.Error:
             return
+        procs = [proc for proc in procs if proc is me or not self._before_exec(proc)]
         for proc in procs:
             try:
                 rss = proc.memory_info().rss

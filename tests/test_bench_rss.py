@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
+
+import psutil
+
 from pipeline.bench import TreeRss
 
 
@@ -24,3 +30,25 @@ def test_a_child_sampled_before_its_exec_is_recognised_as_the_api_after_it():
     assert rss._is_api(child)
     child._cmdline = []  # a yes is remembered (a zombie's command line is empty)
     assert rss._is_api(child)
+
+
+def test_a_child_between_fork_and_exec_is_not_counted_twice():
+    # Until its exec a child reports the parent's RSS as its own; the CI once sampled the pool's
+    # workers in that window and printed a peak of the driver twice, with no worker in it.
+    own = psutil.Process().memory_info().rss
+    ballast = bytearray(200 * 2**20)
+    ballast[::4096] = b"\1" * len(ballast[::4096])  # touched, so resident
+    pid = os.fork()
+    if pid == 0:  # the child never execs: it stays in the window
+        time.sleep(5)
+        os._exit(0)
+    try:
+        rss = TreeRss()
+        rss.sample()
+        assert psutil.Process(pid).memory_info().rss > 200 * 2**20  # what would be counted twice
+        assert rss.peak < own + 300 * 2**20
+        assert list(rss.at_peak) == ["driver"]
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    del ballast
