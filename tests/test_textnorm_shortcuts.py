@@ -7,7 +7,7 @@ import random
 import re
 import unicodedata
 
-from pipeline.textnorm import _count_words, normalize_line
+from pipeline.textnorm import _count_words, _fold, normalize_line
 
 
 def _reference(text: str) -> str:
@@ -24,6 +24,15 @@ def test_normalize_line_matches_the_reference():
     alphabet += ["e\u0301", "д", "\u2028"]
     for _ in range(5000):
         text = "".join(rng.choices(alphabet, k=rng.randint(0, 14)))
+        assert normalize_line(text) == _reference(text), repr(text)
+
+
+def test_normalize_line_on_ascii_matches_the_reference():
+    """The ASCII fast path (printable ASCII skips NFC and the odd-space search) changes nothing."""
+    rng = random.Random(4)
+    alphabet = [*"ab .,", "  ", "   ", *"\t\n\r\f\v\x00\x1f\x7f"]
+    for _ in range(20000):
+        text = "".join(rng.choices(alphabet, k=rng.randint(0, 16)))
         assert normalize_line(text) == _reference(text), repr(text)
 
 
@@ -44,6 +53,18 @@ def test_word_count_matches_a_regex_count():
         text = "".join(rng.choices([*"ab_ 1.\n-'", *odd], k=rng.randint(0, 20)))
         text += "".join(rng.choices("abc .", k=rng.randint(0, 40)))  # mostly ASCII: the byte path
         assert _count_words(text) == len(re.findall(r"\w+", text)), repr(text)
+
+
+def test_ascii_fold_matches_the_unicode_fold():
+    """_fold's ASCII path (lower, translate, split) gives NFKC + casefold + \\w+ runs."""
+    every_ascii = "".join(chr(c) for c in range(128))
+    assert _fold(every_ascii) == re.findall(r"\w+", unicodedata.normalize("NFKC", every_ascii).casefold())
+    rng = random.Random(7)
+    alphabet = [*"aZ9_ .,-'\t\n\r\x00\x7f\x1f!?/\\", "Ab", "x_Y", "12"]
+    for _ in range(20000):
+        text = "".join(rng.choices(alphabet, k=rng.randint(0, 30)))
+        assert text.isascii()
+        assert _fold(text) == re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold()), repr(text)
 
 
 def _paragraph_lists():
