@@ -53,27 +53,38 @@ def iter_inputs(raw_root: str | Path) -> Iterator[InputFile | Reject]:
         yield from _iter_remote(str(raw_root))
         return
     root = local.resolve()
-    stack = [root]
+    # Paths as strings below raw/: pathlib's parsing was most of a listing's cost (a run lists
+    # raw/ twice, once for the progress total, and a no-op rerun does little else).
+    top = str(root)
+    prefix = top if top.endswith(os.sep) else top + os.sep
+    stack = [top]
     while stack:
         base = stack.pop()
         try:
             with os.scandir(base) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            yield Reject(_rel(root, base)[0], "unreadable", f"cannot list directory: {exc.strerror}")
+            yield Reject(_rel(root, Path(base))[0], "unreadable", f"cannot list directory: {exc.strerror}")
             continue
         subdirs = []
         for entry in entries:
-            name, path = entry.name, Path(entry.path)
+            name = entry.name
             if name.startswith(".") or name in SKIP_DIRS:
                 continue
             if entry.is_symlink():
-                yield from _check_link(root, path)
+                yield from _check_link(root, Path(entry.path))
             elif entry.is_dir(follow_symlinks=False):
-                subdirs.append(path)
+                subdirs.append(entry.path)
             elif not name.endswith((".open", ".tmp")):
-                yield from _regular(root, path, path)
+                yield from _regular_entry(prefix, entry)
         stack.extend(reversed(subdirs))
+
+
+def _regular_entry(prefix: str, entry: os.DirEntry[str]) -> Iterator[InputFile | Reject]:
+    """_regular for a directory entry that is not a link, its relative path cut from a string."""
+    real = entry.path[len(prefix) :]
+    rel = os.fsencode(real).decode("utf-8", "backslashreplace")
+    yield from _input_file(rel, rel == real, entry.stat)
 
 
 def _rel(root: Path, path: Path) -> tuple[str, bool]:
@@ -87,8 +98,14 @@ def _rel(root: Path, path: Path) -> tuple[str, bool]:
 def _regular(root: Path, path: Path, target: Path) -> Iterator[InputFile | Reject]:
     """An InputFile for a regular file with a UTF-8 name; a FIFO or device would block or never end."""
     rel, storable = _rel(root, path)
+    yield from _input_file(rel, storable, target.stat)
+
+
+def _input_file(
+    rel: str, storable: bool, stat_of: Callable[[], os.stat_result]
+) -> Iterator[InputFile | Reject]:
     try:
-        st = target.stat()
+        st = stat_of()
     except OSError as exc:
         yield Reject(rel, "unreadable", f"cannot stat: {exc.strerror}")
         return
