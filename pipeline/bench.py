@@ -8,9 +8,16 @@ and Prefect's temporary API server are its children. Figures:
 - curate: the Prefect `curate` flow over the same pages on the configured executor. Its time is
   the flow body (listing, extraction, dedupe, writing, commit, report); start-up (Prefect's API,
   the workers' start and imports, teardown) is the rest of the wall time, shown apart.
+- rounds: the two alternate. Each round times the bare loop over its share of the pages (every
+  page is in one share), then a curate run over all of them into an empty curated/. The bare
+  figure is the sum of the shares; the curate figure is the median round, and every round is
+  shown. On a VM whose speed drifts from minute to minute, one bare loop of half a minute and one
+  curate run of five seconds a minute later compared two different machines; alternating puts
+  both under the same drift, and the median is not moved by one slow (or fast) five seconds.
+  The first round is the process's first run (imports, Prefect's first calls): not set apart.
 - peak RSS: the largest sum of RSS over this process and all its descendants, sampled every
-  50 ms during the curate run; also without Prefect's API server, a service a deployment runs
-  once, not part of a run.
+  50 ms during the curate runs (the largest of the rounds); also without Prefect's API server, a
+  service a deployment runs once, not part of a run.
 - no-op rerun: the flow again over the same pages, nothing new.
 - near-dup: near-duplicate detection over a synthetic set of articles, one in ten an edited copy
   of an earlier one: signatures in worker processes, LSH decisions here, as in a run; how many
@@ -45,12 +52,13 @@ class Figures:
     templates: list[str] = field(default_factory=list)
     executor: str = "processes"
     workers: int = 0
-    bare_seconds: float = 0.0
+    rounds: int = 0
+    bare_seconds: float = 0.0  # over every share: all the pages once
     bare_cpu_seconds: float = 0.0
-    curate_cpu_seconds: float = 0.0
+    curate_cpu_seconds: float = 0.0  # of the median round
     load_average: float = 0.0
-    curate_seconds: float = 0.0
-    curate_startup_seconds: float = 0.0
+    round_seconds: list[float] = field(default_factory=list)  # each curate run, start-up excluded
+    curate_startup_seconds: float = 0.0  # of the first round (Prefect's temporary API starts then)
     articles_written: int = 0
     peak_rss_mb: float = 0.0
     peak_rss_mb_with_api: float = 0.0
@@ -62,6 +70,12 @@ class Figures:
     near_dup_planted: int = 0
     near_dup_found: int = 0
     near_dup_peak_rss_mb: float = 0.0
+
+    @property
+    def curate_seconds(self) -> float:
+        """The median curate round (the upper middle one of an even count)."""
+        ordered = sorted(self.round_seconds)
+        return ordered[len(ordered) // 2] if ordered else 0.0
 
     @property
     def bare_pages_per_second(self) -> float:
@@ -100,17 +114,19 @@ class Figures:
             ("bare trafilatura seconds", f"{self.bare_seconds:.2f}"),
             ("bare pages/s", f"{self.bare_pages_per_second:.1f}"),
             ("curate executor, workers", f"{self.executor}, {self.workers}"),
-            ("curate seconds (start-up excluded)", f"{self.curate_seconds:.2f}"),
-            ("curate start-up seconds (excluded)", f"{self.curate_startup_seconds:.2f}"),
+            ("rounds (bare share, then curate over all)", f"{self.rounds}"),
+            ("curate seconds by round", " / ".join(f"{x:.2f}" for x in self.round_seconds)),
+            ("curate seconds (median round, start-up excluded)", f"{self.curate_seconds:.2f}"),
+            ("curate start-up seconds (first round, excluded)", f"{self.curate_startup_seconds:.2f}"),
             ("curate pages/s", f"{self.curate_pages_per_second:.1f}"),
             ("articles written", f"{self.articles_written}"),
             ("ratio (curate / bare pages/s)", f"{self.ratio:.2f}"),
             ("bare CPU ms/page", f"{1000 * self.bare_cpu_seconds / max(1, self.pages):.2f}"),
             (
-                "curate CPU ms/page (whole tree, start-up included)",
+                "curate CPU ms/page (median round, whole tree, start-up included)",
                 f"{1000 * self.curate_cpu_seconds / max(1, self.pages):.2f}",
             ),
-            ("load average (1 min) before the run", f"{self.load_average:.2f}"),
+            ("load average (1 min) before the first round", f"{self.load_average:.2f}"),
             ("peak RSS MB (driver + workers)", f"{self.peak_rss_mb:.0f}"),
             ("peak RSS MB by process", self.peak_breakdown),
             ("peak RSS MB (also Prefect's API server)", f"{self.peak_rss_mb_with_api:.0f}"),
@@ -377,6 +393,7 @@ def run(
     executor: str = "processes",
     keep: Path | None = None,
     say: object = print,
+    rounds: int = 3,
 ) -> Figures:
     """Every figure of the benchmark; say(line) reports progress.
 
@@ -388,7 +405,9 @@ def run(
     chosen = [t for t in load_templates(sites, markup=markup) if t.name.startswith(templates)]
     if not chosen:
         raise ValueError(f"no {markup} fixture page of {sites} starts with {templates!r}")
-    figures = Figures(pages=pages, templates=[t.name for t in chosen], executor=executor)
+    if rounds < 1:
+        raise ValueError(f"rounds must be 1 or more, not {rounds}")
+    figures = Figures(pages=pages, templates=[t.name for t in chosen], executor=executor, rounds=rounds)
     figures.workers = workers or os.cpu_count() or 1
     if pages:
         with workdir(keep) as root:
@@ -405,30 +424,40 @@ def _throughput_figures(
     executor: str,
     say: object,
 ) -> None:
-    """Write the pages under root, then time the bare loop, curate and the no-op rerun."""
+    """Write the pages under root; then, round by round, a bare share and a curate run; then the
+    no-op rerun."""
     import os
 
     raw, curated = root / "raw", root / "curated"
     shutil.rmtree(raw, ignore_errors=True)
-    shutil.rmtree(curated, ignore_errors=True)
     say(f"writing {figures.pages} pages under {raw}")
     figures.megabytes = write_pages(raw, figures.pages, chosen) / 1e6
     files = sorted(raw.rglob("*.html"))
-    say("bare trafilatura loop")
     figures.load_average = os.getloadavg()[0]
-    figures.bare_seconds, figures.bare_cpu_seconds = bare_loop(files, root / "bare-files.txt")
-    say("curate")
-    with TreeRss() as rss:
-        summary, wall = curate_once(raw, curated, workers, batch_size, executor)
-    figures.curate_seconds = summary["seconds"]
-    figures.curate_startup_seconds = wall - summary["seconds"]
-    figures.articles_written = sum(summary["articles"].values())
-    figures.peak_rss_mb = rss.peak / 2**20
-    figures.curate_cpu_seconds = rss.cpu_seconds
+    runs: list[tuple[float, TreeRss]] = []
+    for n in range(figures.rounds):
+        share = files[n :: figures.rounds]
+        say(f"round {n + 1}/{figures.rounds}: bare trafilatura loop over {len(share)} pages")
+        wall, cpu = bare_loop(share, root / "bare-files.txt")
+        figures.bare_seconds += wall
+        figures.bare_cpu_seconds += cpu
+        say(f"round {n + 1}/{figures.rounds}: curate over {len(files)} pages")
+        shutil.rmtree(curated, ignore_errors=True)
+        with TreeRss() as rss:
+            summary, wall = curate_once(raw, curated, workers, batch_size, executor)
+        figures.round_seconds.append(summary["seconds"])
+        if n == 0:
+            figures.curate_startup_seconds = wall - summary["seconds"]
+        figures.articles_written = sum(summary["articles"].values())
+        runs.append((summary["seconds"], rss))
+    median = next(rss for seconds, rss in runs if seconds == figures.curate_seconds)
+    figures.curate_cpu_seconds = median.cpu_seconds
+    highest = max((rss for _, rss in runs), key=lambda rss: rss.peak)
+    figures.peak_rss_mb = highest.peak / 2**20
     figures.peak_breakdown = ", ".join(
-        f"{role.split()[0]} {mb / 2**20:.0f}" for role, mb in sorted(rss.at_peak.items()) if role != "api"
+        f"{role.split()[0]} {mb / 2**20:.0f}" for role, mb in sorted(highest.at_peak.items()) if role != "api"
     )
-    figures.peak_rss_mb_with_api = rss.peak_all / 2**20
+    figures.peak_rss_mb_with_api = max(rss.peak_all for _, rss in runs) / 2**20
     say("no-op rerun")
     summary, wall = curate_once(raw, curated, workers, batch_size, "auto")
     figures.noop_seconds = summary["seconds"]

@@ -39,6 +39,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="",
         help="only fixture pages whose name starts with this (voanews: the real Pangea page)",
     )
+    bench.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds of a bare-loop share then a curate run; the median curate round counts (default 3)",
+    )
     bench.add_argument("--keep", type=Path, help="work in this directory and keep it (default: a temp dir)")
     bench.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     bench.set_defaults(func=bench_command)
@@ -76,6 +82,7 @@ def bench_command(args: argparse.Namespace) -> int:
         executor=args.executor,
         keep=args.keep,
         say=say,
+        rounds=args.rounds,
     )
     print(f"machine: {machine()}")
     print(figures.table())

@@ -154,8 +154,24 @@ def test_bench_prints_every_figure(tmp_path):
     # The default templates are the pages of real markup, and the pool's workers are named.
     assert re.search(r"^pages\s+50 .*templates: voanews-2024-04-28-article\)$", done.stdout, re.M)
     assert re.search(r"^peak RSS MB by process\s+.*\bworker \d+", done.stdout, re.M)
+    # Three rounds by default: each a bare share, then a curate run over all fifty pages.
+    assert done.stderr.count("curate: done, 50 files") == 4  # three rounds and the no-op rerun
+    rounds = re.search(r"^curate seconds by round\s+(\S+) / (\S+) / (\S+)$", done.stdout, re.M)
+    median = re.search(r"^curate seconds \(median round, start-up excluded\)\s+(\S+)$", done.stdout, re.M)
+    assert rounds and median and median[1] == sorted(rounds.groups(), key=float)[1]
+    assert "round 3/3: bare trafilatura loop over 16 pages" in done.stderr
     found, planted = done.stdout.split("near-dup copies found / planted")[1].split("\n")[0].split("/")
     assert int(planted) == 200 and int(found) >= 180  # copies at similarity ~0.82
+
+
+def test_the_curate_figure_is_the_median_round_and_the_ratio_uses_it():
+    from pipeline.bench import Figures
+
+    figures = Figures(pages=1000, rounds=3, bare_seconds=20.0, round_seconds=[2.0, 5.0, 2.5])
+    assert figures.curate_seconds == 2.5  # not the fastest, not the slow one
+    assert figures.ratio == (1000 / 2.5) / (1000 / 20.0) == 8.0
+    assert Figures(pages=10, round_seconds=[3.0, 1.0]).curate_seconds == 3.0  # the upper middle
+    assert Figures(pages=10).ratio == 0.0
 
 
 def test_depth_check_skips_pages_with_fewer_tags_than_the_limit():
