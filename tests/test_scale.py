@@ -145,6 +145,7 @@ def test_bench_prints_every_figure(tmp_path):
         "ratio (curate / bare pages/s)",
         "peak RSS MB (driver + workers)",
         "peak RSS MB by process",
+        "peak RSS MB, later rounds",
         "no-op rerun seconds",
         "near-dup seconds",
         "near-dup copies found / planted",
