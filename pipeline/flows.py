@@ -104,14 +104,13 @@ def resolve_kind(executor: Executor, pending_inputs: int | None = None) -> str:
     return kind
 
 
-def task_runner_for(executor: Executor, pending_inputs: int | None = None) -> Any:
-    """The Prefect task runner for the configured executor kind.
+def task_runner_for(executor: Executor, kind: str) -> Any:
+    """The Prefect task runner for an executor kind as resolve_kind gives it.
 
     local and processes run the batch tasks in this process's threads (processes hands each
     batch's CPU work to pipeline.pool's worker processes); dask runs them on Dask workers: the
     cluster at dask_address, or a local cluster of `workers` processes started for the run.
     """
-    kind = resolve_kind(executor, pending_inputs)
     workers = executor.worker_count
     if kind == "dask":
         from prefect_dask import DaskTaskRunner
@@ -336,7 +335,7 @@ def run_curate_flow(settings: Settings, full: bool = False) -> dict[str, Any]:
         # resolve_kind only asks whether there are more than two batches' worth.
         pending = count_pending(raw, curated, full, stop_after=2 * settings.executor.batch_size)
     kind = resolve_kind(settings.executor, pending)
-    runner = task_runner_for(settings.executor, pending)
+    runner = task_runner_for(settings.executor, kind)
     configured = curate.with_options(task_runner=runner)
     overrides = {key: value for key, value, origin in settings.items() if origin == "command line"}
     overrides["executor.kind"] = kind  # what 'auto' resolved to: the flow starts those workers
