@@ -35,9 +35,10 @@ def test_a_child_sampled_before_its_exec_is_recognised_as_the_api_after_it():
 def test_a_child_between_fork_and_exec_is_not_counted_twice():
     # Until its exec a child reports the parent's RSS as its own; the CI once sampled the pool's
     # workers in that window and printed a peak of the driver twice, with no worker in it.
-    own = psutil.Process().memory_info().rss
-    ballast = bytearray(200 * 2**20)
+    ballast = bytearray(400 * 2**20)
     ballast[::4096] = b"\1" * len(ballast[::4096])  # touched, so resident
+    before = TreeRss()
+    before.sample()  # this process and whatever children earlier tests left running
     pid = os.fork()
     if pid == 0:  # the child never execs: it stays in the window
         time.sleep(5)
@@ -45,9 +46,9 @@ def test_a_child_between_fork_and_exec_is_not_counted_twice():
     try:
         rss = TreeRss()
         rss.sample()
-        assert psutil.Process(pid).memory_info().rss > 200 * 2**20  # what would be counted twice
-        assert rss.peak < own + 300 * 2**20
-        assert list(rss.at_peak) == ["driver"]
+        assert psutil.Process(pid).memory_info().rss > 400 * 2**20  # what would be counted twice
+        assert rss.peak < before.peak + 200 * 2**20
+        assert not any(role.endswith(f" {pid}") for role in rss.at_peak)
     finally:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
