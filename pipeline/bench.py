@@ -195,7 +195,8 @@ class TreeRss:
 
         Until its exec a child shares this process's memory and reports this process's RSS as its
         own (a driver of 300 MB sampled then looked like a run of 600 MB, with no workers in it):
-        those pages are counted once, in this process.
+        those pages are counted once, in this process. Every child the bench starts is spawned
+        (pool, Dask, near-dup): a forked child that never execs would not be counted at all.
         """
         try:
             return proc.cmdline() == self._own_cmdline
