@@ -25,7 +25,7 @@ from pipeline import location
 from pipeline.loaders import InputFile
 from pipeline.models import Reject
 from pipeline.pool import WorkerCrashed, extraction_pool, run_in_pool
-from pipeline.settings import Dedupe, Executor, Limits, Settings, load_settings
+from pipeline.settings import AUTO_WORKERS_ABOVE, Dedupe, Executor, Limits, Settings, load_settings
 from pipeline.summary import RunSummary
 from pipeline.work import Batch, FileResult, process_batch
 
@@ -97,7 +97,7 @@ def resolve_kind(executor: Executor, pending_inputs: int | None = None) -> str:
     if kind not in ("auto", "local", "processes", "dask"):
         raise ValueError(f"unknown executor kind {kind!r}: use auto, local, processes or dask")
     if kind == "auto":
-        enough = pending_inputs is None or pending_inputs > 2 * executor.batch_size
+        enough = pending_inputs is None or pending_inputs > AUTO_WORKERS_ABOVE
         kind = "processes" if enough else "local"
     if kind == "processes" and executor.worker_count < 2:
         kind = "local"
@@ -332,8 +332,8 @@ def run_curate_flow(settings: Settings, full: bool = False) -> dict[str, Any]:
     if settings.executor.kind == "auto" and location.is_dir(settings.paths.raw):
         curated = location.require_local(settings.paths.curated, "curated")
         raw = location.local_path(settings.paths.raw) or settings.paths.raw
-        # resolve_kind only asks whether there are more than two batches' worth.
-        pending = count_pending(raw, curated, full, stop_after=2 * settings.executor.batch_size)
+        # resolve_kind only asks whether there are more than AUTO_WORKERS_ABOVE.
+        pending = count_pending(raw, curated, full, stop_after=AUTO_WORKERS_ABOVE)
     kind = resolve_kind(settings.executor, pending)
     runner = task_runner_for(settings.executor, kind)
     configured = curate.with_options(task_runner=runner)

@@ -48,14 +48,19 @@ class Dedupe:
     lead_words: int = 60
 
 
+# Above this many new inputs `auto` starts worker processes: below it, their start-up (~1 s) costs
+# more than the parallel extraction saves (a page costs ~4 ms in one process).
+AUTO_WORKERS_ABOVE = 400
+
+
 @dataclass
 class Executor:
-    # auto: processes when there are more than two batches of new inputs, else local;
+    # auto: processes when there are more than AUTO_WORKERS_ABOVE new inputs, else local;
     # local: this process; processes: a pool of `workers` extraction processes (pipeline.pool);
     # dask: the Dask cluster at dask_address, or without one a local Dask cluster.
     kind: str = "auto"
     workers: int = 0  # 0: one per core
-    batch_size: int = 200
+    batch_size: int = 400
     dask_address: str = ""
 
     @property

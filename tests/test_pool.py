@@ -83,6 +83,10 @@ def test_a_file_that_kills_its_worker_is_rejected_and_its_batch_mates_are_not(mo
         (Executor(kind="auto", workers=2), 10_000, "processes"),
         (Executor(kind="auto", workers=2), 5, "local"),  # a few files: not worth starting workers
         (Executor(kind="auto", workers=2), 0, "local"),  # a rerun with nothing new starts nothing
+        # The threshold is a number of files, whatever the batch size.
+        (Executor(kind="auto", workers=2, batch_size=10), 400, "local"),
+        (Executor(kind="auto", workers=2, batch_size=10), 401, "processes"),
+        (Executor(kind="auto", workers=2, batch_size=1000), 401, "processes"),
         (Executor(kind="processes", workers=1), None, "local"),
         (Executor(kind="processes", workers=2), None, "processes"),
         (Executor(kind="local", workers=2), None, "local"),
