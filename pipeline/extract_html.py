@@ -166,11 +166,11 @@ def _body_paragraphs(container: html.HtmlElement, prune: Iterable[str]) -> list[
     trafilatura's result is known for it, at a tenth of the cost.
     """
     _prune(container, prune)
-    _detach(container)
+    page = _detach(container)
     plain = plain_paragraphs(container, _trafilatura_paragraphs)
     if plain is not None:
         return plain
-    return _trafilatura_paragraphs(container)
+    return _trafilatura_on(page, container)
 
 
 def _detach(container: html.HtmlElement) -> html.HtmlElement:
@@ -193,7 +193,12 @@ def _prune(container: html.HtmlElement, prune: Iterable[str]) -> None:
 
 
 def _trafilatura_paragraphs(container: html.HtmlElement) -> list[str]:
-    page = _detach(container)
+    """trafilatura's paragraphs of a container still in some tree (plain_body's probes, tests)."""
+    return _trafilatura_on(_detach(container), container)
+
+
+def _trafilatura_on(page: html.HtmlElement, container: html.HtmlElement) -> list[str]:
+    """trafilatura's paragraphs of the container, already alone in page (_detach)."""
     # bare_extraction: extract() would only add a serialisation pass (NFC, strip, the empty
     # comments body) over text that _split_lines normalises line by line anyway.
     result = trafilatura.bare_extraction(page, options=_subtree_options())

@@ -56,7 +56,7 @@ def iter_inputs(raw_root: str | Path) -> Iterator[InputFile | Reject]:
     # Paths as strings below raw/: pathlib's parsing was most of a listing's cost (a run lists
     # raw/ twice, once for the progress total, and a no-op rerun does little else).
     top = str(root)
-    prefix = top if top.endswith(os.sep) else top + os.sep
+    prefix = _inside_prefix(top)
     stack = [top]
     while stack:
         base = stack.pop()
@@ -164,8 +164,13 @@ def resolve_input(raw_root: str | Path, rel_path: str, root: Path | None = None)
         real = os.path.realpath(os.path.join(top, rel_path), strict=True)
     except (OSError, RuntimeError):
         return root / rel_path  # gone or broken: the read reports it as unreadable
-    inside = real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+    inside = real == top or real.startswith(_inside_prefix(top))
     return Path(real) if inside else None
+
+
+def _inside_prefix(top: str) -> str:
+    """What every path strictly below the directory top starts with ("/" stays "/")."""
+    return top if top.endswith(os.sep) else top + os.sep
 
 
 def resolved_root(raw_root: str | Path) -> Path | None:

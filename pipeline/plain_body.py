@@ -124,7 +124,7 @@ _PROBE = tuple(
 @functools.lru_cache(maxsize=256)
 def _read_as_plain(
     shape: tuple[tuple[str, str | None, str | None], ...], trafilatura_paragraphs: Paragraphs
-) -> bool:  # noqa: E501
+) -> bool:
     """Whether trafilatura reads plain paragraphs inside this chain of wrappers as just those.
 
     A class or id on the way (share, teaser, comments...) can make it drop or rearrange them; a

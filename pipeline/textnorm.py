@@ -112,8 +112,8 @@ def fingerprint_words(text: str) -> list[str]:
     return _fold(text)
 
 
-# Every ASCII character that is not a word character (str.isalnum() or "_") to a space.
-_ASCII_NON_WORD = {c: " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")}
+# Every ASCII character that is not a word character to a space (str.translate's table).
+_ASCII_NON_WORD = {c: " " for c in range(128) if c not in _ASCII_WORD}
 
 
 def _fold(text: str) -> list[str]:
