@@ -41,6 +41,9 @@ DESCRIPTIONS = {
     "limits.lock_wait_seconds": "How long a second curate run waits for the first before refusing.",
     "dedupe.threshold": "Word-shingle Jaccard similarity at which two bodies are the same article.",
     "dedupe.teaser_threshold": "Similarity of opening words at which a teaser is the start of an article.",
+    "dedupe.revision_lead": "Opening-words similarity at which a body is a revision (correction, print view) "
+    "of a kept article...",
+    "dedupe.revision_body": "...when their bodies are also at least this similar.",
     "dedupe.num_perm": "MinHash permutations: more is more precise and slower.",
     "dedupe.shingle_words": "Words per shingle for near-duplicate detection.",
     "dedupe.lead_words": "Opening words compared when matching teasers to full articles.",

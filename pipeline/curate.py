@@ -115,11 +115,12 @@ class Curation:
     # --- before ---------------------------------------------------------------------------------
 
     def load_manifest(self) -> None:
-        table = store.read_table(self.curated, "_state/manifest", ["raw_path", "size", "mtime_ns", "sha256"])
+        columns = ["raw_path", "size", "mtime_ns", "sha256", "ident"]
+        table = store.read_table(self.curated, "_state/manifest", columns, schema=store.MANIFEST_SCHEMA)
         if table is not None:
-            columns = (table.column(c).to_pylist() for c in table.column_names)
-            for path, size, mtime, digest in zip(*columns, strict=True):
-                self.manifest[path] = (size, mtime, digest)
+            values = (table.column(c).to_pylist() for c in table.column_names)
+            for path, size, mtime, digest, ident in zip(*values, strict=True):
+                self.manifest[path] = (size, mtime, digest, ident)
 
     def _ensure_deduper(self) -> Deduper:
         """Loaded lazily: a run with nothing new never pays for reading the signatures."""
@@ -184,11 +185,16 @@ class Curation:
         return True
 
     def _unchanged(self, item: InputFile) -> bool:
-        """Same size and mtime as when processed; or, if only the mtime moved, the same bytes."""
+        """The same file as when processed (size, mtime and file identity); or the same bytes.
+
+        Size and mtime alone are what copies preserve (cp -p, tar, rsync -t): another raw/ with
+        a file of the same path, size and mtime is a different file, and its bytes decide.
+        """
         seen = self.manifest.get(item.rel_path)
         if seen is None or seen[0] != item.size:
             return False
-        if seen[1] == item.mtime_ns:
+        same_file = not item.ident or not seen[3] or seen[3] == item.ident
+        if seen[1] == item.mtime_ns and same_file:
             return True
         path = resolve_input(self.raw, item.rel_path)
         return seen[2] is not None and path is not None and seen[2] == file_sha256(path)
@@ -210,8 +216,9 @@ class Curation:
             else:
                 dups += 1
         item = result.item
+        size, mtime = result.read_stat or (item.size, item.mtime_ns)
         self._manifest_row(
-            item.rel_path, item.size, item.mtime_ns, result.sha256, written, dups, len(result.rejects)
+            item.rel_path, size, mtime, result.sha256, written, dups, len(result.rejects), item.ident
         )
 
     def _decide(self, extracted: Extracted) -> bool:
@@ -296,13 +303,22 @@ class Curation:
         self.summary.rejects[reject.reason] += 1
 
     def _manifest_row(
-        self, path: str, size: int, mtime: int, digest: str | None, articles: int, dups: int, rejects: int
+        self,
+        path: str,
+        size: int,
+        mtime: int,
+        digest: str | None,
+        articles: int,
+        dups: int,
+        rejects: int,
+        ident: str = "",
     ) -> None:
         row = {
             "raw_path": path,
             "size": size,
             "mtime_ns": mtime,
             "sha256": digest,
+            "ident": ident or None,
             "articles": articles,
             "duplicates": dups,
             "rejects": rejects,

@@ -21,7 +21,7 @@ SOURCES = ("json-ld", "meta", "time element", "byline", "dateline", "url", "volu
 @dataclass(frozen=True, slots=True)
 class ParsedDate:
     published_at: dt.datetime | None  # tz-aware UTC, only when a time of day AND its zone are known
-    published_date: dt.date | None  # the stated calendar date; for an aware timestamp, its UTC date
+    published_date: dt.date | None  # the calendar day the outlet printed, in its own zone
     precision: str  # one of PRECISIONS
     source: str  # one of SOURCES
 
@@ -157,17 +157,35 @@ def _zone(match: re.Match[str]) -> dt.tzinfo | None:
     return _ZONES[match["zone"].upper()] if match["zone"] else None
 
 
-def _moment(text: str, pos: int, day: dt.date, tz: str | None) -> dt.datetime | None:
-    """The UTC instant, only if a clock time follows the date and its zone is stated or given."""
+def _when(
+    text: str, pos: int, day: dt.date, tz: str | None
+) -> tuple[dt.datetime | None, dt.date] | None:
+    """(UTC instant or None, the outlet's calendar day) for a date at text[:pos] and what follows.
+
+    The day is the one the outlet printed, in its own zone: a Dushanbe page at 02:00 local is
+    dated that day, not the UTC day before. A time written with its offset keeps the written
+    day; a time in UTC is moved into the outlet's zone `tz` when it is known. A time of exactly
+    midnight with an offset is how CMSs write a bare date: a date, not an instant. None when the
+    clock is impossible.
+    """
     found = _TIME.match(text, pos)
-    if not found or (clock := _clock(found)) is None:
+    if not found:
+        return None, day
+    clock = _clock(found)
+    if clock is None:
         return None
     zone = _zone(found)
-    if zone is None and not found["off"] and tz:
-        zone = ZoneInfo(tz)
-    if zone is None:
-        return None
-    return dt.datetime.combine(day, clock, zone).astimezone(dt.UTC)
+    if zone is not None:
+        if clock == dt.time(0, 0) and not found["f"]:
+            return None, day
+        moment = dt.datetime.combine(day, clock, zone)
+        offset = moment.utcoffset()
+        if tz and offset is not None and not offset:
+            day = moment.astimezone(ZoneInfo(tz)).date()
+        return moment.astimezone(dt.UTC), day
+    if tz:  # a local time of an outlet whose zone is known
+        return dt.datetime.combine(day, clock, ZoneInfo(tz)).astimezone(dt.UTC), day
+    return None, day
 
 
 def parse_date(
@@ -184,8 +202,8 @@ def parse_date(
     None, not a fallback to a vaguer reading of the same string. A month and year are read only
     when no full date is present, and a bare year only from a URL or volume number, since in
     running text a lone year is far more often a copyright line or an event than a dateline.
-    `tz` is the zone the outlet prints local times in; it is used only when the string has a
-    time of day without a zone of its own.
+    `tz` is the outlet's own zone: a time of day without a zone of its own is read in it, and
+    the published date of a UTC timestamp is its calendar day there (see _when).
     """
     if source not in SOURCES:
         raise ValueError(f"unknown date source {source!r}; expected one of {SOURCES}")
@@ -201,11 +219,12 @@ def parse_date(
         day = _make_date(*parts) if parts else None
         if day is None:
             return None
-        moment = _moment(text, first.end(), day, tz)
-        if moment is not None:
-            if moment > now_utc + dt.timedelta(days=1):
-                return None
-            day = moment.date()
+        when = _when(text, first.end(), day, tz)
+        if when is None:
+            return None
+        moment, day = when
+        if moment is not None and moment > now_utc + dt.timedelta(days=1):
+            return None
         return ParsedDate(moment, day, "day", source) if _plausible(day, now_utc, earliest) else None
 
     if found := _MONTH_YEAR.search(text):

@@ -65,6 +65,9 @@ def url_key(url: str | None) -> str | None:
     if normal is None:
         return None
     site = site_for_url(normal)
+    pattern = site.crawl.article_url if site is not None else None
+    if pattern is not None and not pattern.match(normal.split("?", 1)[0]):
+        return None  # a home page or section that pages name as canonical: it names no article
     if site is not None:
         for pattern, replacement in site.url_identity:
             normal = pattern.sub(replacement, normal)
@@ -186,9 +189,15 @@ class Deduper:
     def decide(self, article: Article, sig: Signatures, chash: str) -> Decision:
         """Keep the article (and index it) or name the article it duplicates."""
         key = url_key(article.url)
-        aid = article_id(key, chash)
         if key and key in self.urls:
-            return self._dup(article, key, chash, self.urls[key], "url", 1.0)
+            kept = self.urls[key]
+            similarity = self._text_similarity(kept, sig)
+            if similarity is None or similarity >= self.cfg.revision_body:
+                return self._dup(article, key, chash, kept, "url", 1.0)
+            # Two texts that are not the same article under one URL (pages naming their site's
+            # front page as canonical): the URL does not identify them; their texts do.
+            key = None
+        aid = article_id(key, chash)
         match: tuple[str, str, float] | None = None
         if chash in self.hashes and self.hashes[chash] not in self.superseded:
             match = (self.hashes[chash], "exact", 1.0)
@@ -197,6 +206,8 @@ class Deduper:
             # teasers are compared with each other and with full articles.
             exclude = set() if article.is_teaser else self.teaser_ids
             near = self._best(self._lsh_body, sig.body, self.cfg.threshold, exclude=exclude)
+            if near is None and not article.is_teaser:
+                near = self._revised(sig, exclude)
             if near is not None:
                 match = (near[0], "near", near[1])
         if match is not None:
@@ -230,6 +241,40 @@ class Deduper:
         self.this_run.add(aid)
         self.index(aid, sig)
         return Decision(aid, key, chash)
+
+    def _text_similarity(self, kept: str, sig: Signatures) -> float | None:
+        """How alike a kept article's text is to sig's: the larger of the body similarity and
+        the opening's (an updated article keeps its opening). None when it is not indexed."""
+        row = self._rows.get(kept)
+        if row is None:
+            return None
+        body = float(self._lsh_body.similarities([row], sig.body)[0])
+        lead = float(self._lsh_lead.similarities([row], sig.lead)[0])
+        return max(body, lead)
+
+    def _revised(self, sig: Signatures, exclude: set[str]) -> tuple[str, float] | None:
+        """A kept article this one revises: the same opening and most of the same text.
+
+        A corrected copy or a print view of a short article differs in a sentence or two, which
+        on 100 words takes its whole-body similarity under the threshold. Its opening is the
+        article's, though; two articles that only share an opening share little else (their
+        body similarity stays near 0.2-0.3), so an equal opening with half the text shared is
+        the same article.
+        """
+        rows = self._lsh_lead.query(sig.lead)
+        if not rows:
+            return None
+        leads = self._lsh_lead.similarities(rows, sig.lead).tolist()
+        bodies = self._lsh_body.similarities(rows, sig.body).tolist()
+        best: tuple[str, float] | None = None
+        for row, lead, body in zip(rows, leads, bodies, strict=True):
+            cand = self._ids[row]
+            if cand in exclude or cand in self.superseded or cand in self.teaser_ids:
+                continue
+            alike = lead >= self.cfg.revision_lead and body >= self.cfg.revision_body
+            if alike and (best is None or body > best[1] or (body == best[1] and cand < best[0])):
+                best = (cand, body)
+        return best
 
     def _best(
         self,

@@ -59,8 +59,15 @@ def html_depth_over(text: str, limit: int) -> int | None:
     return None
 
 
-def extract_document(doc: RawDocument, max_html_depth: int | None = None) -> list[Article] | Reject:
-    """Every article in doc, or why there is none. An extractor bug becomes a reject, not a crash."""
+def extract_document(
+    doc: RawDocument,
+    max_html_depth: int | None = None,
+    learned_chrome: dict[str, frozenset[str]] | None = None,
+) -> list[Article] | Reject:
+    """Every article in doc, or why there is none. An extractor bug becomes a reject, not a crash.
+
+    learned_chrome: per site key, line keys learned as chrome from the corpus (text dumps).
+    """
     limit = Limits().max_html_depth if max_html_depth is None else max_html_depth
     try:
         if doc.kind == "html":
@@ -74,8 +81,9 @@ def extract_document(doc: RawDocument, max_html_depth: int | None = None) -> lis
                 )
             if doc.url is None:
                 doc.url = page_url(doc.text)
-            return extract_html(doc, detect(doc.url, doc.text[:50_000]))
-        return extract_text(doc, detect(doc.url, doc.text[:50_000]))
+            return extract_html(doc, detect(doc.url, doc.text[:50_000], html=True))
+        site = detect(doc.url, doc.text[:50_000])
+        return extract_text(doc, site, (learned_chrome or {}).get(site.key, frozenset()))
     except RecursionError:
         return Reject(doc.raw_path, "not_article", "markup nested too deeply to parse", doc.raw_record)
     except Exception as exc:  # noqa: BLE001 - one bad page must not stop a run

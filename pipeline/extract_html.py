@@ -25,7 +25,9 @@ from trafilatura.settings import Extractor
 from pipeline.dates import ParsedDate, date_from_url, parse_date
 from pipeline.language import detect_language
 from pipeline.models import Article, RawDocument, Reject
+from pipeline.names import clean_authors
 from pipeline.plain_body import plain_paragraphs
+from pipeline.sites import GENERIC
 from pipeline.sites.base import Site
 from pipeline.textnorm import body_and_words, normalize_line, word_count
 
@@ -46,9 +48,6 @@ _ARTICLE_TYPES = frozenset(
         "LiveBlogPosting",
     }
 )
-_BY = re.compile(r"^\s*(?:by|автор|муаллиф)\s*:?\s+", re.I)
-# "A and B", "A, B & C", Russian "А и Б", Tajik "А ва Б".
-_AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bи\b|\bва\b)\s*")
 _DATELINE_TAIL = re.compile(r"[\s\u2014\u2013\-:,]+$")
 # Finer first: a coarser trusted date yields to a finer one of the same day.
 _PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
@@ -63,7 +62,12 @@ def extract_html(doc: RawDocument, site: Site) -> list[Article] | Reject:
     root = _parse(doc)
     if isinstance(root, Reject):
         return root
-    if site.key == "other":
+    said = _says_not_article(root, site)
+    if said is not None:
+        return Reject(
+            doc.raw_path, "not_article", f"not an article page: it says {said[:80]!r}", doc.raw_record
+        )
+    if not site.html.container:  # no rules for this site: whole-page trafilatura
         return _extract_unknown(doc, site, root)
     return _extract_known(doc, site, root)
 
@@ -99,6 +103,15 @@ def _parse(doc: RawDocument) -> html.HtmlElement | Reject:
     return root
 
 
+def _says_not_article(root: html.HtmlElement, site: Site) -> str | None:
+    """The page's <title> or first heading when it says the page is an error or search page."""
+    patterns = site.text.not_article + GENERIC.text.not_article
+    for text in (_first_text(root, ("//title",)), _first_text(root, ("//h1",))):
+        if text and len(text.split()) <= 14 and any(p.search(text) for p in patterns):
+            return text
+    return None
+
+
 # ------------------------------------------------------------------------------------ known sites
 
 
@@ -116,7 +129,7 @@ def _extract_known(doc: RawDocument, site: Site, root: html.HtmlElement) -> list
     # Read everything outside the body before the body is pruned (the dateline span is pruned).
     title = _title(root, rules.title, ld)
     authors = _authors(root, rules.authors, rules.desk_authors, ld)
-    date = _published(root, rules.date, ld, url)
+    date = _published(root, rules.date, ld, url, site.timezone_for(url))
     tags = _tags(root, rules.tags, ld)
     dateline = _first_text(root, rules.dateline)
     container = _first_element(root, rules.container)
@@ -230,10 +243,15 @@ def _extract_unknown(doc: RawDocument, site: Site, root: html.HtmlElement) -> li
     if result is None:
         return Reject(doc.raw_path, "not_article", "no article text (0 words)", doc.raw_record)
     paragraphs = _split_lines(result.text or "")
-    authors = _authors_from_ld(ld) or _clean_authors(_split_names(result.author or ""), ())
+    not_names = _not_author_names(root, ld)
+    authors = _people(_authors_from_ld(ld), (), not_names) or _people(
+        [result.author] if result.author else [], (), not_names
+    )
     # trafilatura's date comes from htmldate (meta, JSON, URL, text): "text" claims the least.
     date = _ld_date(ld) or _parsed(result.date, "text") or _url_date(url)
-    title = _ld_str(ld, "headline") if not result.title else result.title
+    # trafilatura cuts a <title> at its first separator ("Russia - Tajikistan talks" -> "Russia"):
+    # the page's own headline fields come first, its title only when they are missing.
+    title = _title(root, ("//meta[@property='og:title']/@content",), ld) or result.title
     tags = _split_keywords(result.tags or []) or _ld_keywords(ld)
     return _article(
         doc,
@@ -315,11 +333,60 @@ def _split_lines(text: str) -> list[str]:
 
 
 def _title(root: html.HtmlElement, xpaths: Iterable[str], ld: dict[str, Any]) -> str | None:
-    return (
+    title = (
         _first_text(root, xpaths)
         or _ld_str(ld, "headline")
         or _first_text(root, ("//meta[@property='og:title']/@content", "//title"))
     )
+    return _without_site_name(title, root, ld)
+
+
+# " | Site", " - Site", " — Site", " :: Site", and the same before the headline.
+_TITLE_SEPARATOR = re.compile(r"\s+[|–—·•:]{1,2}\s+|\s+-\s+")
+
+
+def _without_site_name(title: str | None, root: html.HtmlElement, ld: dict[str, Any]) -> str | None:
+    """The headline without the outlet's name that <title> and og:title often carry.
+
+    A segment is the outlet's name by evidence: it matches og:site_name, the JSON-LD publisher,
+    the application name or the host's name; or the page's own <h1> is the title without it.
+    """
+    if not title:
+        return title
+    title = normalize_line(title)
+    if not _TITLE_SEPARATOR.search(title):
+        return title
+    h1 = _first_text(root, ("//h1",))
+    if h1 and len(h1.split()) >= 3 and h1 != title and _letters(title).startswith(_letters(h1)):
+        return h1
+    names = {
+        _letters(v)
+        for v in _strings(root, "//meta[@property='og:site_name' or @name='application-name']/@content")
+    }
+    names.update(_letters(n) for n in _ld_names(ld.get("publisher")))
+    host = _host(_canonical_url(root, None)) or ""
+    label = host.removeprefix("www.").split(".")[0]
+
+    def is_site(segment: str) -> bool:
+        key = _letters(segment)
+        if not key or len(segment.split()) > 6:
+            return False
+        return key in names or (len(label) >= 3 and (label in key or key in label))
+
+    parts = _TITLE_SEPARATOR.split(title)
+    seps = _TITLE_SEPARATOR.findall(title)
+    while len(parts) > 1 and is_site(parts[-1]):
+        parts, seps = parts[:-1], seps[:-1]
+    while len(parts) > 1 and is_site(parts[0]):
+        parts, seps = parts[1:], seps[1:]
+    out = parts[0]
+    for sep, part in zip(seps, parts[1:], strict=True):
+        out += sep + part
+    return out.strip() or title
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
 def _authors(
@@ -327,37 +394,56 @@ def _authors(
 ) -> list[str]:
     """People who wrote the piece: the site's byline, else JSON-LD Persons, else meta author.
 
-    Each source is filtered (desks and agencies out) before the next is tried, so that a
-    byline naming only a desk does not hide a person named in JSON-LD.
+    Each source is filtered (desks, agencies, the outlet, people the page is about) before the
+    next is tried, so that a byline naming only a desk does not hide a person named in JSON-LD.
     """
     desks = tuple(desks)
+    not_names = _not_author_names(root, ld)
     for xp in xpaths:
-        names = _clean_authors([n for v in _strings(root, xp) for n in _split_names(v)], desks)
+        names = _people(_strings(root, xp), desks, not_names)
         if names:
             return names
-    names = _clean_authors(_authors_from_ld(ld), desks)
+    names = _people(_authors_from_ld(ld), desks, not_names)
     if names:
         return names
     meta = _first_text(root, ("//meta[translate(@name, 'AUTHOR', 'author')='author']/@content",))
-    return _clean_authors(_split_names(meta or ""), desks)
+    return _people([meta] if meta else [], desks, not_names)
 
 
-def _split_names(value: str) -> list[str]:
-    value = _BY.sub("", normalize_line(value))
-    return [n for n in _AUTHOR_SPLIT.split(value) if n]
+def _people(raw: Iterable[str], desks: tuple[re.Pattern[str], ...], not_names: frozenset[str]) -> list[str]:
+    """clean_authors, without the names the page gives to others (claimants, the outlet)."""
+    return [n for n in clean_authors(raw, desks, not_names) if n.casefold() not in not_names]
 
 
-def _clean_authors(names: Iterable[str], desks: Iterable[re.Pattern[str]]) -> list[str]:
-    desks = tuple(desks)
-    out: list[str] = []
-    seen: set[str] = set()
-    for raw in names:
-        name = _BY.sub("", normalize_line(raw)).strip(" ,;")
-        if not name or any(d.search(name) for d in desks) or name.casefold() in seen:
-            continue
-        seen.add(name.casefold())
-        out.append(name)
-    return out
+def _not_author_names(root: html.HtmlElement, ld: dict[str, Any]) -> frozenset[str]:
+    """Names that are never the article's authors: the outlet's and its publisher's, and every
+    name JSON-LD gives inside the article's other objects (a ClaimReview's claimant in
+    itemReviewed, people it mentions or cites)."""
+    names = {
+        v.casefold()
+        for v in _strings(root, "//meta[@property='og:site_name' or @name='application-name']/@content")
+    }
+    for key, value in ld.items():
+        if key != "author":
+            names.update(n.casefold() for n in _ld_names(value))
+    publisher = ld.get("publisher")
+    names.update(n.casefold() for n in _ld_names(publisher))
+    return frozenset(names)
+
+
+def _ld_names(value: Any, depth: int = 0) -> Iterator[str]:
+    """Every name string in a JSON-LD value, nested objects included (bounded depth)."""
+    if depth > 6:
+        return
+    if isinstance(value, list):
+        for item in value:
+            yield from _ld_names(item, depth + 1)
+    elif isinstance(value, dict):
+        if isinstance(value.get("name"), str) and (_ld_types(value) & {"Person", "Organization"} or depth):
+            yield normalize_line(value["name"])
+        for key, item in value.items():
+            if key != "name":
+                yield from _ld_names(item, depth + 1)
 
 
 def _authors_from_ld(ld: dict[str, Any]) -> list[str]:
@@ -367,14 +453,14 @@ def _authors_from_ld(ld: dict[str, Any]) -> list[str]:
     names: list[str] = []
     for item in items:
         if isinstance(item, str):
-            names.extend(_split_names(item))
+            names.append(item)
         elif isinstance(item, dict) and _ld_types(item) & {"Person"} and isinstance(item.get("name"), str):
-            names.extend(_split_names(item["name"]))
+            names.append(item["name"])
     return names
 
 
 def _published(
-    root: html.HtmlElement, xpaths: Iterable[str], ld: dict[str, Any], url: str | None
+    root: html.HtmlElement, xpaths: Iterable[str], ld: dict[str, Any], url: str | None, tz: str | None
 ) -> ParsedDate | None:
     """The publication date by order of trust: JSON-LD, the site's <time>/meta, then the URL.
 
@@ -383,7 +469,7 @@ def _published(
     a wrong date is worse than none), never the fetch date.
     """
     best: ParsedDate | None = None
-    for found in _date_candidates(root, xpaths, ld):
+    for found in _date_candidates(root, xpaths, ld, tz):
         if best is None or (found.published_date == best.published_date and _rank(found) < _rank(best)):
             best = found
         if best.published_at is not None:  # nothing finer can come: stop reading the page
@@ -392,14 +478,14 @@ def _published(
 
 
 def _date_candidates(
-    root: html.HtmlElement, xpaths: Iterable[str], ld: dict[str, Any]
+    root: html.HtmlElement, xpaths: Iterable[str], ld: dict[str, Any], tz: str | None
 ) -> Iterator[ParsedDate]:
     """Dates in order of trust, read lazily: most pages are settled by the first."""
-    yield from filter(None, [_ld_date(ld)])
+    yield from filter(None, [_ld_date(ld, tz)])
     for xp in xpaths:
-        yield from filter(None, (_parsed(text, source) for text, source in _date_values(root, xp)))
+        yield from filter(None, (_parsed(text, source, tz) for text, source in _date_values(root, xp)))
     meta = _first_text(root, ("//meta[@property='article:published_time']/@content",))
-    yield from filter(None, [_parsed(meta, "meta")])
+    yield from filter(None, [_parsed(meta, "meta", tz)])
 
 
 def _rank(date: ParsedDate) -> tuple[int, int]:
@@ -419,12 +505,12 @@ def _date_values(root: html.HtmlElement, xp: str) -> Iterator[tuple[str, str]]:
         yield text, {"time": "time element", "meta": "meta"}.get(tag.lower(), "byline")
 
 
-def _ld_date(ld: dict[str, Any]) -> ParsedDate | None:
-    return _parsed(_ld_str(ld, "datePublished"), "json-ld")
+def _ld_date(ld: dict[str, Any], tz: str | None = None) -> ParsedDate | None:
+    return _parsed(_ld_str(ld, "datePublished"), "json-ld", tz)
 
 
-def _parsed(value: str | None, source: str) -> ParsedDate | None:
-    return parse_date(value, source) if value and value.strip() else None
+def _parsed(value: str | None, source: str, tz: str | None = None) -> ParsedDate | None:
+    return parse_date(value, source, tz=tz) if value and value.strip() else None
 
 
 def _url_date(url: str | None) -> ParsedDate | None:

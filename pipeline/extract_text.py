@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from pipeline import paragraphs as para_classifier
+from pipeline.boilerplate import line_key
 from pipeline.dates import ParsedDate, date_from_volume_issue, parse_date
 from pipeline.language import detect_language
 from pipeline.models import Article, RawDocument, Reject
@@ -22,23 +23,51 @@ MIN_ARTICLE_WORDS = 25
 MIN_TEASER_WORDS = 12
 
 
-def extract_text(doc: RawDocument, site: Site) -> list[Article] | Reject:
+def extract_text(
+    doc: RawDocument, site: Site, learned: frozenset[str] = frozenset()
+) -> list[Article] | Reject:
     lines = [normalize_line(raw) for raw in doc.text.split("\n")]
     lines = [ln for ln in lines if ln]
     if not lines:
         return Reject(doc.raw_path, "empty", "no visible text", doc.raw_record)
+    refusal = _not_an_article(site, lines, learned)
+    if refusal is not None:
+        return Reject(doc.raw_path, "not_article", refusal, doc.raw_record)
     listing = _listing_rules(site, lines)
     if listing is not None:
         teasers = _split_listing(doc, site, lines, listing)
         if teasers:
             return teasers
-    article = _article(doc, site, lines)
+    article = _article(doc, site, lines, learned)
     if article is None or word_count(article.body) < MIN_ARTICLE_WORDS:
         n = word_count(article.body) if article else 0
         return Reject(
             doc.raw_path, "not_article", f"no article text found ({n} words of prose)", doc.raw_record
         )
     return [article]
+
+
+# --- pages that hold no article ------------------------------------------------------------------
+
+
+def _not_an_article(site: Site, lines: list[str], learned: frozenset[str]) -> str | None:
+    """Why the page is no article (an error page, search results, a section front), or None.
+
+    Error and search pages say so in a short line near the top, in the page's language. A section
+    front is a column of headlines with a date each: an article has one date line, a front has
+    many, and no listing rules of the site claimed it.
+    """
+    patterns = site.text.not_article + (GENERIC.text.not_article if site is not GENERIC else ())
+    shown = _without_chrome(site, lines, learned)
+    for line in shown[:25]:
+        if len(line.split()) <= 14 and any(p.search(line) for p in patterns):
+            return f"not an article page: it says {line[:80]!r}"
+    if _listing_rules(site, lines) is None:
+        dates = sum(1 for ln in shown if _looks_like_date_line(ln))
+        prose = sum(1 for ln in shown if para_classifier.classify(ln).good)
+        if dates >= 5 and dates >= prose:
+            return f"a section front or listing: {dates} date lines beside {prose} lines of prose"
+    return None
 
 
 # --- one article ---------------------------------------------------------------------------------
@@ -55,57 +84,88 @@ def _first_match(lines: list[str], patterns: tuple[re.Pattern[str], ...], start:
     return None
 
 
-def _article(doc: RawDocument, site: Site, lines: list[str]) -> Article | None:
+def _without_chrome(site: Site, lines: list[str], learned: frozenset[str]) -> list[str]:
+    """The page without its chrome lines: the site's and the general ones, lines learned from
+    the corpus, labels with the headline they announce, and media captions.
+
+    A caption (or a video's title) is printed twice in a row in Pangea dumps, once as the
+    image's text and once under it: both copies go. A line that stands twice apart (a pull
+    quote) is left to drop_repeated_paragraphs.
+    """
+    drops = _drop_patterns(site)
+    with_next = site.text.drop_with_next + (GENERIC.text.drop_with_next if site is not GENERIC else ())
+    out: list[str] = []
+    skip_next = False
+    for i, line in enumerate(lines):
+        if skip_next:
+            skip_next = False
+            if len(line.split()) <= 30:
+                continue
+        if any(p.search(line) for p in with_next):
+            skip_next = True
+            continue
+        if any(p.search(line) for p in drops) or (learned and line_key(line) in learned):
+            continue
+        twice = (i + 1 < len(lines) and lines[i + 1] == line) or (i > 0 and lines[i - 1] == line)
+        if twice and len(line.split()) >= 2:
+            continue
+        out.append(line)
+    return out
+
+
+def _article(
+    doc: RawDocument, site: Site, lines: list[str], learned: frozenset[str] = frozenset()
+) -> Article | None:
     rules = site.text
     # The page head: everything up to the last head_end line.
     head_ends = [i for i, ln in enumerate(lines) if any(p.search(ln) for p in rules.head_end)]
     if head_ends:
         lines = lines[head_ends[-1] + 1 :]
-    drops = _drop_patterns(site)
-    lines = [ln for ln in lines if not any(p.search(ln) for p in drops)]
+    lines = _without_chrome(site, lines, learned)
+    if not lines:
+        return None
 
     fields: dict[str, str] = {}
-    title: str | None = None
-    body_start = 0
+    header_at: int | None = None
     if rules.header is not None:
         idx = _first_match(lines, (rules.header,))
         if idx is not None:
             fields.update({k: v for k, v in rules.header.search(lines[idx]).groupdict().items() if v})
-            if rules.title == "before_header" and idx > 0 and _heading_like(lines[idx - 1]):
-                title = lines[idx - 1]
+            header_at = idx
             lines = lines[:idx] + lines[idx + 1 :]
-            body_start = idx  # the header line is gone: the body starts where it stood
-    byline_at = _first_match(lines[: body_start + 15], rules.bylines, body_start) if rules.bylines else None
-    if byline_at is not None:
-        match = next(p.search(lines[byline_at]) for p in rules.bylines if p.search(lines[byline_at]))
-        fields.update({k: v for k, v in match.groupdict().items() if v})
-        if title is None and byline_at > 0 and _heading_like(lines[byline_at - 1]):
-            title = lines[byline_at - 1]
-        body_start = byline_at + 1
-    elif title is None and rules.title == "first" and site is not GENERIC:
-        title = lines[0] if _heading_like(lines[0]) else None
-        body_start = 1 if title else 0
-
-    body_lines = lines[body_start:]
+    start = _body_start(lines, site)
+    if start is None:
+        return None
     tail = _first_match(
-        body_lines, rules.tail_start + (GENERIC.text.tail_start if site is not GENERIC else ())
+        lines, rules.tail_start + (GENERIC.text.tail_start if site is not GENERIC else ()), start + 1
     )
     if tail is not None:
-        body_lines = body_lines[:tail]
-    if site is GENERIC:
-        span = para_classifier.content_span(lines)
-        if span is None:
-            return None
-        byline = _generic_byline(lines, span[0])
-        if byline is not None:
-            fields.update(byline[1])
-        skip = frozenset({byline[0]}) if byline else frozenset()
-        title_idx = para_classifier.title_before(lines, span[0], skip=skip)
-        title = lines[title_idx] if title_idx is not None else None
-        body_lines = para_classifier.keep_lines(lines[span[0] :])
+        lines = lines[:tail]
+    head = lines[:start]
+    byline_at, byline_fields = _byline(head, site, lines, start)
+    fields.update(byline_fields)
+    skip = {byline_at} if byline_at is not None else set()
+    date_at = None
+    if "date" not in fields:
+        found = _date_line(head, skip)
+        if found is not None:
+            date_at, fields["date"], fields["date_source"] = found
+            skip.add(date_at)
+    title = None
+    if rules.title == "before_header" and header_at is not None and 0 < header_at <= len(head):
+        candidate = lines[header_at - 1]
+        title = candidate if _heading_like(candidate) and (header_at - 1) not in skip else None
+    if title is None:
+        title = _title(head, skip, byline_at if byline_at is not None else date_at)
+
+    body_lines = _body(lines[start:], site)
+    # What the head gave beyond title, byline and date: a lead or summary stands before the byline
+    # on some templates; it is body when it reads as prose.
     body_lines = drop_repeated_paragraphs(body_lines)
     if not body_lines:
         return None
+    if title is None:
+        title = _title_after(lines[start:], body_lines)
 
     article = Article(
         source=site.key,
@@ -123,9 +183,10 @@ def _article(doc: RawDocument, site: Site, lines: list[str]) -> Article | None:
         article.issue = int(fields["issue"])
     if fields.get("authors"):
         article.authors = _authors(fields["authors"], site)
+    tz = site.timezone_for(doc.url)
     date = None
     if fields.get("date"):
-        date = parse_date(fields["date"], fields.get("date_source", "byline"), now=doc.fetched_at)
+        date = parse_date(fields["date"], fields.get("date_source", "byline"), tz=tz, now=doc.fetched_at)
     dateline = _dateline(body_lines, site)
     if dateline is not None:
         article.dateline = dateline[0]
@@ -133,9 +194,216 @@ def _article(doc: RawDocument, site: Site, lines: list[str]) -> Article | None:
     if date is None and article.volume and article.issue and site.volume_one_year:
         date = date_from_volume_issue(article.volume, article.issue, article.body, site.volume_one_year)
     _set_date(article, date)
-    hint = site.default_language
-    article.language = detect_language(article.body, hint=hint)
+    article.language = detect_language(article.body, hint=site.default_language)
     return article
+
+
+def _is_prose(line: str, site: Site) -> bool:
+    """A line that can open an article's body: prose by the general classifier, or a dateline."""
+    c = para_classifier.classify(line)
+    if c.boilerplate:
+        return False
+    if c.good:
+        return True
+    pattern = site.text.dateline or GENERIC.text.dateline
+    return bool(pattern is not None and pattern.search(line) and c.words >= 6)
+
+
+def _body_start(lines: list[str], site: Site) -> int | None:
+    """Index of the first line of the body: the first prose line, with the lines just above it
+    that read as part of the text (a short lead sentence, an "Executive Summary:" heading)."""
+    first = next((i for i, ln in enumerate(lines) if _is_prose(ln, site)), None)
+    if first is None:
+        return None
+    while first > 0 and _lead_in(lines[first - 1], site):
+        first -= 1
+    return first
+
+
+def _lead_in(line: str, site: Site) -> bool:
+    """A line just above the first prose line that belongs to the body."""
+    if any(p.search(line) for p in site.text.body_openers + GENERIC.text.body_openers):
+        return True
+    c = para_classifier.classify(line)
+    if c.boilerplate or _looks_like_date_line(line) or _is_byline_shape(line):
+        return False
+    # A sentence of the text, not a headline: it ends like a sentence and is not in title case.
+    return c.sentence_like and c.words >= 8 and not _title_cased(line) and not line.endswith("?")
+
+
+def _body(lines: list[str], site: Site) -> list[str]:
+    """The body from its first line: prose and what stands between prose, up to the last prose
+    line and the sentences right after it (a closing line, a note on the author).
+
+    Runs of short lines that do not end like sentences (related headlines, menus, tag lists)
+    and boilerplate lines are dropped; a lone short line between prose is a subhead and stays.
+    """
+    classified = [para_classifier.classify(ln) for ln in lines]
+    prose = [i for i, c in enumerate(classified) if (c.good or i == 0) and not c.boilerplate]
+    if not prose:
+        return []
+    last = prose[-1]
+    while last + 1 < len(classified):
+        nxt = classified[last + 1]
+        if nxt.boilerplate or not nxt.sentence_like or nxt.words < 4 or _title_cased(nxt.text):
+            break
+        last += 1
+    span = classified[: last + 1]
+    menu = para_classifier.menu_runs(span)
+    return [
+        c.text
+        for k, c in enumerate(span)
+        if k == 0 or not (c.boilerplate or k in menu or (c.short and _looks_like_date_line(c.text)))
+    ]
+
+
+# --- title, byline, date ---------------------------------------------------------------------------
+
+
+_TITLE_CASE_WORD = re.compile(r"^[A-Z0-9\"'‘“(]")
+
+
+def _title_cased(line: str) -> bool:
+    """English headline style: most words of four letters or more start with a capital."""
+    words = [w for w in line.split() if len(w) >= 4 and w[0].isalpha()]
+    if len(words) < 3 or not line.isascii():
+        return False
+    return sum(1 for w in words if _TITLE_CASE_WORD.match(w)) >= 0.8 * len(words)
+
+
+def _looks_like_date_line(line: str) -> bool:
+    """A short line that is mostly a date (and maybe a time, a weekday, an age stamp)."""
+    if len(line.split()) > 12:
+        return False
+    parsed = parse_date(line, "byline")
+    if parsed is None:
+        return False
+    rest = _DATE_NOISE.sub(" ", line)
+    return len(_LETTERS.findall(rest)) <= 3
+
+
+_LETTERS = re.compile(r"[^\W\d_]{3,}")
+# What stands beside a date on a date line: month names, weekdays, zones, "updated", age stamps.
+_DATE_WORDS = """
+january february march april may june july august september october november december
+jan feb mar apr jun jul aug sep sept oct nov dec
+monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri sat sun
+gmt utc msk est edt age years year ago published updated last modified
+январь января февраль февраля март марта апрель апреля мая май июнь июня июль июля
+август августа сентябрь сентября октябрь октября ноябрь ноября декабрь декабря года
+понедельник вторник среда четверг пятница суббота воскресенье обновлено опубликовано
+январи феврали марти апрели майи июни июли августи сентябри октябри ноябри декабри
+январ феврал апрел сентябр октябр ноябр декабр соли
+душанбе сешанбе чоршанбе панҷшанбе ҷумъа шанбе якшанбе
+"""
+_DATE_NOISE = re.compile(
+    r"(?i)(?<!\w)(?:" + "|".join(sorted(_DATE_WORDS.split(), key=len, reverse=True)) + r")(?!\w)"
+)
+
+
+def _is_byline_shape(line: str) -> bool:
+    return bool(_BYLINE_LEAD.match(line))
+
+
+_BYLINE_LEAD = re.compile(r"^\s*(?:by|автор|муаллиф|текст)\b\s*:?\s+\S", re.I)
+
+
+def _byline(head: list[str], site: Site, lines: list[str], start: int) -> tuple[int | None, dict[str, str]]:
+    """The byline among the head lines (or the first lines of the body): the site's patterns,
+    then a generic "By ..." line or names beside a full date."""
+    window = head[-10:]
+    offset = len(head) - len(window)
+    for i, line in enumerate(window):
+        for pattern in site.text.bylines:
+            match = pattern.search(line)
+            if match:
+                return offset + i, {k: v for k, v in match.groupdict().items() if v}
+    generic = _generic_byline(head, len(head))
+    if generic is not None:
+        return generic
+    for i, line in enumerate(window):
+        if _is_byline_shape(line) and len(line.split()) <= 12:
+            return offset + i, {"authors": _BYLINE_LEAD_WORD.sub("", line)}
+    return None, {}
+
+
+_BYLINE_LEAD_WORD = re.compile(r"^\s*(?:by|автор|муаллиф|текст)\s*:?\s*", re.I)
+
+
+def _date_line(head: list[str], skip: set[int]) -> tuple[int, str, str] | None:
+    """The publication date among the head lines: a short date line after the title.
+
+    A date line above every heading of the page is the site's "today" stamp (old templates
+    print one in their header), not the article's date: only dates below the first heading-like
+    line count.
+    """
+    first_heading = next(
+        (
+            i
+            for i, ln in enumerate(head)
+            if _heading_like(ln) and not _looks_like_date_line(ln) and len(ln.split()) >= 3
+        ),
+        None,
+    )
+    if first_heading is None:
+        return None
+    for i in range(first_heading + 1, len(head)):
+        if i not in skip and _looks_like_date_line(head[i]):
+            return i, head[i], "byline"
+    return None
+
+
+def _title_ok(line: str) -> bool:
+    if not _heading_like(line) or _looks_like_date_line(line) or _is_byline_shape(line):
+        return False
+    if para_classifier.is_metadata_line(line):
+        return False
+    c = para_classifier.classify(line)
+    return not c.boilerplate and not c.good
+
+
+def _title(head: list[str], skip: set[int], block_at: int | None) -> str | None:
+    """The headline among the head lines, by evidence.
+
+    The line just above the byline/date block when it reads as a headline; else the first
+    headline-like line, passing a short section label ("Tajikistan", "Features") that stands
+    right above a longer headline. Never a date, a byline, chrome or a caption (gone already).
+    """
+    candidates = [i for i, ln in enumerate(head) if i not in skip and _title_ok(ln)]
+    if not candidates:
+        return None
+    if block_at is not None:
+        above = [i for i in candidates if i < block_at]
+        if above and above[-1] == block_at - 1 and len(head[above[-1]].split()) >= 2:
+            return head[above[-1]]
+    for n, i in enumerate(candidates):
+        words = len(head[i].split())
+        later = candidates[n + 1 :]
+        if words <= 3 and later and len(head[later[0]].split()) > words:
+            continue  # a section label above the headline
+        return head[i]
+    return head[candidates[-1]]
+
+
+def _title_after(rest: list[str], body_lines: list[str]) -> str | None:
+    """A headline printed under its text (Pangea's short items): the first headline-like line
+    after the body, when its words are the body's."""
+    if not body_lines:
+        return None
+    try:
+        end = rest.index(body_lines[-1]) + 1
+    except ValueError:
+        return None
+    body_words = set(_fold_words(" ".join(body_lines)))
+    for line in rest[end : end + 3]:
+        words = _fold_words(line)
+        if _title_ok(line) and words and sum(w in body_words for w in words) >= 0.5 * len(words):
+            return line
+    return None
+
+
+def _fold_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[^\W\d_]{4,}", text.casefold())]
 
 
 _NAME = r"[A-ZА-ЯЁҲҚҶҒӢӮ][\w'’.-]+"
@@ -240,6 +508,7 @@ def _split_listing(doc: RawDocument, site: Site, lines: list[str], rules: Listin
         posts.append((current, []))
 
     articles = []
+    not_titles = {site.name.casefold(), (site.publication or "").casefold()}
     for item, (post, tags) in enumerate(posts):
         cut = _first_match(post, rules.teaser_cut)
         text = post[: cut if cut is not None else len(post)]
@@ -247,9 +516,17 @@ def _split_listing(doc: RawDocument, site: Site, lines: list[str], rules: Listin
             tail = rules.teaser_cut[0].sub("", post[cut]).strip() if rules.teaser_cut else ""
             if tail:
                 text.append(tail)
-        if len(text) < 2 or not _heading_like(text[0]):
+        # The teaser's text starts at its first prose line; its title is the headline right
+        # above (the site's name, a listing heading or a pager above it is not a title).
+        start = next(
+            (i for i, ln in enumerate(text) if para_classifier.classify(ln).words >= MIN_TEASER_WORDS), None
+        )
+        if start is None:
             continue
-        title, body_lines = text[0], drop_repeated_paragraphs(text[1:])
+        heads = [i for i in range(start) if _title_ok(text[i]) and text[i].casefold() not in not_titles]
+        if not heads:
+            continue
+        title, body_lines = text[heads[-1]], drop_repeated_paragraphs(text[start:])
         body = join_paragraphs(body_lines)
         if word_count(body) < MIN_TEASER_WORDS:
             continue

@@ -38,6 +38,10 @@ class InputFile:
     rel_path: str
     size: int
     mtime_ns: int
+    # Which file this is on its filesystem (device, inode, change time): what cp -p, tar and
+    # rsync -t do not carry over, so a copy with the same size and mtime is still told apart.
+    # Empty where the filesystem has no such thing (object stores).
+    ident: str = ""
 
 
 def iter_inputs(raw_root: str | Path) -> Iterator[InputFile | Reject]:
@@ -114,7 +118,7 @@ def _input_file(
     elif not storable:
         yield Reject(rel, "unsupported", "file name is not valid UTF-8; rename the file to read it")
     else:
-        yield InputFile(rel, st.st_size, st.st_mtime_ns)
+        yield InputFile(rel, st.st_size, st.st_mtime_ns, f"{st.st_dev}:{st.st_ino}:{st.st_ctime_ns}")
 
 
 def _check_link(root: Path, path: Path) -> Iterator[InputFile | Reject]:

@@ -7,6 +7,9 @@ filesystems are reached through fsspec: raw/ can be read from anywhere; curated/
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -44,9 +47,36 @@ def require_local(location: str | Path, what: str) -> Path:
 def open_file(path: Path | str) -> IO[bytes]:
     """A binary file object for a local path or an fsspec URL (from loaders.resolve_input)."""
     if isinstance(path, Path):
-        return open(path, "rb")  # noqa: SIM115 - the caller closes it
+        return _open_regular(path)
     fs, inner = filesystem(path)
     return fs.open(inner, "rb")
+
+
+class NotRegularFile(OSError):
+    """The path is a FIFO, a device or a socket: reading it could block forever."""
+
+
+def _open_regular(path: Path) -> IO[bytes]:
+    """Open a local file for reading without ever blocking, and only if it is a regular file.
+
+    A file listed as regular can be swapped for a FIFO before it is read; open() on a FIFO
+    blocks until a writer appears, holding the run's lock forever. O_NONBLOCK makes that open
+    return at once; fstat then tells what was opened, and anything but a regular file is refused.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(
+                errno.EINVAL, "not a regular file (a FIFO, device or socket); not read", str(path)
+            )
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def is_dir(location: str | Path) -> bool:

@@ -333,11 +333,13 @@ def keep_lines(lines: list[str]) -> list[str]:
             break
         last += 1
     span = classified[first : last + 1]
-    menu_run = _menu_runs(span)
+    menu_run = menu_runs(span)
     return [c.text for k, c in enumerate(span) if not c.boilerplate and k not in menu_run]
 
 
-def _menu_runs(lines: list[Line]) -> set[int]:
+def menu_runs(lines: list[Line]) -> set[int]:
+    """Indices of runs of three or more short lines that do not end like sentences (menus, link
+    lists, related headlines)."""
     out: set[int] = set()
     run: list[int] = []
     for k, c in enumerate(lines + [Line("", 99, 1.0, True, False)]):
@@ -351,6 +353,11 @@ def _menu_runs(lines: list[Line]) -> set[int]:
 
 
 _METADATA = re.compile(r"^(?:[\w ]{2,30}:\s*\S.*){2,}$|^[\w ]{2,30}:\s*$")
+
+
+def is_metadata_line(text: str) -> bool:
+    """ "Publication: X Volume: 4 Issue: 119", "Tags:": fields, not a headline."""
+    return bool(_METADATA.search(text))
 
 
 def title_before(

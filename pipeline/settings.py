@@ -43,6 +43,9 @@ class Dedupe:
     threshold: float = 0.7
     # Similarity of opening words at which a teaser is the start of a full article.
     teaser_threshold: float = 0.6
+    # A revised copy (a correction, a print view): openings this alike and bodies this alike.
+    revision_lead: float = 0.8
+    revision_body: float = 0.5
     num_perm: int = 64
     shingle_words: int = 5
     lead_words: int = 60

@@ -133,6 +133,7 @@ MANIFEST_SCHEMA = pa.schema(
         ("size", pa.int64()),
         ("mtime_ns", pa.int64()),
         ("sha256", pa.string()),
+        ("ident", pa.string()),
         ("articles", pa.int32()),
         ("duplicates", pa.int32()),
         ("rejects", pa.int32()),
@@ -157,9 +158,13 @@ TABLES = {
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
-    """Sortable and unique: the UTC time, then a random suffix."""
+    """Sortable and unique: the UTC time to the microsecond, then a random suffix.
+
+    Sortable matters: a path's latest manifest row is its last in run order, and two runs can
+    start within one second.
+    """
     now = now or dt.datetime.now(dt.UTC)
-    return now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    return now.strftime("%Y%m%dT%H%M%S%f") + "-" + uuid.uuid4().hex[:6]
 
 
 def partition_dir(source: str, published_date: dt.date | None) -> str:
@@ -377,15 +382,20 @@ class RunWriter:
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
-def read_table(curated: Path, table_dir: str, columns: list[str] | None = None) -> pa.Table | None:
-    """A committed table (articles, duplicates, rejects, _state/...), or None when there is none."""
+def read_table(
+    curated: Path, table_dir: str, columns: list[str] | None = None, schema: pa.Schema | None = None
+) -> pa.Table | None:
+    """A committed table (articles, duplicates, rejects, _state/...), or None when there is none.
+
+    schema: read files of older versions too (a column they lack reads as nulls).
+    """
     root = curated / table_dir
     if not root.is_dir() or not any(root.rglob("*.parquet")):
         return None
     import pyarrow.dataset as ds  # ~40 MB of RSS: only when there is committed data to read
 
     partitioning = "hive" if table_dir == "articles" else None
-    dataset = ds.dataset(root, format="parquet", partitioning=partitioning)
+    dataset = ds.dataset(root, format="parquet", partitioning=partitioning, schema=schema)
     return dataset.to_table(columns=columns)
 
 

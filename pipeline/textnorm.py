@@ -136,9 +136,11 @@ def fingerprint_text(text: str) -> str:
 def drop_repeated_paragraphs(paragraphs: list[str], min_words: int = 6) -> list[str]:
     """Keep each paragraph once: pull quotes repeat a sentence of the text as a block of its own.
 
-    A paragraph that recurs identically is kept at its last place (the pull quote comes first, the
-    sentence in its real paragraph after). A short paragraph whose words stand inside a longer
-    paragraph is the pull quote of that paragraph and is dropped.
+    A paragraph of min_words or more that recurs identically is kept at its last place (the pull
+    quote comes first, the sentence in its real paragraph after). A short paragraph whose words
+    stand inside a longer paragraph is the pull quote of that paragraph and is dropped. Lines
+    shorter than min_words that recur (list items, table cells, standings, recipe steps) are
+    content and all stay.
     """
     return [paragraphs[i] for i in _kept([_fold(p) for p in paragraphs], min_words)]
 
@@ -170,9 +172,9 @@ def _kept(folds: list[list[str]], min_words: int) -> list[int]:
     everything = "\n".join(prints)
     kept = []
     for i, fp in enumerate(prints):
-        if not fp or last_index[fp] != i:
-            continue
         n_words = len(folds[i])
+        if not fp or (last_index[fp] != i and n_words >= min_words):
+            continue  # a sentence printed twice; a short line printed twice is a list's or table's
         if min_words <= n_words < 60 and everything.count(fp) > copies[fp]:
             continue
         kept.append(i)

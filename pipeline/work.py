@@ -7,16 +7,19 @@ pyarrow (the writer) nor the LSH index, about 130 MB less in every worker proces
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import location
+from pipeline.boilerplate import ChromeCounter
 from pipeline.extract import extract_document
 from pipeline.kill_points import kill_point
 from pipeline.loaders import InputFile, load_resolved, resolve_input, resolved_root
 from pipeline.minhash import Signatures, fingerprints
 from pipeline.models import Article, RawDocument, Reject
 from pipeline.settings import Dedupe, Limits
+from pipeline.sites import detect
 from pipeline.textnorm import word_count
 
 
@@ -52,6 +55,9 @@ class FileResult:
 
     item: InputFile
     sha256: str | None = None
+    # (size, mtime_ns) of the file as it was read, when it changed since it was listed: the
+    # manifest records what was read, so a rerun over the same bytes does not read it again.
+    read_stat: tuple[int, int] | None = None
     documents: int = 0
     articles: list[Extracted] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
@@ -60,8 +66,14 @@ class FileResult:
 def process_batch(
     raw_root: str, items: list[InputFile], limits: Limits, dedupe_cfg: Dedupe
 ) -> list[FileResult]:
-    """Load and extract a batch of files (pure: runs in a worker process or on a Dask worker)."""
+    """Load and extract a batch of files (pure: runs in a worker process or on a Dask worker).
+
+    Pages with markup are extracted as they are read. Text dumps wait for the end of the batch:
+    the lines that recur across the batch's pages of one site are its chrome (pipeline.boilerplate),
+    learned before any dump is cut.
+    """
     results = []
+    dumps: list[tuple[FileResult, RawDocument]] = []
     root = resolved_root(raw_root)  # once a batch; each file is still resolved before it is read
     for item in items:
         kill_point(f"extract:{item.rel_path}")  # test-only: a file that kills its worker
@@ -71,33 +83,78 @@ def process_batch(
             read: list[bytes] = []
             try:
                 for doc in load_resolved(path, item, limits, on_read=read.append):
-                    _extract_into(result, doc, limits, dedupe_cfg)
+                    if isinstance(doc, RawDocument) and doc.kind == "text":
+                        result.documents += 1
+                        dumps.append((result, doc))
+                    else:
+                        _extract_into(result, doc, limits, dedupe_cfg)
             finally:
                 result.sha256 = _digest(path, read)
+                result.read_stat = _stat_if_changed(path, item)
         except Exception as exc:  # noqa: BLE001 - whatever happens, the file is accounted for
             result.rejects.append(
                 Reject(item.rel_path, "extract_error", f"{type(exc).__name__}: {exc}"[:500])
             )
+        results.append(result)
+    learned = learn_chrome([doc for _, doc in dumps])
+    for result, doc in dumps:
+        try:
+            _extract_into(result, doc, limits, dedupe_cfg, learned, counted=True)
+        except Exception as exc:  # noqa: BLE001 - one dump must not take its batch down
+            result.rejects.append(
+                Reject(doc.raw_path, "extract_error", f"{type(exc).__name__}: {exc}"[:500], doc.raw_record)
+            )
+    for result in results:
         if not result.articles and not result.rejects:
             result.rejects.append(
-                Reject(item.rel_path, "not_article", "no page in the file holds an article")
+                Reject(result.item.rel_path, "not_article", "no page in the file holds an article")
             )
-        results.append(result)
     return results
 
 
-def _extract_into(result: FileResult, doc: RawDocument | Reject, limits: Limits, dedupe_cfg: Dedupe) -> None:
+def learn_chrome(dumps: list[RawDocument]) -> dict[str, frozenset[str]]:
+    """Per site, the keys of the lines that recur across the dumps' pages (their chrome)."""
+    by_site: dict[str, list[list[str]]] = {}
+    for doc in dumps:
+        site = detect(doc.url, doc.text[:50_000])
+        by_site.setdefault(site.key, []).append([ln for ln in doc.text.split("\n") if ln.strip()])
+    counter = ChromeCounter()
+    for key, pages in by_site.items():
+        counter.add_site_pages(key, pages)
+    return {key: counter.chrome(key) for key in by_site}
+
+
+def _extract_into(
+    result: FileResult,
+    doc: RawDocument | Reject,
+    limits: Limits,
+    dedupe_cfg: Dedupe,
+    learned: dict[str, frozenset[str]] | None = None,
+    counted: bool = False,
+) -> None:
     if isinstance(doc, Reject):
         result.rejects.append(doc)
         return
-    result.documents += 1
-    extracted = extract_document(doc, limits.max_html_depth)
+    if not counted:
+        result.documents += 1
+    extracted = extract_document(doc, limits.max_html_depth, learned)
     if isinstance(extracted, Reject):
         result.rejects.append(extracted)
         return
     for article in extracted:
         sig, chash = fingerprints(article.body, dedupe_cfg)
         result.articles.append(Extracted(article, sig, chash, word_count(article.body)))
+
+
+def _stat_if_changed(path: Path | str | None, item: InputFile) -> tuple[int, int] | None:
+    if not isinstance(path, Path):
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    now = (st.st_size, st.st_mtime_ns)
+    return None if now == (item.size, item.mtime_ns) else now
 
 
 def _digest(path: Path | str | None, read: list[bytes]) -> str | None:

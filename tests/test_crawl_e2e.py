@@ -72,11 +72,17 @@ def curated_dates(raw: Path, curated: Path) -> dict[str, dt.datetime]:
     """
     pytest.importorskip("pipeline.extract_html", reason="HTML extraction is not merged yet")
     run_curation(raw, curated, load_settings(config_path="/nonexistent", env={}))
-    table = read_table(curated, "articles", ["url", "published_at", "is_teaser"])
+    table = read_table(curated, "articles", ["url", "published_at", "published_date", "is_teaser"])
     assert table is not None
     rows = table.to_pylist()
     assert not any(r["is_teaser"] for r in rows)
-    return {r["url"]: r["published_at"] for r in rows}
+    # A time of exactly midnight with its offset is how these mirrors (and CMSs) write a bare
+    # date: it is stored as a date with no instant; compared here as that day's midnight UTC.
+    return {r["url"]: r["published_at"] or _midnight(r["published_date"]) for r in rows}
+
+
+def _midnight(day: dt.date | None) -> dt.datetime | None:
+    return dt.datetime.combine(day, dt.time(0), dt.UTC) if day else None
 
 
 def canonical(expected: dict[str, dt.datetime]) -> dict[str, dt.datetime]:

@@ -62,10 +62,29 @@ def test_normalize_url_keeps_the_slug_but_drops_tracking():
 
 def test_same_url_is_a_url_duplicate():
     d = Deduper(CFG)
-    first = _decide(d, _art("one text " * 40, url="https://www.rferl.org/a/slug/1.html"))
-    second = _decide(d, _art("another text entirely " * 30, url="https://rferl.org/a/1.html?utm_source=x"))
+    [seed] = _seed("001")
+    first = _decide(d, _art(seed.body, url="https://www.rferl.org/a/slug/1.html"))
+    edited = seed.body.replace("Prague, 15 March 2004", "PRAGUE, March 15, 2004")
+    second = _decide(d, _art(edited + " An editor's note.", url="https://rferl.org/a/1.html?utm_source=x"))
     assert first.duplicate is None
     assert second.duplicate.kind == "url" and second.duplicate.duplicate_of == first.article_id
+
+
+def test_distinct_texts_under_one_url_are_not_merged():
+    """Pages that name their site's front page (or any shared URL) as canonical keep their bodies."""
+    d = Deduper(CFG)
+    [a], [b] = _seed("000"), _seed("001")
+    home = "https://www.example.org/"
+    first = _decide(d, _art(a.body, url=home, path="a.html"))
+    second = _decide(d, _art(b.body, url=home, path="b.html"))
+    assert first.duplicate is None and second.duplicate is None
+    assert first.article_id != second.article_id
+
+
+def test_a_known_sites_non_article_url_names_no_article():
+    assert url_key("https://www.rferl.org/") is None
+    assert url_key("https://www.rferl.org/Tajikistan") is None
+    assert url_key("https://www.rferl.org/a/slug/1.html") == "https://rferl.org/a/1.html"
 
 
 def test_exact_body_ignores_case_spacing_and_line_ends():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from urllib.parse import urlsplit
 
@@ -29,14 +30,27 @@ def _site_for_host(host: str) -> Site | None:
     return None
 
 
-def detect(url: str | None, text: str) -> Site:
-    """The site of a page: from its URL when there is one, else from markers in its text.
+@functools.cache
+def _cms_reader(key: str) -> Site:
+    """The rules of site `key` for pages of other hosts on its CMS: same rules, source 'other'."""
+    site = SITES[key]
+    return dataclasses.replace(site, key=GENERIC.key, name=f"{site.name} CMS", hosts=())
+
+
+def detect(url: str | None, text: str, *, html: bool = False) -> Site:
+    """The site of a page: from its URL, else its CMS's markup (HTML), else markers in its text.
 
     Unknown pages get the generic site, so that they are still curated (source 'other').
     """
     by_url = site_for_url(url)
     if by_url is not None:
         return by_url
+    if html:
+        for site in SITES.values():
+            if site.cms_markers and all(p.search(text) for p in site.cms_markers):
+                if url is None and any(marker in text for marker in site.content_markers):
+                    return site  # a saved page with no address of its own, but the outlet's text
+                return _cms_reader(site.key)
     best, best_hits = GENERIC, 0
     for site in SITES.values():
         hits = sum(1 for marker in site.content_markers if marker in text)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 
 def line(text: str) -> re.Pattern[str]:
@@ -31,6 +32,12 @@ class TextRules:
 
     # Lines dropped wherever they stand (menus, "Accessibility links", ...).
     drop_lines: tuple[re.Pattern[str], ...] = ()
+    # Labels dropped with the line after them: "Read also" announces a headline of another page.
+    drop_with_next: tuple[re.Pattern[str], ...] = ()
+    # Lines that open a body although they are not prose ("Executive Summary:").
+    body_openers: tuple[re.Pattern[str], ...] = ()
+    # Short lines that say the page is no article: "Page not found", search results headings.
+    not_article: tuple[re.Pattern[str], ...] = ()
     # The last line of the page head: everything up to and including it is chrome.
     head_end: tuple[re.Pattern[str], ...] = ()
     # The first line of the page tail: it and everything after it is chrome.
@@ -120,6 +127,10 @@ class Site:
     hosts: tuple[str, ...]
     # Strings whose presence in a page's text identifies the site when there is no URL.
     content_markers: tuple[str, ...] = ()
+    # Markup that identifies the site's CMS in the HTML of any host: a page of a sibling outlet on
+    # the same CMS (another service, a fact-check site) is read with this site's rules, under
+    # source "other".
+    cms_markers: tuple[re.Pattern[str], ...] = ()
     text: TextRules = field(default_factory=TextRules)
     listing: ListingRules | None = None
     html: HtmlRules = field(default_factory=HtmlRules)
@@ -127,6 +138,10 @@ class Site:
     # Default language by host when the page does not say (ISO 639-1).
     host_languages: dict[str, str] = field(default_factory=dict)
     default_language: str | None = None
+    # The zone the outlet dates its pages in (IANA name), by host, and for pages of other hosts or
+    # none: a UTC timestamp is dated by its calendar day there (pipeline.dates).
+    host_timezones: dict[str, str] = field(default_factory=dict)
+    default_timezone: str | None = None
     publication: str | None = None
     # Eurasia Daily Monitor style numbering: the year of volume 1.
     volume_one_year: int | None = None
@@ -135,6 +150,11 @@ class Site:
     url_identity: tuple[tuple[re.Pattern[str], str], ...] = ()
     # Hosts that serve the same articles as another host (a staging mirror).
     host_aliases: dict[str, str] = field(default_factory=dict)
+
+    def timezone_for(self, url: str | None) -> str | None:
+        """The outlet's zone for a page at url (its host's, else the site's default)."""
+        host = (urlsplit(url).hostname or "").lower() if url else ""
+        return self.host_timezones.get(host) or self.default_timezone
 
     def owns_host(self, host: str) -> bool:
         host = host.lower().split(":")[0]

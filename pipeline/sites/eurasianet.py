@@ -106,4 +106,5 @@ SITE = Site(
     crawl=CRAWL,
     host_languages={"russian.eurasianet.org": "ru"},
     default_language="en",
+    default_timezone="America/New_York",  # both are edited in the United States
 )

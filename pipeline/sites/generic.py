@@ -23,6 +23,18 @@ TEXT = TextRules(
         starts("Posted in "),
     ),
     tail_start=(line("Related posts"), line("Share this:"), starts("Leave a Reply")),
+    # Error and search pages, in the corpus's languages: said in a short line of their own.
+    not_article=(
+        re.compile(r"(?i)^\W*(?:error\s*)?404(?:\s*error|\s*[-–—:|]\s*\D{0,40})?\W*$"),
+        re.compile(
+            r"(?i)\bpage (?:was )?not (?:be )?found\b|\bpage (?:you|you're|you are) (?:were )?looking for\b"
+        ),
+        re.compile(r"(?i)\bthe page you requested\b|\bpage (?:does not|doesn't|no longer) exists?\b"),
+        re.compile(r"(?i)^\W*(?:search results\b|no results found\b|results? for:)"),
+        re.compile(r"(?i)страниц\w* не (?:найдена|существует)|ошибка 404|запрашиваем\w* страниц"),
+        re.compile(r"(?i)^\W*результаты поиска|ничего не найдено|по вашему запросу"),
+        re.compile(r"(?i)саҳифа\w* ёфт нашуд|саҳифа\w* вуҷуд надорад|натиҷа\w* (?:и )?ҷустуҷӯ"),
+    ),
     title="first",
 )
 

@@ -97,6 +97,7 @@ SITE = Site(
     html=HTML,
     crawl=CRAWL,
     default_language="en",
+    default_timezone="America/New_York",  # both are edited in the United States
     publication="Eurasia Daily Monitor",
     volume_one_year=2004,
     host_aliases={"staging.jamestown.org": "jamestown.org"},

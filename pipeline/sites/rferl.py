@@ -128,6 +128,11 @@ SITE = Site(
         "RFE/RL's ",
         "Radio Free Europe/Radio Liberty",
     ),
+    # Pangea's article and fact-check body classes, and its image host or asset path [real].
+    cms_markers=(
+        re.compile(r"""<body\b[^>]*\bclass=["'][^"']*\bpg-(?:article|fc)\b"""),
+        re.compile(r"/Content/responsive/|gdb\.(?:rferl|voanews|polygraph)\w*\.\w+/"),
+    ),
     text=TEXT,
     html=HTML,
     crawl=CRAWL,
@@ -138,6 +143,16 @@ SITE = Site(
         "rus.azattyq.org": "ru",
     },
     default_language="en",
+    # RFE/RL's English site is edited in Prague; each service dates in its own country's zone.
+    host_timezones={
+        "www.rferl.org": "Europe/Prague",
+        "www.ozodi.org": "Asia/Dushanbe",
+        "rus.ozodi.org": "Asia/Dushanbe",
+        "www.azattyq.org": "Asia/Almaty",
+        "rus.azattyq.org": "Asia/Almaty",
+        "www.azattyk.org": "Asia/Bishkek",
+    },
+    default_timezone="Europe/Prague",
     # The numeric id is the article; the slug is decoration and changes when a title is edited.
     url_identity=((re.compile(r"^https://([^/]+)/a/(?:[^/]+/)?(\d+)\.html$"), r"https://\1/a/\2.html"),),
     host_aliases={"rferl.eu": "rferl.org"},

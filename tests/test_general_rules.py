@@ -1,0 +1,271 @@
+"""The mechanisms that need no list of a site's strings: names, titles, JSON-LD, learned chrome,
+not-an-article pages, pull quotes, revisions. Each input here is written for the test."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pipeline.dedupe import Deduper, content_hash, signatures
+from pipeline.extract_html import extract_html
+from pipeline.extract_text import extract_text
+from pipeline.models import Article, RawDocument, Reject
+from pipeline.names import clean_authors, is_person_name
+from pipeline.settings import Dedupe
+from pipeline.sites import GENERIC, SITES, detect
+from pipeline.textnorm import drop_repeated_paragraphs
+from pipeline.work import learn_chrome
+
+# --- authors ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "names"),
+    [
+        (["By Jane Doe and John Smith"], ["Jane Doe", "John Smith"]),
+        (["Jane Doe, Reuters"], ["Jane Doe"]),
+        (["Reuters"], []),
+        (["AFP"], []),
+        (["dpa"], []),
+        (["Staff writer"], []),
+        (["RFE/RL's Tajik Service"], []),
+        (["Jane Doe (jd)"], ["Jane Doe"]),
+        (["Doe, Jane"], ["Jane Doe"]),
+        (["Jane Doe | Staff Writer"], ["Jane Doe"]),
+        (["Иван Петров и Анна Смирнова"], ["Иван Петров", "Анна Смирнова"]),
+        (["Муаллиф: Абдулло Раҳимов ва Нигина Саидова"], ["Абдулло Раҳимов", "Нигина Саидова"]),
+        (["Jane Doe, John Smith & Ann Lee"], ["Jane Doe", "John Smith", "Ann Lee"]),
+        (["Associated Press"], []),
+        (["Jane Doe; jane.doe@example.com"], ["Jane Doe"]),
+        (["Frans de Waal"], ["Frans de Waal"]),
+    ],
+)
+def test_authors_are_people_split_right(raw, names):
+    assert clean_authors(raw) == names
+
+
+def test_the_outlets_own_name_is_never_an_author():
+    assert not is_person_name("The Daily Planet Team")
+    assert not is_person_name("Daily Planet", not_names=("The Daily Planet".replace("The ", ""),))
+    assert is_person_name("Sandra Anderson")  # "and" inside a word does not split or reject
+
+
+# --- HTML metadata: titles, JSON-LD, CMS by markup ------------------------------------------------
+
+_PAGE = """<html><head><title>{title}</title>
+<meta property="og:site_name" content="The Daily Planet">
+<link rel="canonical" href="https://www.dailyplanet.example/news/{slug}">
+{head}</head><body><div class="wrap">{h1}
+<article><p>{p1}</p><p>{p2}</p><p>{p3}</p></article></div></body></html>"""
+_P1 = "Tajik officials met their Russian counterparts in Dushanbe on Monday to discuss rules for migrants."
+_P2 = "The talks covered work permits, the cost of patents and the fate of those barred from entering Russia."
+_P3 = "Neither side announced an agreement, but both said that the working group would meet again in May."
+
+
+def _html(title: str, head: str = "", h1: str = "", slug: str = "tajik-talks") -> RawDocument:
+    text = _PAGE.format(title=title, head=head, h1=h1, slug=slug, p1=_P1, p2=_P2, p3=_P3)
+    return RawDocument("page.html", "html", text, url=f"https://www.dailyplanet.example/news/{slug}")
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Tajik and Russian officials discuss migrants | The Daily Planet",
+        "Tajik and Russian officials discuss migrants - Daily Planet",
+        "The Daily Planet | Tajik and Russian officials discuss migrants",
+        "Tajik and Russian officials discuss migrants — dailyplanet.example",
+    ],
+)
+def test_titles_lose_the_site_name(title):
+    doc = _html(title)
+    [a] = extract_html(doc, detect(doc.url, doc.text, html=True))
+    assert a.title == "Tajik and Russian officials discuss migrants"
+
+
+def test_a_hyphen_inside_a_headline_stays():
+    doc = _html("Russia - Tajikistan talks stall over migrants")
+    [a] = extract_html(doc, detect(doc.url, doc.text, html=True))
+    assert a.title == "Russia - Tajikistan talks stall over migrants"
+
+
+def test_claimant_and_publisher_in_json_ld_are_never_authors():
+    ld = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "ClaimReview",'
+        ' "datePublished": "2024-06-03", "claimReviewed": "Migrants commit every third crime.",'
+        ' "itemReviewed": {"@type": "Claim", "author": {"@type": "Person", "name": "Viktor Sorokin"}},'
+        ' "author": {"@type": "Organization", "name": "The Daily Planet"},'
+        ' "publisher": {"@type": "Organization", "name": "Planet Media"}}</script>'
+        '<meta name="author" content="Viktor Sorokin">'
+    )
+    doc = _html("A claim about migrants, checked", head=ld)
+    [a] = extract_html(doc, detect(doc.url, doc.text, html=True))
+    assert a.authors == []
+    assert a.published_date == dt.date(2024, 6, 3)
+
+
+def test_a_pangea_page_of_another_host_is_read_with_the_rferl_rules():
+    page = (
+        '<html><head><title>Claim checked</title><link rel="canonical" href="https://www.polygraph.example/a/1.html">'
+        '<link rel="stylesheet" href="/Content/responsive/VOA/en-US/VOA.css"></head>'
+        '<body class="pg-fc"><h1 class="pg-title">Did Moscow Ban Tajik Teachers?</h1>'
+        '<div class="statement-author"><h4 class="author">Viktor Sorokin</h4></div>'
+        '<div class="links"><ul><li class="links__item">By <a class="links__item-link" href="/author/x">'
+        "Anna Belova</a></li></ul></div>"
+        '<div class="published"><span class="date">'
+        '<time datetime="2024-06-03T21:20:00+05:00">x</time></span></div>'
+        f'<div id="article-content"><div class="wsw"><p>{_P1}</p><p>{_P2}</p><p>{_P3}</p></div></div>'
+        "</body></html>"
+    )
+    doc = RawDocument("fc.html", "html", page, url="https://www.polygraph.example/a/1.html")
+    site = detect(doc.url, page, html=True)
+    assert site.key == "other" and site.html.container == SITES["rferl"].html.container
+    [a] = extract_html(doc, site)
+    assert (a.source, a.title, a.authors) == ("other", "Did Moscow Ban Tajik Teachers?", ["Anna Belova"])
+    # The outlet's own day: 21:20 at +05:00 is the 3rd there, although it is the 3rd at 16:20 UTC too.
+    assert a.published_date == dt.date(2024, 6, 3)
+
+
+def test_the_outlets_own_day_not_the_utc_day():
+    page = (
+        '<html><head><link rel="canonical" href="https://www.ozodi.org/a/33000001.html"></head>'
+        '<body class="pg-article"><h1 class="pg-title">Нишасти вазирон дар Душанбе</h1>'
+        '<div class="published"><span class="date">'
+        '<time datetime="2024-05-16T02:00:00+05:00">x</time></span></div>'
+        f'<div id="article-content"><div class="wsw"><p>{_P1}</p><p>{_P2}</p><p>{_P3}</p></div></div>'
+        "</body></html>"
+    )
+    doc = RawDocument("o.html", "html", page, url="https://www.ozodi.org/a/33000001.html")
+    [a] = extract_html(doc, detect(doc.url, page, html=True))
+    assert a.published_date == dt.date(2024, 5, 16)
+    assert a.published_at == dt.datetime(2024, 5, 15, 21, 0, tzinfo=dt.UTC)
+
+
+# --- not an article ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["Page not found", "Страница не найдена", "Саҳифа ёфт нашуд", "Error 404", "Search results"],
+)
+def test_error_and_search_pages_are_rejected_in_every_language(message):
+    text = "\n".join(
+        [
+            "Accessibility links",
+            "Skip to main content",
+            message,
+            "The address may be wrong, or the page may have been moved or removed from the site some"
+            " time ago, and we are sorry for the trouble it causes you while you are looking for it.",
+            "Most read",
+            "Tajik migrants face new checks at Moscow airports",
+            "Rahmon meets Putin in Sochi",
+        ]
+    )
+    result = extract_text(RawDocument("404.txt", "text", text), SITES["rferl"])
+    assert isinstance(result, Reject) and result.reason == "not_article"
+
+
+def test_an_html_error_page_in_the_sites_chrome_is_rejected():
+    doc = _html("Page not found | The Daily Planet")
+    result = extract_html(doc, detect(doc.url, doc.text, html=True))
+    assert isinstance(result, Reject) and result.reason == "not_article"
+
+
+def test_a_headline_that_starts_with_404_is_an_article():
+    doc = _html("404 Tajik migrants deported from Moscow in a week")
+    assert isinstance(extract_html(doc, detect(doc.url, doc.text, html=True)), list)
+
+
+def test_a_section_front_is_rejected():
+    items = []
+    for n in range(8):
+        items += [f"Tajik and Russian officials meet for talks number {n} in Dushanbe", f"May {n + 1}, 2024"]
+    text = "\n".join(["Tajikistan", *items, "Load more"])
+    result = extract_text(RawDocument("front.txt", "text", text), GENERIC)
+    assert isinstance(result, Reject) and result.reason == "not_article"
+
+
+# --- chrome learned from the corpus ----------------------------------------------------------------
+
+
+def _dump(n: int, chrome: list[str]) -> RawDocument:
+    body = [
+        f"Report {n}: officials in Dushanbe said on Monday that the number of migrants returning from Russia"
+        f" had grown for the {n + 2}th month in a row, according to figures of the labour ministry.",
+        f"The ministry expects about {n + 3}0,000 more people to come back before the end of the year, and"
+        " says it is preparing jobs for them in construction and farming in the south of the country.",
+    ]
+    lines = [*chrome[:2], f"Migrants return, report {n}", *body, *chrome[2:]]
+    return RawDocument(f"d{n}.txt", "text", "\n".join(lines))
+
+
+def test_lines_on_many_pages_of_a_site_are_learned_as_chrome():
+    chrome = ["Zzyzx Portal Home", "Listen to our new podcast", "Zzyzx Portal keeps you informed every day."]
+    docs = [_dump(n, chrome) for n in range(5)]
+    learned = learn_chrome(docs)
+    [a] = extract_text(docs[0], GENERIC, learned["other"])
+    assert "podcast" not in a.body and "keeps you informed" not in a.body and "Zzyzx" not in a.body
+    assert a.title == "Migrants return, report 0"
+    assert a.body.startswith("Report 0: officials")
+
+
+def test_copies_of_one_article_do_not_teach_that_its_lines_are_chrome():
+    docs = [_dump(1, ["Home"]) for _ in range(4)] + [_dump(2, ["Home"])]
+    learned = learn_chrome(docs)["other"]
+    [a] = extract_text(docs[0], GENERIC, learned)
+    assert a.body.startswith("Report 1: officials") and "preparing jobs" in a.body
+
+
+# --- pull quotes and repeated lines ----------------------------------------------------------------
+
+
+def test_repeated_short_lines_of_a_list_or_table_are_content():
+    rows = ["Pamir 3 1 0", "Won", "Istiqlol 2 1 1", "Won", "Ravshan 1 0 3", "Lost"]
+    assert drop_repeated_paragraphs(rows) == rows
+
+
+def test_a_pull_quote_is_still_kept_once():
+    quote = "We will not leave the border, whatever happens next year."
+    paras = [quote, "The general spoke in Dushanbe.", f"He said: {quote} Others agreed with him."]
+    assert drop_repeated_paragraphs(paras) == paras[1:]
+
+
+# --- revisions -------------------------------------------------------------------------------------
+
+
+_WORD_POOL = """border migrants ministry patent remittance base soldiers treaty energy dam river train
+airport customs visa court prison election party exile opposition envoy summit loan wheat cotton gold
+school teacher mosque market bazaar village mountain road tunnel bridge flight ticket salary"""
+_WORDS = _WORD_POOL.split()
+
+
+def _sentences(n: int, seed: int) -> list[str]:
+    """n sentences of distinct word choices: another seed gives other sentences."""
+    out = []
+    for i in range(n):
+        words = [_WORDS[(seed * 7 + i * 5 + k * 3) % len(_WORDS)] for k in range(12)]
+        out.append(f"The {' '.join(words)} number {seed * 100 + i}.")
+    return out
+
+
+def test_a_lightly_corrected_short_copy_merges_with_its_article():
+    cfg = Dedupe()
+    original = _sentences(9, 1)
+    corrected = list(original)
+    corrected[5] = "A corrected fifth sentence now names the right minister and the right day of the talks."
+    d = Deduper(cfg)
+    first = Article(source="rferl", body=" ".join(original), raw_path="a.html")
+    second = Article(source="rferl", body=" ".join(corrected), raw_path="a-print.html")
+    d.decide(first, signatures(first.body, cfg), content_hash(first.body))
+    decision = d.decide(second, signatures(second.body, cfg), content_hash(second.body))
+    assert decision.duplicate is not None and decision.duplicate.kind == "near"
+
+
+def test_articles_sharing_only_an_opening_stay_apart():
+    cfg = Dedupe()
+    opening = _sentences(5, 1)
+    a = Article(source="rferl", body=" ".join(opening + _sentences(8, 2)), raw_path="a.txt")
+    b = Article(source="rferl", body=" ".join(opening + _sentences(8, 3)), raw_path="b.txt")
+    d = Deduper(cfg)
+    d.decide(a, signatures(a.body, cfg), content_hash(a.body))
+    assert d.decide(b, signatures(b.body, cfg), content_hash(b.body)).duplicate is None
