@@ -80,13 +80,19 @@ class Crawl:
     download_timeout: float = 30.0
     max_response_bytes: int = 20_000_000
     retry_times: int = 3
-    max_retry_after: float = 600.0
+    # A Retry-After longer than this gives the URL up for this crawl (tried on the next one).
+    max_retry_after: float = 120.0
     # Window of a site's first crawl when no --since is given and no high-water mark exists yet.
     first_crawl_days: int = 7
     # Re-read this much before the high-water mark: sitemap lastmods arrive late.
     high_water_overlap_hours: int = 24
     # Pagination of a listing stops here even if the window is not yet passed.
     listing_max_pages: int = 50
+    # Sitemap indexes nest at most this deep (the site's /sitemap.xml is depth 0) ...
+    max_sitemap_depth: int = 3
+    # ... and a crawl reads at most this many sitemaps of one site: an index that links new
+    # indexes forever must end (RFE/RL's real index has some 150 children).
+    max_sitemaps: int = 2000
 
 
 @dataclass

@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.response import response_status_message
 
@@ -32,6 +33,15 @@ logger = logging.getLogger(__name__)
 
 class OffsiteRequest(IgnoreRequest):
     """A request (or a redirect) to a host the crawl does not cover."""
+
+
+class RobotsUnreachable(IgnoreRequest):
+    """The host's robots.txt answered 5xx or could not be fetched: RFC 9309 says crawl nothing
+    there now. Not a refusal: the URL is recorded as failed and tried on the next crawl."""
+
+
+class TooLongRetryAfter(IgnoreRequest):
+    """The server asked to come back later than the crawl is willing to wait."""
 
 
 # --- mirror -----------------------------------------------------------------------------------
@@ -152,7 +162,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if asked is not None:
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("retry/retry_after_honoured")
-            return min(asked, self.after_max)
+            return asked
         tries = request.meta.get("retry_times", 0)
         return min(self.backoff_base * (2**tries), self.backoff_max)
 
@@ -176,6 +186,15 @@ class BackoffRetryMiddleware(RetryMiddleware):
     ) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
+        asked = retry_after_seconds(response.headers.get("Retry-After"))
+        if asked is not None and asked > self.after_max:
+            # "Come back tomorrow": waiting would stall the host's whole slot. The URL fails for
+            # this crawl (the spider records it) and is tried again on the next one.
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("retry/retry_after_too_long")
+            raise TooLongRetryAfter(
+                f"Retry-After {asked:.0f} s is beyond crawl.max_retry_after ({self.after_max:.0f} s)"
+            )
         retry = self._retry(request, response_status_message(response.status))
         if retry is None:
             return response
@@ -191,3 +210,35 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if retry is not None:
             await self._wait(request, None)
         return retry
+
+
+class RfcRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """robots.txt as RFC 9309 reads it: a 4xx answer allows everything, a 5xx answer (or no answer
+    at all) disallows everything on that host for this crawl. Scrapy reads a 500 page's body as
+    rules (usually none: allow all) and a network error as allow all."""
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        self._unreachable: dict[str, str] = {}
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if response.status >= 500:
+            self._unreachable[netloc] = f"robots.txt unreachable (HTTP {response.status})"
+            self._stats.inc_value("robotstxt/unreachable")
+        elif response.status >= 400:
+            response = response.replace(body=b"")  # no rules: everything allowed
+        await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if not isinstance(exc, IgnoreRequest):
+            self._unreachable[netloc] = f"robots.txt unreachable ({type(exc).__name__})"
+            self._stats.inc_value("robotstxt/unreachable")
+        super()._robots_error(exc, netloc)
+
+    def process_request_2(self, rp: Any, request: Request) -> None:
+        from scrapy.utils.httpobj import urlparse_cached
+
+        why = self._unreachable.get(urlparse_cached(request).netloc)
+        if why is not None:
+            raise RobotsUnreachable(why)
+        super().process_request_2(rp, request)

@@ -47,6 +47,8 @@ REDIRECT_MAX_TIMES = 5
 
 DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.OffsiteGuardMiddleware": 50,  # before robots.txt, so it is never fetched off-site
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "spiders.middlewares.RfcRobotsTxtMiddleware": 100,  # RFC 9309: 5xx or no answer = disallow all
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.BackoffRetryMiddleware": 550,
 }
@@ -68,6 +70,8 @@ CRAWL_DEFAULT_DAYS = (
 HIGH_WATER_OVERLAP_HOURS = (
     _SETTINGS.crawl.high_water_overlap_hours
 )  # re-read this much before the mark: lastmods arrive late
+SITEMAP_MAX_DEPTH = _SETTINGS.crawl.max_sitemap_depth  # (ours)
+SITEMAP_MAX_COUNT = _SETTINGS.crawl.max_sitemaps  # (ours)
 LISTING_MAX_PAGES = (
     _SETTINGS.crawl.listing_max_pages
 )  # pagination stops here even if the window is not yet passed

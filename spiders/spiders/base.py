@@ -35,7 +35,7 @@ from spiders.discovery import (
     parse_sitemap,
 )
 from spiders.items import FetchedPage
-from spiders.middlewares import OffsiteRequest
+from spiders.middlewares import OffsiteRequest, RobotsUnreachable, TooLongRetryAfter
 from spiders.state import CrawlState
 from spiders.warcstore import recover_open_files, site_dir
 
@@ -51,6 +51,10 @@ def failure_reason(failure: Failure) -> str:
         return f"http_{exc.response.status}"
     if isinstance(exc, OffsiteRequest):
         return "offsite"
+    if isinstance(exc, RobotsUnreachable):
+        return "robots_unreachable"  # not a refusal: tried again on the next crawl
+    if isinstance(exc, TooLongRetryAfter):
+        return "retry_after_too_long"
     if isinstance(exc, IgnoreRequest):
         text = str(exc).lower()
         if "robots" in text:
@@ -130,6 +134,9 @@ class SiteSpider(scrapy.Spider):
                 since = self.started - dt.timedelta(days=settings.getfloat("CRAWL_DEFAULT_DAYS", 7))
         self.window = Window(since, parse_bound(self.until_arg, end_of_day=True))
         self.max_pages = settings.getint("LISTING_MAX_PAGES", 50)
+        self.max_sitemap_depth = settings.getint("SITEMAP_MAX_DEPTH", 3)
+        self.max_sitemaps = settings.getint("SITEMAP_MAX_COUNT", 2000)
+        self.sitemaps_requested = 0
         self.summary_file = settings.get("CRAWL_SUMMARY_FILE")
         self.max_size = settings.getint("DOWNLOAD_MAXSIZE", 0) or 200 * 1024 * 1024
         self.listing_rules = ListingRules(
@@ -206,8 +213,11 @@ class SiteSpider(scrapy.Spider):
             meta={"discovered": entry.date},
         )
 
-    def parse_sitemap(self, response: Response, archive: bool = False) -> Iterator[scrapy.Request]:
-        """A sitemap index (follow its children) or a urlset (consider its URLs)."""
+    def parse_sitemap(
+        self, response: Response, archive: bool = False, depth: int = 0
+    ) -> Iterator[scrapy.Request]:
+        """A sitemap index (follow its children, within the depth and count limits) or a urlset
+        (consider its URLs)."""
         self.counts["sitemaps_read"] += 1
         try:
             kind, entries = parse_sitemap(maybe_gunzip(response.body, self.max_size))
@@ -222,14 +232,21 @@ class SiteSpider(scrapy.Spider):
                     self.counts["sitemaps_skipped"] += 1
                 elif self.window.before(child.date):
                     self.counts["sitemaps_unchanged"] += 1  # nothing in it changed since the window began
+                elif depth + 1 > self.max_sitemap_depth:
+                    self.counts["sitemaps_over_depth"] += 1
+                    self.discovery_failed[child.url] = f"sitemap nested deeper than {self.max_sitemap_depth}"
+                elif self.sitemaps_requested >= self.max_sitemaps:
+                    self.counts["sitemaps_over_limit"] += 1
+                    self.discovery_failed[child.url] = f"more than {self.max_sitemaps} sitemaps"
                 else:
                     archive = self.facts.archive_sitemap
                     is_archive = bool(archive and archive.search(child.url))
+                    self.sitemaps_requested += 1
                     yield scrapy.Request(
                         child.url,
                         callback=self.parse_sitemap,
                         errback=self.discovery_errback,
-                        cb_kwargs={"archive": is_archive},
+                        cb_kwargs={"archive": is_archive, "depth": depth + 1},
                     )
             return
         for entry in entries:
@@ -335,7 +352,12 @@ class SiteSpider(scrapy.Spider):
         stored_now = self.state.stored_urls()
         self.state.set_failed(u for u in old_failed | set(self.failed) if u not in stored_now)
         mark = None
-        if reason == "finished":
+        # A host whose robots.txt could not be read was not crawled at all: the window stays
+        # where it is, so the next crawl covers what this one could not.
+        unreachable = "robots_unreachable" in self.discovery_failed.values()
+        if unreachable:
+            self.counts["high_water_kept_robots_unreachable"] += 1
+        if reason == "finished" and not unreachable:
             end = min(self.window.until or self.started, self.started)
             mark = self.state.advance_high_water(end)
         fails = Counter(self.failed.values())
