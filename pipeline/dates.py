@@ -157,9 +157,7 @@ def _zone(match: re.Match[str]) -> dt.tzinfo | None:
     return _ZONES[match["zone"].upper()] if match["zone"] else None
 
 
-def _when(
-    text: str, pos: int, day: dt.date, tz: str | None
-) -> tuple[dt.datetime | None, dt.date] | None:
+def _when(text: str, pos: int, day: dt.date, tz: str | None) -> tuple[dt.datetime | None, dt.date] | None:
     """(UTC instant or None, the outlet's calendar day) for a date at text[:pos] and what follows.
 
     The day is the one the outlet printed, in its own zone: a Dushanbe page at 02:00 local is
@@ -257,24 +255,33 @@ def date_from_url(url: str | None, *, now: dt.datetime | None = None) -> ParsedD
 
 
 def date_from_volume_issue(
-    volume: int, issue: int, text: str, volume_one_year: int, *, now: dt.datetime | None = None
+    volume: int,
+    issue: int | None,
+    text: str,
+    volume_one_year: int,
+    *,
+    now: dt.datetime | None = None,
 ) -> ParsedDate | None:
     """Date an Eurasia Daily Monitor item that carries only "Volume 4, Issue 119".
 
-    The issue number places the item within its year to a few weeks (about five issues a week
-    from early January). A news item cites its sources with dates ("(Avesta, June 14)"), so the
-    latest year-less mention that is not well past the estimate is the best point estimate; a
-    mention more than three weeks after the estimate is taken to be an announced future event.
-    The text only proves publication on or after the mentioned day, hence precision "month".
+    The volume gives the year. The issue number places the item within it to a few weeks (about
+    five issues a week from early January). A news item cites its sources with dates ("(Avesta,
+    June 14)"); it went out after the latest of them, so the day after the latest year-less
+    citation that is not well past the estimate is the point estimate. Citations of earlier
+    articles ("(see EDM, April 17)") are not news of the day and are passed over. The text only
+    bounds the day, hence precision "month"; with neither an issue number nor a citation only the
+    year is known.
     """
-    if volume < 1 or issue < 1:
+    if volume < 1 or (issue is not None and issue < 1):
         return None
     year = volume_one_year + volume - 1
     if not 1 <= year <= 9998:
         return None
     now_utc, floor = _utc_now(now), dt.date(1990, 1, 1)
-    estimate = min(dt.date(year, 1, 1) + dt.timedelta(days=(issue - 1) * 7 // 5), dt.date(year, 12, 31))
-    latest_allowed = estimate + dt.timedelta(days=21)
+    estimate = latest_allowed = None
+    if issue is not None:
+        estimate = min(dt.date(year, 1, 1) + dt.timedelta(days=(issue - 1) * 7 // 5), dt.date(year, 12, 31))
+        latest_allowed = estimate + dt.timedelta(days=21)  # later mentions are announced events
 
     candidates = []
     for pattern in _MENTIONS:
@@ -284,8 +291,29 @@ def date_from_volume_issue(
                 continue
             if found["y"] and int(found["y"]) != year:
                 continue
+            if _cites_an_earlier_article(text, found.start()):
+                continue
             day = _make_date(year, _MONTHS[word.casefold()], int(found["d"]))
-            if day is not None and day <= latest_allowed and _plausible(day, now_utc, floor):
+            if day is None or (latest_allowed is not None and day > latest_allowed):
+                continue
+            if _plausible(day, now_utc, floor):
                 candidates.append(day)
-    best = max(candidates, default=estimate)
-    return ParsedDate(None, best, "month", "volume-issue") if _plausible(best, now_utc, floor) else None
+    if candidates:
+        best = min(max(candidates) + dt.timedelta(days=1), dt.date(year, 12, 31))
+        precision = "month"
+    elif estimate is not None:
+        best, precision = estimate, "month"
+    else:
+        best, precision = dt.date(year, 1, 1), "year"
+    return ParsedDate(None, best, precision, "volume-issue") if _plausible(best, now_utc, floor) else None
+
+
+_SEE_EARLIER = re.compile(r"\(\s*(?:see|cf\.)\b|\bEDM\b", re.I)
+
+
+def _cites_an_earlier_article(text: str, at: int) -> bool:
+    """The date at text[at] stands in a citation of an earlier article: "(see EDM, April 17)"."""
+    opening = text.rfind("(", max(0, at - 60), at)
+    if opening < 0 or ")" in text[opening:at]:
+        return False
+    return bool(_SEE_EARLIER.search(text[opening:at]))

@@ -62,12 +62,38 @@ def _not_an_article(site: Site, lines: list[str], learned: frozenset[str]) -> st
     for line in shown[:25]:
         if len(line.split()) <= 14 and any(p.search(line) for p in patterns):
             return f"not an article page: it says {line[:80]!r}"
+    pager = site.text.front_markers + (GENERIC.text.front_markers if site is not GENERIC else ())
+    for line in shown:
+        if any(p.search(line) for p in pager):
+            return f"a section front: it ends its list with {line[:40]!r}"
     if _listing_rules(site, lines) is None:
         dates = sum(1 for ln in shown if _looks_like_date_line(ln))
         prose = sum(1 for ln in shown if para_classifier.classify(ln).good)
         if dates >= 5 and dates >= prose:
             return f"a section front or listing: {dates} date lines beside {prose} lines of prose"
+        items = [ln for ln in shown if para_classifier.classify(ln).words >= 8]
+        if len(items) >= 5 and _cohesion(items) <= 0.2:
+            return f"a section front or author page: {len(items)} items that share no topic"
     return None
+
+
+def _cohesion(paragraphs: list[str]) -> float:
+    """Share of paragraphs that share three or more word stems with another paragraph.
+
+    An article's paragraphs keep returning to its people, places and subject (0.6-1.0 on every
+    article page of the research set); a front's or author page's items are each about something
+    else (0.0). Stems are a word's first five letters, which holds for Russian and Tajik endings.
+    """
+    stems = [{w[:5] for w in _STEM_WORDS.findall(p.casefold())} for p in paragraphs]
+    counts: dict[str, int] = {}
+    for s in stems:
+        for w in s:
+            counts[w] = counts.get(w, 0) + 1
+    linked = sum(1 for s in stems if sum(1 for w in s if counts[w] > 1) >= 3)
+    return linked / len(paragraphs)
+
+
+_STEM_WORDS = re.compile(r"[^\W\d_]{5,}")
 
 
 # --- one article ---------------------------------------------------------------------------------
@@ -179,7 +205,7 @@ def _article(
     )
     if "volume" in fields:
         article.volume = int(fields["volume"])
-    if "issue" in fields:
+    if fields.get("issue"):
         article.issue = int(fields["issue"])
     if fields.get("authors"):
         article.authors = _authors(fields["authors"], site)
@@ -191,8 +217,9 @@ def _article(
     if dateline is not None:
         article.dateline = dateline[0]
         date = date or dateline[1]
-    if date is None and article.volume and article.issue and site.volume_one_year:
-        date = date_from_volume_issue(article.volume, article.issue, article.body, site.volume_one_year)
+    first_year = site.first_volume_year(article.publication)
+    if date is None and article.volume and first_year:
+        date = date_from_volume_issue(article.volume, article.issue, article.body, first_year)
     _set_date(article, date)
     article.language = detect_language(article.body, hint=site.default_language)
     return article
@@ -207,6 +234,9 @@ def _is_prose(line: str, site: Site) -> bool:
         return True
     pattern = site.text.dateline or GENERIC.text.dateline
     return bool(pattern is not None and pattern.search(line) and c.words >= 6)
+
+
+_SENTENCE_END = re.compile(r"[.!?…][\"'»”’)\]]*$")
 
 
 def _body_start(lines: list[str], site: Site) -> int | None:
@@ -227,8 +257,10 @@ def _lead_in(line: str, site: Site) -> bool:
     c = para_classifier.classify(line)
     if c.boilerplate or _looks_like_date_line(line) or _is_byline_shape(line):
         return False
-    # A sentence of the text, not a headline: it ends like a sentence and is not in title case.
-    return c.sentence_like and c.words >= 8 and not _title_cased(line) and not line.endswith("?")
+    # A sentence of the text, not a headline: it ends like a sentence (a headline in quotes ends
+    # with the quote) and is not in title case.
+    ends = bool(_SENTENCE_END.search(line))
+    return ends and c.words >= 8 and not _title_cased(line) and not line.endswith("?")
 
 
 def _body(lines: list[str], site: Site) -> list[str]:
@@ -260,14 +292,15 @@ def _body(lines: list[str], site: Site) -> list[str]:
 # --- title, byline, date ---------------------------------------------------------------------------
 
 
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _TITLE_CASE_WORD = re.compile(r"^[A-Z0-9\"'‘“(]")
 
 
 def _title_cased(line: str) -> bool:
     """English headline style: most words of four letters or more start with a capital."""
     words = [w for w in line.split() if len(w) >= 4 and w[0].isalpha()]
-    if len(words) < 3 or not line.isascii():
-        return False
+    if len(words) < 3 or _CYRILLIC.search(line):
+        return False  # Russian and Tajik headlines are in sentence case
     return sum(1 for w in words if _TITLE_CASE_WORD.match(w)) >= 0.8 * len(words)
 
 
@@ -484,6 +517,14 @@ def _listing_rules(site: Site, lines: list[str]) -> ListingRules | None:
     return None
 
 
+def _teaser_line(line: str) -> bool:
+    """A line of a teaser's text: prose, or a sentence of it."""
+    c = para_classifier.classify(line)
+    if c.boilerplate or _title_cased(line):
+        return False
+    return c.words >= MIN_TEASER_WORDS or (c.sentence_like and c.words >= 6)
+
+
 def _split_listing(doc: RawDocument, site: Site, lines: list[str], rules: ListingRules) -> list[Article]:
     """One teaser per post. A post is: title, text, a cut marker, and optionally its tag line."""
     drops = _drop_patterns(site) + rules.drop_lines
@@ -511,20 +552,22 @@ def _split_listing(doc: RawDocument, site: Site, lines: list[str], rules: Listin
     not_titles = {site.name.casefold(), (site.publication or "").casefold()}
     for item, (post, tags) in enumerate(posts):
         cut = _first_match(post, rules.teaser_cut)
-        text = post[: cut if cut is not None else len(post)]
-        if cut is not None and cut < len(post):
-            tail = rules.teaser_cut[0].sub("", post[cut]).strip() if rules.teaser_cut else ""
-            if tail:
-                text.append(tail)
-        # The teaser's text starts at its first prose line; its title is the headline right
-        # above (the site's name, a listing heading or a pager above it is not a title).
-        start = next(
-            (i for i, ln in enumerate(text) if para_classifier.classify(ln).words >= MIN_TEASER_WORDS), None
-        )
-        if start is None:
+        end = len(post) if cut is None else cut
+        text = post[:end]
+        if cut is not None:
+            marker = next(p for p in rules.teaser_cut if p.search(post[cut]))
+            rest = marker.sub("", post[cut]).strip()
+            if rest:  # "... MORE" ends the teaser's own line
+                text.append(rest)
+        # The teaser is the run of prose lines that ends at the cut; its title is the headline
+        # right above it (the site's name, a listing heading or a pager is not a title).
+        start = len(text)
+        while start > 0 and _teaser_line(text[start - 1]):
+            start -= 1
+        if start == len(text):
             continue
         heads = [i for i in range(start) if _title_ok(text[i]) and text[i].casefold() not in not_titles]
-        if not heads:
+        if not heads or heads[-1] != start - 1:
             continue
         title, body_lines = text[heads[-1]], drop_repeated_paragraphs(text[start:])
         body = join_paragraphs(body_lines)

@@ -207,28 +207,34 @@ WORKED_EXAMPLE = (
 @pytest.mark.parametrize(
     ("volume", "issue", "text", "expected"),
     [
-        # the latest mention, a range counting by its first day
-        (4, 119, WORKED_EXAMPLE, D(2007, 6, 14)),
-        (4, 119, "The June 11-15 round of talks (Avesta, June 12).", D(2007, 6, 12)),
+        # the day after the latest mention (the piece went out after its news), a range counting
+        # by its first day
+        (4, 119, WORKED_EXAMPLE, D(2007, 6, 15)),
+        (4, 119, "The June 11-15 round of talks (Avesta, June 12).", D(2007, 6, 13)),
         # Day Month order, and a mention in the same year written out
-        (4, 119, "Rahmon arrived on 13 June (Itar-Tass, 14 June 2007).", D(2007, 6, 14)),
+        (4, 119, "Rahmon arrived on 13 June (Itar-Tass, 14 June 2007).", D(2007, 6, 15)),
         # a mention carrying another year is history, not the news peg
-        (4, 119, "As agreed on June 20, 2005, the base opened (Avesta, June 13).", D(2007, 6, 13)),
+        (4, 119, "As agreed on June 20, 2005, the base opened (Avesta, June 13).", D(2007, 6, 14)),
+        # a citation of an earlier article is not the news of the day
+        (4, 119, "Talks resumed (Avesta, June 13; see EDM, June 30).", D(2007, 6, 14)),
+        (4, 119, "Talks resumed (Avesta, June 13) as before (see EDM, July 1).", D(2007, 6, 14)),
         # a mention more than 21 days after the estimate (2007-06-15) is an announced future event
-        (4, 119, "Elections are set for August 30 (Avesta, June 13).", D(2007, 6, 13)),
-        (4, 119, "The summit on July 6 (Avesta, June 13).", D(2007, 7, 6)),  # exactly estimate + 21
+        (4, 119, "Elections are set for August 30 (Avesta, June 13).", D(2007, 6, 14)),
+        (4, 119, "The summit on July 6 (Avesta, June 13).", D(2007, 7, 7)),  # exactly estimate + 21
         # "may" the verb is not May
-        (4, 119, "Moscow may 5 times raise the fee (Avesta, June 13).", D(2007, 6, 13)),
+        (4, 119, "Moscow may 5 times raise the fee (Avesta, June 13).", D(2007, 6, 14)),
         # impossible days are skipped
-        (4, 119, "Reported June 31 (Avesta, June 13).", D(2007, 6, 13)),
+        (4, 119, "Reported June 31 (Avesta, June 13).", D(2007, 6, 14)),
         # nothing usable: the estimate from the issue number
         (4, 119, "Tajikistan and Russia signed an agreement.", D(2007, 6, 15)),
         (4, 119, "Elections are set for August 30.", D(2007, 6, 15)),
         (1, 1, "", D(2004, 1, 1)),
         (2, 6, "No dates here.", D(2005, 1, 8)),
+        # an empty issue field: the citations alone date it
+        (21, None, "Signed on February 18 (Asia-Plus, February 19).", D(2024, 2, 20)),
     ],
 )
-def test_date_from_volume_issue(volume: int, issue: int, text: str, expected: dt.date) -> None:
+def test_date_from_volume_issue(volume: int, issue: int | None, text: str, expected: dt.date) -> None:
     assert date_from_volume_issue(volume, issue, text, 2004, now=NOW) == ParsedDate(
         None, expected, "month", "volume-issue"
     )
@@ -237,7 +243,11 @@ def test_date_from_volume_issue(volume: int, issue: int, text: str, expected: dt
 def test_date_from_volume_issue_never_future_or_invalid() -> None:
     assert date_from_volume_issue(30, 1, "", 2004, now=NOW) is None  # volume 30 is 2033
     assert date_from_volume_issue(21, 150, "(Avesta, May 20)", 2004, now=NOW) == ParsedDate(
-        None, D(2024, 5, 20), "month", "volume-issue"
+        None, D(2024, 5, 21), "month", "volume-issue"
+    )
+    # no issue and no citation: the year alone
+    assert date_from_volume_issue(20, None, "No dates.", 2004, now=NOW) == ParsedDate(
+        None, D(2023, 1, 1), "year", "volume-issue"
     )
     assert date_from_volume_issue(21, 150, "No dates.", 2004, now=NOW) is None  # estimate 2024-07-27
     assert date_from_volume_issue(0, 10, "June 12", 2004, now=NOW) is None

@@ -7,7 +7,7 @@ fixed in the site's own module (add a rule set, keep the old one for old pages).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from urllib.parse import urlsplit
 
 
@@ -38,6 +38,8 @@ class TextRules:
     body_openers: tuple[re.Pattern[str], ...] = ()
     # Short lines that say the page is no article: "Page not found", search results headings.
     not_article: tuple[re.Pattern[str], ...] = ()
+    # Lines only a section front or listing carries, wherever they stand ("Load more").
+    front_markers: tuple[re.Pattern[str], ...] = ()
     # The last line of the page head: everything up to and including it is chrome.
     head_end: tuple[re.Pattern[str], ...] = ()
     # The first line of the page tail: it and everything after it is chrome.
@@ -53,6 +55,34 @@ class TextRules:
     dateline: re.Pattern[str] | None = None
     # Separator between several authors in a byline.
     author_split: re.Pattern[str] = re.compile(r"\s*(?:,| and | & )\s*")
+    # What the rule set is for: a name, the language of its pages and the day its template was
+    # first seen (documentation and fixture bookkeeping; every set of a site applies to all of
+    # its pages, since a label of one era never stands as content on a page of another).
+    name: str = ""
+    language: str | None = None
+    since: str | None = None
+
+
+def merged(*rule_sets: TextRules) -> TextRules:
+    """One TextRules holding every pattern of the given dated rule sets, in order.
+
+    Single values (header, dateline, title rule) come from the first set that has one.
+    """
+    out: dict[str, object] = {}
+    for f in fields(TextRules):
+        values = [getattr(r, f.name) for r in rule_sets]
+        if isinstance(values[0], tuple):
+            out[f.name] = tuple(v for value in values for v in value)
+        elif f.name in ("name", "language", "since"):
+            joined = "+".join(dict.fromkeys(str(v) for v in values if v))
+            out[f.name] = joined if joined or f.name == "name" else None
+        elif f.name == "title":
+            out[f.name] = next((v for v in values if v != "first"), "first")
+        elif f.name == "author_split":
+            out[f.name] = values[0]
+        else:
+            out[f.name] = next((v for v in values if v is not None), None)
+    return TextRules(**out)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -143,13 +173,19 @@ class Site:
     host_timezones: dict[str, str] = field(default_factory=dict)
     default_timezone: str | None = None
     publication: str | None = None
-    # Eurasia Daily Monitor style numbering: the year of volume 1.
+    # Eurasia Daily Monitor style numbering: the year of volume 1, and by publication name where
+    # the site has had several series.
     volume_one_year: int | None = None
+    publication_volume_one_year: dict[str, int] = field(default_factory=dict)
     # (pattern, replacement) applied to a normalised URL to get the key that identifies an
     # article: e.g. Pangea's /a/<slug>/<id>.html and /a/<id>.html are the same article.
     url_identity: tuple[tuple[re.Pattern[str], str], ...] = ()
     # Hosts that serve the same articles as another host (a staging mirror).
     host_aliases: dict[str, str] = field(default_factory=dict)
+
+    def first_volume_year(self, publication: str | None) -> int | None:
+        """The year of volume 1 of the named series (the site's default series otherwise)."""
+        return self.publication_volume_one_year.get(publication or "", self.volume_one_year)
 
     def timezone_for(self, url: str | None) -> str | None:
         """The outlet's zone for a page at url (its host's, else the site's default)."""

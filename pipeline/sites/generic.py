@@ -35,6 +35,12 @@ TEXT = TextRules(
         re.compile(r"(?i)^\W*результаты поиска|ничего не найдено|по вашему запросу"),
         re.compile(r"(?i)саҳифа\w* ёфт нашуд|саҳифа\w* вуҷуд надорад|натиҷа\w* (?:и )?ҷустуҷӯ"),
     ),
+    # A pager under a column of items: only fronts, archives and search pages end like this.
+    front_markers=(
+        re.compile(r"(?i)^\W*(?:load|show|see|view) more(?: (?:stories|articles|news|results))?\W*$"),
+        re.compile(r"(?i)^\W*(?:показать|загрузить) (?:ещ[её]|больше)\W*$"),
+        re.compile(r"(?i)^\W*ёфтҳои бештар\W*$|^\W*бештар нишон диҳед\W*$"),
+    ),
     title="first",
 )
 

@@ -6,33 +6,66 @@ unverified in SITE_NOTES.md. Volume 1 of Eurasia Daily Monitor is the year 2004.
 
 import re
 
-from pipeline.sites.base import CrawlFacts, HtmlRules, ListingRules, Site, TextRules, line, starts
+from pipeline.sites.base import CrawlFacts, HtmlRules, ListingRules, Site, TextRules, line, merged, starts
 
 HOSTS = ("jamestown.org", "staging.jamestown.org")
 
-TEXT = TextRules(
-    drop_lines=(
-        line("Skip to content"),
-        line("Share"),
-        line("Print"),
-        starts("*To read Part One"),
+# Rule sets by template era, each from the research pages (docs/research/jamestown.md). Adding an
+# era is adding one of these; the site's text rules are their union (pipeline.sites.base.merged).
+LEGACY_1995_2007 = TextRules(
+    name="jamestown-legacy",
+    since="1995-01-01",
+    language="en",
+    # Pre-2004 items are the Monitor's, EDM's from 2004: both print the same header line.
+    header=re.compile(
+        r"^Publication:\s*(?P<publication>.+?)\s+Volume:\s*(?P<volume>\d{1,3})"
+        r"(?:\s+Issue:\s*(?P<issue>\d{1,4})?)?\s*$"
     ),
+    title="before_header",
+    drop_lines=(line("Placeholder canvas"),),  # the staging host's copies open with it
+)
+WORDPRESS_2008_2023 = TextRules(
+    name="jamestown-wordpress",
+    since="2008-01-01",
+    language="en",
+    drop_lines=(
+        # The image caption under the header: "<description> (Source: RIA Novosti)".
+        re.compile(r"^.{0,300}\(Source:[^)]{0,80}\)\s*$"),
+        re.compile(r"^\*?\s*To read Part \w+.{0,40}click here\.?\s*$", re.I),
+        re.compile(r"^By:\s*$"),  # an empty byline field
+        # The old print/e-mail links beside the article.
+        line("Print"),
+        line("Email"),
+        line("E-mail"),
+        line("Print this article"),
+        line("Email this article"),
+        line("Share"),
+    ),
+    bylines=(re.compile(r"^By:?\s+(?P<authors>[A-Z][^\d:]{2,120})$"),),
     tail_start=(
         starts("Related Articles"),
         starts("Subscribe to Eurasia Daily Monitor"),
         starts("© Copyright"),
         starts("The Jamestown Foundation ©"),
     ),
-    header=re.compile(
-        r"^Publication:\s*(?P<publication>.+?)\s+Volume:\s*(?P<volume>\d{1,3})\s+Issue:\s*(?P<issue>\d{1,4})\s*$"
-    ),
-    bylines=(re.compile(r"^By:?\s+(?P<authors>[A-Z][^\d]{2,120})$"),),
-    title="before_header",
 )
+EXECUTIVE_SUMMARY_2024 = TextRules(
+    name="jamestown-executive-summary",
+    since="2024-01-01",
+    language="en",
+    body_openers=(re.compile(r"^Executive Summary:"),),
+)
+TEXT = merged(LEGACY_1995_2007, WORDPRESS_2008_2023, EXECUTIVE_SUMMARY_2024)
 
 LISTING = ListingRules(
-    header=(starts("Latest Eurasia Daily Monitor Articles"), starts("Latest Articles about")),
-    teaser_cut=(re.compile(r"\.\.\.\s*MORE\s*$"),),
+    header=(
+        starts("Latest Eurasia Daily Monitor Articles"),
+        starts("Latest Articles about"),
+        line("Latest Articles"),
+        starts("Articles by "),
+    ),
+    teaser_cut=(re.compile(r"(?<=\S)\s*(?:\.\.\.|…)?\s*MORE\s*$"),),
+    drop_lines=(starts("Eurasia Daily Monitor draws on the insights"),),
 )
 
 HTML = HtmlRules(
@@ -89,8 +122,10 @@ SITE = Site(
     hosts=HOSTS,
     content_markers=(
         "Publication: Eurasia Daily Monitor",
-        "Eurasia Daily Monitor Volume:",
+        "Publication: Monitor Volume:",
+        "Eurasia Daily Monitor",
         "The Jamestown Foundation",
+        "Latest Articles about",
     ),
     text=TEXT,
     listing=LISTING,
@@ -100,5 +135,7 @@ SITE = Site(
     default_timezone="America/New_York",  # both are edited in the United States
     publication="Eurasia Daily Monitor",
     volume_one_year=2004,
+    # The Monitor, EDM's predecessor, numbered its volumes from 1995.
+    publication_volume_one_year={"Monitor": 1995},
     host_aliases={"staging.jamestown.org": "jamestown.org"},
 )

@@ -6,22 +6,39 @@ the rest are leads. Selectors hold across every Pangea host and language.
 
 import re
 
-from pipeline.sites.base import CrawlFacts, HtmlRules, Site, TextRules, line, starts
+from pipeline.sites.base import CrawlFacts, HtmlRules, Site, TextRules, line, merged, starts
 
 HOSTS = ("www.rferl.org", "www.ozodi.org", "rus.ozodi.org")
 
-TEXT = TextRules(
+# Text-dump rule sets by service, language and era: the Pangea template is one across every
+# service, its labels differ only by language (docs/research/rferl-*.md, each fact with the pages
+# it was seen on). A new service or language is one more rule set here; TEXT is their union.
+_MEDIA_PLAYER = (
+    line("XS"),
+    line("SM"),
+    line("MD"),
+    line("LG"),  # the embed-size chooser of a media player, under short items (2010-2015)
+    line("No media source currently available"),
+    re.compile(r"^\s*\d{1,2}:\d{2}(?::\d{2})?(?:\s+\d{1,2}:\d{2}(?::\d{2})?){1,3}\s*$"),  # 0:00 0:02:38 0:00
+    re.compile(r"^\s*Your browser doesn[’']t support HTML5\s*$"),
+    line("Embed"),
+    line("share"),
+)
+ENGLISH_2004 = TextRules(
+    name="rferl-en-2004",
+    language="en",
+    since="2004-01-01",
+    # "Prague, 12 April 2005 (RFE/RL) -- " and the place-only form "PRAGUE (RFE/RL) -- ".
+    dateline=re.compile(
+        r"^(?P<place>[A-Z][A-Za-z .'’-]{1,40}?)(?:,\s+(?P<date>\d{1,2} \w+ \d{4}|\w+ \d{1,2}, \d{4}))?"
+        r"\s+\((?:RFE/RL|Reuters|AP|AFP|dpa|Interfax|TASS|ITAR-TASS)[^)]{0,40}\)\s+(?:--|—|–)"
+    ),
     drop_lines=(
         line("Accessibility links"),
         line("Breaking News"),
         line("Skip to main content"),
         line("Skip to main Navigation"),
         line("Skip to Search"),
-        line("Ссылки для упрощенного доступа"),
-        line("Вернуться к основному содержанию"),
-        line("Вернутся к главной навигации"),
-        line("Искать"),
-        line("Срочные новости"),
         line("Share"),
         line("Print"),
     ),
@@ -29,18 +46,57 @@ TEXT = TextRules(
         # The legal notice RFE/RL puts under every article since Russia's 2024 designation.
         starts("RFE/RL has been declared"),
         starts("If you are in Russia and hold a Russian passport"),
+        starts("If you are in Russia or the Russia-controlled"),
         starts("To find out more, click here"),
-        starts("Радио Свобода признано"),
         starts("Copyright (c)"),
         starts("Copyright ©"),
+        line("Editors' Picks"),
+        line("Editors’ Picks"),
     ),
-    # "Prague, 12 April 2005 (RFE/RL) -- " and the place-only form "PRAGUE (RFE/RL) -- ".
-    dateline=re.compile(
-        r"^(?P<place>[A-Z][A-Za-z .'’-]{1,40}?)(?:,\s+(?P<date>\d{1,2} \w+ \d{4}|\w+ \d{1,2}, \d{4}))?"
-        r"\s+\((?:RFE/RL|Reuters|AP|AFP|dpa|Interfax|TASS|ITAR-TASS)[^)]{0,40}\)\s+(?:--|—|–)"
-    ),
-    title="first",
 )
+TAJIK = TextRules(
+    name="rferl-tg",
+    language="tg",
+    since="2008-01-01",
+    drop_lines=(
+        line("Пайвандҳои дастрасӣ"),  # accessibility links
+        line("Хабари нав"),  # breaking news
+        line("Дар чанд ҷумла"),  # "in brief", over short news (2022-)
+        re.compile(r"^\s*ИНЧУНИН,?\s+БИХОНЕД:"),  # "read also: <headline>"
+        re.compile(r"^\s*Акс аз\s.{0,80}$"),  # "photo from ...", a caption of AMP pages
+        *_MEDIA_PLAYER,
+    ),
+    # "Read all of today's news here": the next item of the day's stream follows.
+    tail_start=(starts("Ҳамаи хабарҳои имрӯзро дар инҷо бихонед"),),
+    front_markers=(line("Ёфтҳои бештар"),),  # "more results", the pager of a front
+)
+RUSSIAN = TextRules(
+    name="rferl-ru",
+    language="ru",
+    since="2008-01-01",
+    drop_lines=(
+        line("Ссылки для упрощенного доступа"),  # 2020s
+        line("Доступность ссылок"),  # 2016
+        line("Ссылки доступа"),  # 2017
+        line("Срочные новости"),
+        line("Срочные новости:"),
+        line("Новость часа"),
+        line("Ссылки"),
+        line("Вернуться к основному содержанию"),
+        line("Вернутся к главной навигации"),
+        line("Искать"),
+        line("Ваш браузер не поддерживает HTML5"),
+        line("пожалуйста, подождите"),
+        line("Иллюстративное фото"),
+        re.compile(r"^\s*СМОТРИТЕ ТАКЖЕ:"),
+        # The header clock of the day the page was saved: never the article's date.
+        re.compile(r"^\s*\d{1,2} [а-яё]+ \d{4}, [А-ЯЁа-яё]+ время \d{1,2}:\d{2}\s*$"),
+        re.compile(r"^.{0,60}\.\s+[Фф]ото \d{4} года\s*$"),  # "<Name>. Фото 2005 года", a caption
+        *_MEDIA_PLAYER,
+    ),
+    tail_start=(line("КОММЕНТАРИИ"), line("Выпуски"), line("Подкасты"), starts("Радио Свобода признано")),
+)
+TEXT = merged(ENGLISH_2004, TAJIK, RUSSIAN)
 
 HTML = HtmlRules(
     container=(
@@ -127,6 +183,15 @@ SITE = Site(
         "RFE/RL has been declared",
         "RFE/RL's ",
         "Radio Free Europe/Radio Liberty",
+        "Пайвандҳои дастрасӣ",
+        "Радиои Озодӣ",
+        "Ҳамаи хабарҳои имрӯзро",
+        "Ссылки для упрощенного доступа",
+        "Доступность ссылок",
+        "Радио Озоди",
+        "Радио Свобода",
+        "РСЕ/РС",
+        "\nXS\nSM\nMD\nLG",
     ),
     # Pangea's article and fact-check body classes, and its image host or asset path [real].
     cms_markers=(
