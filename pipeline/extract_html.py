@@ -407,7 +407,32 @@ def _authors(
     if names:
         return names
     meta = _first_text(root, ("//meta[translate(@name, 'AUTHOR', 'author')='author']/@content",))
-    return _people([meta] if meta else [], desks, not_names)
+    names = _people([meta] if meta else [], desks, not_names)
+    if names:
+        return names
+    # The site's byline markup may have changed: the markup most CMSs give a byline.
+    for xp in _BYLINE_MARKUP:
+        names = _people(_strings(root, xp)[:3], desks, not_names)
+        if names:
+            return names
+    return []
+
+
+# Where CMSs put a byline when a site's own selectors miss it (schema.org microdata, rel=author,
+# author pages, "byline" and "author" classes), most specific first.
+_NOT_A_CLAIM = "[not(ancestor::*[contains(@class, 'statement') or contains(@class, 'claim')])]"
+_BYLINE_MARKUP = tuple(
+    xp + _NOT_A_CLAIM  # a fact-check's claimant is never its author
+    for xp in (
+        "//*[@itemprop='author']//*[@itemprop='name']",
+        "//*[@itemprop='author']",
+        "//a[@rel='author']",
+        "//*[contains(@class, 'byline')]//a",
+        "//a[contains(@href, '/author/') or contains(@href, '/authors/')]",
+        "//*[contains(@class, 'byline')]",
+        "//*[contains(concat(' ', normalize-space(@class), ' '), ' author ')]",
+    )
+)
 
 
 def _people(raw: Iterable[str], desks: tuple[re.Pattern[str], ...], not_names: frozenset[str]) -> list[str]:

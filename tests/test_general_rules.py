@@ -269,3 +269,42 @@ def test_articles_sharing_only_an_opening_stay_apart():
     d = Deduper(cfg)
     d.decide(a, signatures(a.body, cfg), content_hash(a.body))
     assert d.decide(b, signatures(b.body, cfg), content_hash(b.body)).duplicate is None
+
+
+def _eurasianet(byline_markup: str) -> RawDocument:
+    page = (
+        '<html><head><link rel="canonical" href="https://eurasianet.org/tajik-migrants-new-rules"></head>'
+        '<body class="page-node-type-article"><article class="node--type-article node--view-mode-full">'
+        f'<h1 class="page-title">Tajik migrants face new rules</h1>{byline_markup}'
+        f'<div class="field--name-body"><p>{_P1}</p><p>{_P2}</p><p>{_P3}</p></div>'
+        "</article></body></html>"
+    )
+    return RawDocument("e.html", "html", page, url="https://eurasianet.org/tajik-migrants-new-rules")
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<div class="byline-wrapper"><span itemprop="author">'
+        '<span itemprop="name">Ayzirek Imanaliyeva</span></span></div>',
+        '<div class="meta"><a href="/authors/ayzirek-imanaliyeva">Ayzirek Imanaliyeva</a></div>',
+        '<p class="node-byline">By <a href="/node/123">Ayzirek Imanaliyeva</a></p>',
+    ],
+)
+def test_a_byline_the_sites_selectors_miss_is_still_found(markup):
+    doc = _eurasianet(markup)
+    [a] = extract_html(doc, detect(doc.url, doc.text, html=True))
+    assert a.authors == ["Ayzirek Imanaliyeva"]
+
+
+def test_an_unsigned_fact_check_does_not_take_its_claimant_for_author():
+    page = (
+        '<html><head><link rel="canonical" href="https://www.rferl.org/a/claim/33000002.html"></head>'
+        '<body class="pg-fc"><h1 class="pg-title">Did Moscow Ban Tajik Teachers?</h1>'
+        '<div class="statement-author"><h4 class="author">Viktor Sorokin</h4></div>'
+        f'<div id="article-content"><div class="wsw"><p>{_P1}</p><p>{_P2}</p><p>{_P3}</p></div></div>'
+        "</body></html>"
+    )
+    doc = RawDocument("fc.html", "html", page, url="https://www.rferl.org/a/claim/33000002.html")
+    [a] = extract_html(doc, detect(doc.url, page, html=True))
+    assert a.authors == []
