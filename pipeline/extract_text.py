@@ -232,8 +232,8 @@ def _is_prose(line: str, site: Site) -> bool:
         return False
     if c.good:
         return True
-    pattern = site.text.dateline or GENERIC.text.dateline
-    return bool(pattern is not None and pattern.search(line) and c.words >= 6)
+    patterns = (site.text.dateline, GENERIC.text.dateline)
+    return c.words >= 2 and any(p is not None and p.search(line) for p in patterns)
 
 
 _SENTENCE_END = re.compile(r"[.!?…][\"'»”’)\]]*$")
@@ -481,15 +481,19 @@ def _authors(raw: str, site: Site) -> list[str]:
 
 
 def _dateline(body_lines: list[str], site: Site) -> tuple[str, ParsedDate | None] | None:
-    pattern = site.text.dateline
-    if pattern is None:
-        return None
+    """(place, date or None) of the dateline opening one of the first paragraphs: the site's
+    pattern, else the general one (capitals, or a place with a date or an agency, then a dash)."""
+    patterns = [p for p in (site.text.dateline, GENERIC.text.dateline) if p is not None]
     for line in body_lines[:4]:
-        match = pattern.search(line)
-        if match:
-            raw_date = match.groupdict().get("date")
+        for pattern in patterns:
+            match = pattern.search(line)
+            if not match:
+                continue
+            groups = match.groupdict()
+            place = (groups.get("place") or groups.get("caps") or "").strip(" ,")
+            raw_date = groups.get("date")
             date = parse_date(raw_date, "dateline") if raw_date else None
-            return match.group("place").strip(), date
+            return place, date
     return None
 
 

@@ -41,6 +41,17 @@ TEXT = TextRules(
         re.compile(r"(?i)^\W*(?:показать|загрузить) (?:ещ[её]|больше)\W*$"),
         re.compile(r"(?i)^\W*ёфтҳои бештар\W*$|^\W*бештар нишон диҳед\W*$"),
     ),
+    # A dateline opening the lead, in Latin or Cyrillic script: "DUSHANBE -- ", "МОСКВА — ",
+    # "Prague, 12 April 2005 (RFE/RL) -- ", "Душанбе, 12 апреля (РСЕ/РС) — ". A place in capitals,
+    # or a place with a date or an agency in brackets, then a dash: "Путин — президент" is none.
+    dateline=re.compile(
+        r"^(?:(?P<caps>[A-ZА-ЯЁҲҚҶҒӢӮЎ][A-ZА-ЯЁҲҚҶҒӢӮЎ .'’-]{1,30}?[A-ZА-ЯЁҲҚҶҒӢӮЎ.])"
+        r"|(?P<place>[A-ZА-ЯЁҲҚҶҒӢӮЎ][\w .'’-]{1,30}?)"
+        r"(?=,\s+(?:\d|[^\W\d_]+\.?\s+\d)|\s*\((?:[^)]{0,10}/|RFE|РСЕ|Радио|AP|AFP|Reuters|Интерфакс|ТАСС)))"
+        r"(?:,\s+(?P<date>\d{1,2}\.?\s+[^\W\d_]+\.?(?:\s+\d{4})?(?:\s*(?:года|г\.|соли))?"
+        r"|[^\W\d_]+\.?\s+\d{1,2},\s+\d{4}))?"
+        r"\s*(?:\([^)]{1,40}\))?\s*(?:--|—|–)\s"
+    ),
     title="first",
 )
 
