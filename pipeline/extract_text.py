@@ -72,13 +72,15 @@ def _not_an_article(site: Site, lines: list[str], learned: frozenset[str]) -> st
         if dates >= 5 and dates >= prose:
             return f"a section front or listing: {dates} date lines beside {prose} lines of prose"
         items = [ln for ln in shown if para_classifier.classify(ln).words >= 8]
-        if len(items) >= 5 and _cohesion(items) <= 0.2:
+        # A headline first (no full stop): an article's page, not a front or a bio.
+        headed = bool(shown) and _title_ok(shown[0]) and not _SENTENCE_END.search(shown[0])
+        if not headed and len(items) >= 5 and _cohesion(items) <= 0.2:
             return f"a section front or author page: {len(items)} items that share no topic"
     return None
 
 
 def _cohesion(paragraphs: list[str]) -> float:
-    """Share of paragraphs that share three or more word stems with another paragraph.
+    """Share of paragraphs that share two or more word stems with another paragraph.
 
     An article's paragraphs keep returning to its people, places and subject (0.6-1.0 on every
     article page of the research set); a front's or author page's items are each about something
@@ -89,7 +91,7 @@ def _cohesion(paragraphs: list[str]) -> float:
     for s in stems:
         for w in s:
             counts[w] = counts.get(w, 0) + 1
-    linked = sum(1 for s in stems if sum(1 for w in s if counts[w] > 1) >= 3)
+    linked = sum(1 for s in stems if sum(1 for w in s if counts[w] > 1) >= 2)
     return linked / len(paragraphs)
 
 

@@ -8,6 +8,7 @@ reason instead of an exception: a run never stops for one bad file and never los
 from __future__ import annotations
 
 import codecs
+import contextlib
 import datetime as dt
 import gzip
 import io
@@ -440,12 +441,15 @@ class _CutShort(Exception):
 
 
 def _load_warc(path: Path | str, rel: str, limits: Limits) -> Iterator[RawDocument | Reject]:
-    """One RawDocument per HTML response record; a record cut short ends the file with a reject.
+    """One RawDocument per HTML response record; every record that is not whole is a reject.
 
-    Records before the damage are kept: a crawl killed mid-write loses only its last record. A
-    record counts only when its header block is whole and its block is as long as Content-Length
-    says: warcio itself hands out a torn last record as if it were whole (measured: a payload cut
-    in half, or a header block without WARC-Type that would have been skipped unseen).
+    A record counts only when its header block is whole and its block ends exactly where its
+    Content-Length says (followed by the blank lines that close a record, or the end of its gzip
+    member): warcio itself hands out a torn or mis-sized record as if it were whole (measured: a
+    payload cut in half; a Content-Length too short gives a page cut mid-word, one too long
+    swallows the next record). A bad record is a reject naming it, and reading resumes at the
+    next record start after it (the next gzip member, or the next "WARC/1." line), so the whole
+    records after it are still read.
     """
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
@@ -455,36 +459,68 @@ def _load_warc(path: Path | str, rel: str, limits: Limits) -> Iterator[RawDocume
     except OSError as exc:
         yield Reject(rel, "unreadable", f"cannot read: {exc.strerror}")
         return
-    whole, pages, end = 0, 0, 0
+    whole, pages, end, resume, damaged = 0, 0, 0, 0, False
     try:
-        records = ArchiveIterator(fh)
-        while True:
-            try:
-                record = next(records)
-                outcome = _warc_record(record, rel, limits)
-                end = records.get_record_offset() + records.get_record_length()
-            except StopIteration:
-                damage = _tail_damage(fh, end)
-                if damage is None:
+        gzipped = fh.read(2) == b"\x1f\x8b"
+        while resume is not None:
+            fh.seek(resume)
+            records = ArchiveIterator(fh)
+            bad_at: int | None = None
+            with contextlib.redirect_stderr(io.StringIO()):  # warcio prints its own warnings
+                while True:
+                    start, errors, record_id = records.offset, records.err_count, ""
+                    try:
+                        record = next(records)
+                        record_id = record.rec_headers.get_header("WARC-Record-ID") or ""
+                        outcome = _warc_record(record, rel, limits)
+                        end = records.get_record_offset() + records.get_record_length()
+                    except StopIteration:
+                        damage = _tail_damage(fh, end)
+                        if damage is None:
+                            break
+                        exc: BaseException = damage
+                    except (ArchiveLoadFailed, _CutShort, *_WARC_ERRORS) as error:
+                        exc = error
+                    else:
+                        if records.err_count > errors:
+                            exc = _CutShort("its block does not end where its Content-Length says")
+                        else:
+                            whole += 1
+                            if outcome is not None:
+                                pages += isinstance(outcome, RawDocument)
+                                yield outcome
+                            continue
+                    where = f"after {whole} whole record(s)" if whole else "before any whole record"
+                    what = f"record {record_id}" if record_id else f"WARC damaged or cut short {where}"
+                    yield Reject(rel, "truncated", f"{what} at byte {start}: {exc}"[:500], record_id)
+                    bad_at, damaged = start, True
                     break
-                exc = damage
-            except (ArchiveLoadFailed, _CutShort, *_WARC_ERRORS) as error:
-                exc = error
-            else:
-                whole += 1
-                if outcome is not None:
-                    pages += isinstance(outcome, RawDocument)
-                    yield outcome
-                continue
-            where = f"after {whole} whole record(s)" if whole else "before any whole record"
-            yield Reject(rel, "truncated", f"WARC damaged or cut short {where}: {exc}"[:500])
-            return
+            resume = None if bad_at is None else _next_record_start(fh, bad_at + 1, gzipped)
     finally:
         fh.close()
+    if damaged:
+        return  # the file is accounted for by its rejects
     if not whole:
         yield Reject(rel, "empty", "no WARC record in the file")
     elif not pages:
         yield Reject(rel, "not_article", "no HTML response record (only requests, metadata or other types)")
+
+
+def _next_record_start(fh: Any, after: int, gzipped: bool) -> int | None:
+    """Offset of the first record start at or after `after`: a gzip member's magic bytes, or a
+    "WARC/1." version line at the start of a line. None at the end of the file."""
+    marker = b"\x1f\x8b\x08" if gzipped else b"\nWARC/1."
+    shift = 0 if gzipped else 1
+    fh.seek(max(0, after - shift))
+    base, carry = fh.tell(), b""
+    while chunk := fh.read(1 << 20):
+        data = carry + chunk
+        found = data.find(marker)
+        if found >= 0:
+            return base - len(carry) + found + shift
+        carry = data[-(len(marker) - 1) :]
+        base += len(chunk)
+    return None
 
 
 def _tail_damage(fh: io.BufferedReader, end: int) -> _CutShort | None:

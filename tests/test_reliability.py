@@ -1,0 +1,127 @@
+"""Lose nothing, hang never: faults of real raw/ trees met as a user meets them (real files, FIFOs,
+copies with preserved metadata, WARC records whose Content-Length lies, files emptied mid-run)."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import threading
+
+import pytest
+from badcorpus import warc
+from conftest import SAMPLES
+
+from pipeline.curate import local_submit, run_curation
+from pipeline.loaders import InputFile, load
+from pipeline.models import RawDocument, Reject
+from pipeline.settings import Limits, Settings
+from pipeline.store import read_table
+from pipeline.work import process_batch
+
+
+def _sample(name: str) -> str:
+    return next(SAMPLES.glob(f"{name}_*.txt")).read_text(encoding="utf-8")
+
+
+def _page(i: int) -> bytes:
+    paragraphs = "".join(
+        f"<p>Paragraph {k} of story {i}: Tajik migrants in Russia face new checks at airports.</p>"
+        for k in range(6)
+    )
+    return f"<html><body><h1>Story {i}</h1>{paragraphs}</body></html>".encode()
+
+
+def _lying_warc(delta: int, gzipped: bool) -> bytes:
+    """Three response records; the middle one's Content-Length is off by delta bytes."""
+    records = []
+    for i in range(3):
+        one = warc([(f"https://news.example.org/{i}.html", _page(i))], gzip_records=False)
+        if i == 1:
+            head, _, rest = one.partition(b"\r\n\r\n")
+            lines = head.split(b"\r\n")
+            lines = [
+                b"Content-Length: %d" % (int(ln.split(b":")[1]) + delta)
+                if ln.startswith(b"Content-Length")
+                else ln
+                for ln in lines
+            ]
+            one = b"\r\n".join(lines) + b"\r\n\r\n" + rest
+        records.append(gzip.compress(one) if gzipped else one)
+    return b"".join(records)
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+@pytest.mark.parametrize("delta", [-40, +60])
+def test_a_warc_record_whose_content_length_lies_is_a_reject_and_the_rest_are_read(tmp_path, delta, gzipped):
+    name = "lies.warc.gz" if gzipped else "lies.warc"
+    (tmp_path / name).write_bytes(_lying_warc(delta, gzipped))
+    out = list(load(tmp_path, InputFile(name, (tmp_path / name).stat().st_size, 0), Limits()))
+    docs = [d for d in out if isinstance(d, RawDocument)]
+    rejects = [d for d in out if isinstance(d, Reject)]
+    assert [d.url for d in docs] == ["https://news.example.org/0.html", "https://news.example.org/2.html"]
+    assert all(d.text.rstrip().endswith("</html>") for d in docs)  # never a page cut mid-word
+    assert (
+        len(rejects) == 1 and rejects[0].reason == "truncated" and rejects[0].raw_record
+    )  # names the record
+
+
+def test_a_file_swapped_for_a_fifo_after_listing_is_a_reject_not_a_hang(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text(_sample("000"))
+    item = InputFile("a.txt", (raw / "a.txt").stat().st_size, (raw / "a.txt").stat().st_mtime_ns)
+    (raw / "a.txt").unlink()
+    os.mkfifo(raw / "a.txt")
+    results: list = []
+    worker = threading.Thread(
+        target=lambda: results.append(process_batch(str(raw), [item], Limits(), Settings().dedupe))
+    )
+    worker.start()
+    worker.join(timeout=20)
+    assert not worker.is_alive(), "reading a FIFO blocked"
+    [result] = results[0]
+    assert [r.reason for r in result.rejects] == ["unreadable"]
+    assert "not a regular file" in result.rejects[0].detail
+
+
+def test_a_file_emptied_mid_run_is_rejected_once_and_reruns_add_nothing(tmp_path):
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    raw.mkdir()
+    (raw / "a.txt").write_text(_sample("000"))
+    (raw / "b.txt").write_text(_sample("001"))
+    settings = Settings()
+    read = local_submit(str(raw), settings)
+
+    def emptying_submit(items):
+        (raw / "a.txt").write_text("")  # between listing and reading
+        return read(items)
+
+    run_curation(raw, curated, settings, submit=emptying_submit)
+    counts = []
+    for _ in range(3):
+        summary = run_curation(raw, curated, settings)
+        counts.append((summary.inputs_unchanged, read_table(curated, "rejects").num_rows))
+    assert counts == [(2, 1), (2, 1), (2, 1)]
+
+
+def test_a_second_raw_tree_with_a_same_named_same_sized_same_mtime_file_is_read(tmp_path):
+    """cp -p, tar and rsync -t keep size and mtime: the second tree's file is another input."""
+    first, second, curated = tmp_path / "a", tmp_path / "b", tmp_path / "curated"
+    first.mkdir()
+    second.mkdir()
+    text_a, text_b = _sample("000"), _sample("001")
+    size = max(len(text_a.encode()), len(text_b.encode()))
+    (first / "x.txt").write_bytes(text_a.encode().ljust(size))
+    (second / "x.txt").write_bytes(text_b.encode().ljust(size))
+    stat = (first / "x.txt").stat()
+    os.utime(second / "x.txt", ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    run_curation(first, curated, Settings())
+    summary = run_curation(second, curated, Settings())
+    assert summary.inputs_unchanged == 0
+    bodies = read_table(curated, "articles", ["body"]).column("body").to_pylist()
+    assert any("Iskandarov" in b for b in bodies) and any("transformation" in b for b in bodies)
+    # A copy of the same bytes (new inode and ctime) is recognised by its content: nothing re-read.
+    third = tmp_path / "c"
+    shutil.copytree(second, third, copy_function=shutil.copy2)
+    assert run_curation(third, curated, Settings()).inputs_unchanged == 1
