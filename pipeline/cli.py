@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import sys
 
@@ -21,6 +22,8 @@ def quiet_prefect() -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    # A dead API must not hold a command for minutes of retries (5 by default, with backoff).
+    os.environ.setdefault("PREFECT_CLIENT_MAX_RETRIES", "1")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m pipeline",
         description="Curated corpus of RFE/RL, Jamestown and Eurasianet articles on Tajik-Russian relations.",
     )
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
@@ -36,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     quiet_prefect()
+    # The stdlib's production setting: a log handler that fails (Prefect's, when its API is gone)
+    # does not print its own traceback; the command reports the failure itself.
+    logging.raiseExceptions = False
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -47,6 +54,14 @@ def main(argv: list[str] | None = None) -> int:
         # Output piped into `head` and closed early: not an error of the command.
         sys.stderr.close()
         return 0
+    except OSError as exc:
+        # A file or directory the user named cannot be read or written: one line saying which
+        # and why; the traceback only when asked for.
+        if args.debug:
+            raise
+        where = f" {exc.filename!r}" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where} (run with --debug for details)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from pipeline.flows import run_curate_flow
+    from pipeline.flows import PrefectApiLost, run_curate_flow
     from pipeline.store import CuratedLocked
     from pipeline.summary import RunSummary
 
@@ -43,10 +43,40 @@ def run_command(args: argparse.Namespace) -> int:
     if not location.is_dir(settings.paths.raw):
         print(f"error: raw directory {settings.paths.raw!r} does not exist", file=sys.stderr)
         return 2
+    unwritable = curated_unwritable(settings.paths.curated)
+    if unwritable:
+        print(f"error: {unwritable}", file=sys.stderr)
+        return 4
     try:
         result = run_curate_flow(settings, full=args.full)
     except CuratedLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
+    except PrefectApiLost as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 5
     print(RunSummary.from_dict(result).render_text())
     return 0
+
+
+def curated_unwritable(curated: str) -> str | None:
+    """Why the curated directory cannot be written (read-only filesystem, no permission), else None.
+
+    Checked before Prefect starts, so a user's mistake is one line, not a failed flow run.
+    """
+    import tempfile
+
+    try:
+        path = location.require_local(curated, "curated")
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return (
+            f"cannot write to the curated directory {curated!r} ({reason}): "
+            "choose another --curated or make it writable"
+        )
+    except ValueError as exc:
+        return str(exc)
+    return None

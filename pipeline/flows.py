@@ -11,6 +11,7 @@ import contextlib
 import importlib
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -157,7 +158,50 @@ def curate(
     """
     settings = load_settings(overrides={**(overrides or {}), "paths.raw": raw, "paths.curated": curated})
     summary = curate_with(settings, full=full)
+    _COMMITTED.append(summary.as_dict())  # what run_curate_flow reports if the API dies from here
     return summary.as_dict()
+
+
+# Summaries of runs this process committed: a flow whose API dies after its commit has still run.
+_COMMITTED: list[dict[str, Any]] = []
+
+
+class _DropApiTracebacks(logging.Filter):
+    """Drops log records about a failure to reach the Prefect API: the command says it in one
+    line of its own (run_curate_flow) instead of Prefect's tracebacks."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and record.exc_info[1] is not None and _api_error(record.exc_info[1]))
+
+
+@contextlib.contextmanager
+def _no_api_tracebacks() -> Iterator[None]:
+    flt = _DropApiTracebacks()
+    handlers = [h for name in ("", "prefect") for h in logging.getLogger(name).handlers]
+    for handler in handlers:
+        handler.addFilter(flt)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(flt)
+
+
+class PrefectApiLost(RuntimeError):
+    """The Prefect API stopped answering during a run, before its commit: nothing was written."""
+
+
+def _api_error(exc: BaseException) -> bool:
+    """True when exc (or what caused it) is a failure to reach the Prefect API."""
+    import httpx
+
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, httpx.TransportError) or type(exc).__name__ == "PrefectHTTPStatusError":
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False
 
 
 def curate_with(settings: Settings, full: bool = False) -> RunSummary:
@@ -339,7 +383,24 @@ def run_curate_flow(settings: Settings, full: bool = False) -> dict[str, Any]:
     configured = curate.with_options(task_runner=runner)
     overrides = {key: value for key, value, origin in settings.items() if origin == "command line"}
     overrides["executor.kind"] = kind  # what 'auto' resolved to: the flow starts those workers
-    with _api_for_local_workers(runner):
-        return configured(
-            raw=settings.paths.raw, curated=settings.paths.curated, full=full, overrides=overrides
-        )
+    _COMMITTED.clear()
+    try:
+        with _api_for_local_workers(runner), _no_api_tracebacks():
+            return configured(
+                raw=settings.paths.raw, curated=settings.paths.curated, full=full, overrides=overrides
+            )
+    except Exception as exc:
+        if not _api_error(exc):
+            raise
+        api = os.environ.get("PREFECT_API_URL", "the temporary server")
+        if _COMMITTED:
+            print(
+                f"warning: the Prefect API ({api}) stopped answering after the run committed; "
+                "the data is written, but Prefect does not show this run as completed",
+                file=sys.stderr,
+            )
+            return _COMMITTED[-1]
+        raise PrefectApiLost(
+            f"the Prefect API ({api}) did not answer; nothing was committed (the dataset is "
+            "unchanged): start the server again, or unset PREFECT_API_URL"
+        ) from exc

@@ -9,13 +9,22 @@ unknown TAJRUS_ names.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 
 KILL_AT_ENV = "PIPELINE_TEST_KILL_AT"
+# "<point>:<process group>": at that point, SIGKILL another process group (tests/test_api_loss.py
+# kills the Prefect API server at an exact moment of a run).
+KILL_GROUP_AT_ENV = "PIPELINE_TEST_KILL_GROUP_AT"
 
 
 def kill_point(name: str) -> None:
-    """Die here, as kill -9 would, when PIPELINE_TEST_KILL_AT names this point."""
+    """Die here, as kill -9 would, when PIPELINE_TEST_KILL_AT names this point; or kill the
+    process group PIPELINE_TEST_KILL_GROUP_AT names for it."""
     if os.environ.get(KILL_AT_ENV) == name:
         os.kill(os.getpid(), signal.SIGKILL)
+    point, _, group = os.environ.get(KILL_GROUP_AT_ENV, "").rpartition(":")
+    if point == name and group.isdigit():
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(int(group), signal.SIGKILL)

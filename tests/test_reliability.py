@@ -7,6 +7,7 @@ import gzip
 import os
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from badcorpus import warc
@@ -125,3 +126,38 @@ def test_a_second_raw_tree_with_a_same_named_same_sized_same_mtime_file_is_read(
     third = tmp_path / "c"
     shutil.copytree(second, third, copy_function=shutil.copy2)
     assert run_curation(third, curated, Settings()).inputs_unchanged == 1
+
+
+def test_a_read_only_curated_directory_is_one_clear_error(tmp_path, seeds_raw):
+    """curated/ on a read-only filesystem (a read-only tmpfs, mounted for the test): one error
+    line, exit 4, no traceback, before Prefect starts."""
+    import subprocess
+    import sys
+
+    target = tmp_path / "ro"
+    target.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro", "tmpfs", str(target)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a read-only tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pipeline",
+                "run",
+                "--raw",
+                str(seeds_raw),
+                "--curated",
+                str(target / "c"),
+            ],
+            cwd=Path(__file__).resolve().parents[1],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        subprocess.run(["umount", str(target)], check=False)
+    assert result.returncode == 4
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and "Read-only file system" in lines[0]
