@@ -283,7 +283,12 @@ def date_from_volume_issue(
         estimate = min(dt.date(year, 1, 1) + dt.timedelta(days=(issue - 1) * 7 // 5), dt.date(year, 12, 31))
         latest_allowed = estimate + dt.timedelta(days=21)  # later mentions are announced events
 
-    candidates = []
+    # Sources cited in brackets ("(Avesta, June 14)") date the news the piece reports; a date in
+    # running prose may be an announced event ("elections set for August 30"), so prose dates
+    # count only near the estimate and only when the piece cites no source at all. How many
+    # issues a year EDM put out varied (about 250 early on, fewer later): a citation weeks past
+    # the issue estimate is still the news of the day.
+    cited, prose = [], []
     for pattern in _MENTIONS:
         for found in pattern.finditer(text or ""):
             word = found["mon"]
@@ -291,13 +296,18 @@ def date_from_volume_issue(
                 continue
             if found["y"] and int(found["y"]) != year:
                 continue
-            if _cites_an_earlier_article(text, found.start()):
-                continue
             day = _make_date(year, _MONTHS[word.casefold()], int(found["d"]))
-            if day is None or (latest_allowed is not None and day > latest_allowed):
+            if day is None or not _plausible(day, now_utc, floor):
                 continue
-            if _plausible(day, now_utc, floor):
-                candidates.append(day)
+            bracket = _bracket_before(text, found.start())
+            if bracket is None:
+                if latest_allowed is None or day <= latest_allowed:
+                    prose.append(day)
+            elif not _SEE_EARLIER.search(bracket) and (
+                latest_allowed is None or day <= latest_allowed + dt.timedelta(days=120)
+            ):
+                cited.append(day)
+    candidates = cited or prose
     if candidates:
         best = min(max(candidates) + dt.timedelta(days=1), dt.date(year, 12, 31))
         precision = "month"
@@ -311,9 +321,9 @@ def date_from_volume_issue(
 _SEE_EARLIER = re.compile(r"\(\s*(?:see|cf\.)\b|\bEDM\b", re.I)
 
 
-def _cites_an_earlier_article(text: str, at: int) -> bool:
-    """The date at text[at] stands in a citation of an earlier article: "(see EDM, April 17)"."""
-    opening = text.rfind("(", max(0, at - 60), at)
+def _bracket_before(text: str, at: int) -> str | None:
+    """The text from an open bracket to at, when text[at] stands inside brackets: "(Avesta, "."""
+    opening = text.rfind("(", max(0, at - 80), at)
     if opening < 0 or ")" in text[opening:at]:
-        return False
-    return bool(_SEE_EARLIER.search(text[opening:at]))
+        return None
+    return text[opening:at]

@@ -27,7 +27,7 @@ def extract_text(
     doc: RawDocument, site: Site, learned: frozenset[str] = frozenset()
 ) -> list[Article] | Reject:
     lines = [normalize_line(raw) for raw in doc.text.split("\n")]
-    lines = [ln for ln in lines if ln]
+    lines = _unwrapped([ln for ln in lines if ln])
     if not lines:
         return Reject(doc.raw_path, "empty", "no visible text", doc.raw_record)
     refusal = _not_an_article(site, lines, learned)
@@ -45,6 +45,34 @@ def extract_text(
             doc.raw_path, "not_article", f"no article text found ({n} words of prose)", doc.raw_record
         )
     return [article]
+
+
+# --- hard-wrapped text ------------------------------------------------------------------------------
+
+
+def _unwrapped(lines: list[str]) -> list[str]:
+    """Lines of a text hard-wrapped at a fixed width, joined back into paragraphs.
+
+    Old imports break every paragraph at ~80 characters (with blank lines between the pieces, so
+    the blank lines say nothing): when most long lines end within a few characters of one width,
+    a line as wide as that continues into the next, and a shorter line ending a sentence closes
+    its paragraph. Text that is not wrapped is returned as it is.
+    """
+    long = [len(ln) for ln in lines if len(ln.split()) >= 6]
+    if len(long) < 8:
+        return lines
+    width = sorted(long)[len(long) * 3 // 4]
+    if not 50 <= width <= 120 or sum(1 for n in long if width - 12 <= n <= width) < 0.6 * len(long):
+        return lines
+    out: list[str] = []
+    joining = False
+    for line in lines:
+        if joining and out:
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            out.append(line)
+        joining = len(line) >= width - 12 and len(line.split()) >= 6
+    return out
 
 
 # --- pages that hold no article ------------------------------------------------------------------

@@ -218,9 +218,14 @@ WORKED_EXAMPLE = (
         # a citation of an earlier article is not the news of the day
         (4, 119, "Talks resumed (Avesta, June 13; see EDM, June 30).", D(2007, 6, 14)),
         (4, 119, "Talks resumed (Avesta, June 13) as before (see EDM, July 1).", D(2007, 6, 14)),
-        # a mention more than 21 days after the estimate (2007-06-15) is an announced future event
+        # a prose date is an announced event when the piece cites sources: the citations date it
         (4, 119, "Elections are set for August 30 (Avesta, June 13).", D(2007, 6, 14)),
-        (4, 119, "The summit on July 6 (Avesta, June 13).", D(2007, 7, 7)),  # exactly estimate + 21
+        (4, 119, "The summit on July 6 (Avesta, June 13).", D(2007, 6, 14)),
+        # without citations, prose dates up to 21 days past the estimate (2007-06-15) count
+        (4, 119, "The summit on July 6 was cordial.", D(2007, 7, 7)),
+        (4, 119, "Elections are set for August 30.", D(2007, 6, 15)),
+        # a citation weeks past the issue estimate is still the news of the day (issue rates varied)
+        (16, 150, "Drills ended on October 22 (TASS, October 23; Ozodi, October 18).", D(2019, 10, 24)),
         # "may" the verb is not May
         (4, 119, "Moscow may 5 times raise the fee (Avesta, June 13).", D(2007, 6, 14)),
         # impossible days are skipped

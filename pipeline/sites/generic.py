@@ -21,6 +21,11 @@ TEXT = TextRules(
         line("Leave a Reply"),
         line("Advertisement"),
         starts("Posted in "),
+        # A video player's fallback text, in the languages of the corpus: never content.
+        re.compile(
+            r"(?i)^\W*(?:your browser does(?:n[’']t| not) support (?:html5|the video tag)|"
+            r"ваш браузер не поддерживает (?:html5|видео)|браузери шумо html5-ро дастгирӣ намекунад)\W*$"
+        ),
     ),
     tail_start=(line("Related posts"), line("Share this:"), starts("Leave a Reply")),
     # Error and search pages, in the corpus's languages: said in a short line of their own.

@@ -88,6 +88,9 @@ RUSSIAN = TextRules(
         line("Ваш браузер не поддерживает HTML5"),
         line("пожалуйста, подождите"),
         line("Иллюстративное фото"),
+        # Current Time's promo block inside its pages.
+        line("В моей стране заблокировали"),
+        line("Настоящее Время"),
         re.compile(r"^\s*СМОТРИТЕ ТАКЖЕ:"),
         # The header clock of the day the page was saved: never the article's date.
         re.compile(r"^\s*\d{1,2} [а-яё]+ \d{4}, [А-ЯЁа-яё]+ время \d{1,2}:\d{2}\s*$"),
@@ -188,6 +191,7 @@ SITE = Site(
         "Ҳамаи хабарҳои имрӯзро",
         "Ссылки для упрощенного доступа",
         "Доступность ссылок",
+        "Ссылки доступа",
         "Радио Озоди",
         "Радио Свобода",
         "РСЕ/РС",
