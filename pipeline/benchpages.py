@@ -13,6 +13,7 @@ to write 20,000 pages in seconds. Pages are distinct and no two are near duplica
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
 import re
@@ -67,14 +68,26 @@ def load_templates(
         for page in sorted((fixtures / site).glob("*.html")):
             expected = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
             if markup in ("all", expected.get("markup")):
-                templates.append(_template(page, expected))
+                templates.append(_template(page.stem, page.read_text(encoding="utf-8"), expected))
+    # Real pages are third-party files: they stay in the shared folder beside the clone, and
+    # tests/fixtures/shared-pages/ holds only what the project expects of them.
+    for meta in sorted((fixtures / "shared-pages").glob("*.json")):
+        expected = json.loads(meta.read_text(encoding="utf-8"))
+        page = fixtures.parent.parent.parent / "shared" / "fixtures" / expected["shared"]
+        wanted = markup in ("all", expected.get("markup"))
+        if wanted and (expected.get("site") or expected["source"]) in sites and page.exists():
+            data = page.read_bytes()
+            text = (gzip.decompress(data) if page.suffix == ".gz" else data).decode("utf-8")
+            templates.append(_template(meta.stem, text, expected))
     if not templates:
-        raise FileNotFoundError(f"no {markup} fixture pages for {sites} under {fixtures}")
+        raise FileNotFoundError(
+            f"no {markup} fixture pages for {sites} under {fixtures} (real pages are read from the "
+            "shared folder beside the clone, ../shared/fixtures)"
+        )
     return templates
 
 
-def _template(page: Path, expected: dict) -> Template:
-    text = page.read_text(encoding="utf-8")
+def _template(name: str, text: str, expected: dict) -> Template:
     site = SITES[expected.get("site") or expected["source"]]
     url = expected["url"]
     if site_for_url(url) is None:
@@ -85,7 +98,7 @@ def _template(page: Path, expected: dict) -> Template:
     root = html.fromstring(text)
     container = next((hit[0] for xp in site.html.container if (hit := root.xpath(xp))), None)
     if container is None:
-        raise ValueError(f"{page.name}: no {site.key} article container")
+        raise ValueError(f"{name}: no {site.key} article container")
     # Elements, not id()s: lxml keeps one proxy per node only while a reference to it lives.
     pruned = {el for xp in site.html.prune for el in container.xpath(xp)}
     counts, vocabulary = [], []
@@ -110,7 +123,7 @@ def _template(page: Path, expected: dict) -> Template:
     out = f"{doctype}\n{body}" if doctype else body
     token = _id_token(url)
     out = out.replace(token, "@@ID@@").replace(quote(token), "@@ID@@")
-    return Template(page.stem, site.key, out, tuple(counts), tuple(vocabulary), token)
+    return Template(name, site.key, out, tuple(counts), tuple(vocabulary), token)
 
 
 def _id_token(url: str) -> str:

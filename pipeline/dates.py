@@ -59,6 +59,7 @@ _DAY_PATTERNS = (
     # 13/04/2005: day-first or month-first; read only when one order is impossible (see _ymd).
     re.compile(r"(?<![\d/.-])(?P<a>\d{1,2})(?P<sep>[/-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})(?!\d)"),
 )
+_SHORT_YEAR = re.compile(r"(?<![\d/.-])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<yy>\d{2})(?![\d/])")
 _MONTH_YEAR = re.compile(rf"{_MONTH},?{_YEAR_TAIL}", re.I)
 _BARE_YEAR = re.compile(r"\s*(?P<y>\d{4})\s*")
 _COPYRIGHT = re.compile(r"(?:(?:copyright|©|\(c\)|&copy;)\s*)+(?:\d{4}\s*[-–]\s*)?\d{4}", re.I)
@@ -224,6 +225,16 @@ def parse_date(
         if moment is not None and moment > now_utc + dt.timedelta(days=1):
             return None
         return ParsedDate(moment, day, "day", source) if _plausible(day, now_utc, earliest) else None
+
+    if source == "byline" and (found := _SHORT_YEAR.search(text)):
+        # "by Jane Doe 10/28/04": old bylines wrote two-digit years (90-99 are the 1990s).
+        first, second, short = int(found["a"]), int(found["b"]), int(found["yy"])
+        year = 1900 + short if short >= 90 else 2000 + short
+        order = (second, first) if first > 12 >= second else (first, second) if second > 12 >= first else None
+        day = _make_date(year, *order) if order else None
+        if day is not None and _plausible(day, now_utc, earliest):
+            return ParsedDate(None, day, "day", source)
+        return None
 
     if found := _MONTH_YEAR.search(text):
         day = _make_date(int(found["y"]), _MONTHS[found["mon"].casefold()], 1)

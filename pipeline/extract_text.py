@@ -97,7 +97,7 @@ def _not_an_article(site: Site, lines: list[str], learned: frozenset[str]) -> st
     if _listing_rules(site, lines) is None:
         dates = sum(1 for ln in shown if _looks_like_date_line(ln))
         prose = sum(1 for ln in shown if para_classifier.classify(ln).good)
-        if dates >= 5 and dates >= prose:
+        if dates >= 3 and dates >= prose:
             return f"a section front or listing: {dates} date lines beside {prose} lines of prose"
         items = [ln for ln in shown if para_classifier.classify(ln).words >= 8]
         # A headline first (no full stop): an article's page, not a front or a bio.
@@ -381,13 +381,37 @@ def _byline(head: list[str], site: Site, lines: list[str], start: int) -> tuple[
             match = pattern.search(line)
             if match:
                 return offset + i, {k: v for k, v in match.groupdict().items() if v}
+    for i, line in enumerate(window):
+        if len(line.split()) > 14:
+            continue
+        if _is_byline_shape(line):
+            # "By Jane Doe", "by Jane Doe 10/28/04": the names, then maybe the date.
+            rest = _BYLINE_LEAD_WORD.sub("", line)
+            date = _TRAILING_DATE.search(rest)
+            fields = {"authors": rest[: date.start()].strip(" ,|-–—") if date else rest}
+            if date and parse_date(date.group(0), "byline"):
+                fields.update(date=date.group(0).strip(" ,|-–—"), date_source="byline")
+            return offset + i, fields
+        late = _DATE_THEN_BY.search(line)
+        if late and parse_date(line[: late.start()], "byline"):
+            # "March 1, 2010 - 12:02pm, by Jane Doe": the date, then the names.
+            return offset + i, {
+                "authors": late.group("authors"),
+                "date": line[: late.start()],
+                "date_source": "byline",
+            }
     generic = _generic_byline(head, len(head))
     if generic is not None:
         return generic
-    for i, line in enumerate(window):
-        if _is_byline_shape(line) and len(line.split()) <= 12:
-            return offset + i, {"authors": _BYLINE_LEAD_WORD.sub("", line)}
     return None, {}
+
+
+# A date at the end of a byline: "10/28/04", "Apr 15, 2013", "15 апреля 2013", with a time.
+_TRAILING_DATE = re.compile(
+    r"[\s,|–—-]+(?:\d{1,2}/\d{1,2}/\d{2,4}|(?:[^\W\d_]+\.?\s+\d{1,2},?\s+\d{4})"
+    r"|(?:\d{1,2}\s+[^\W\d_]+\.?\s+\d{4}))(?:[\s,]+\d{1,2}:\d{2}.*)?$"
+)
+_DATE_THEN_BY = re.compile(r"[\s,|–—-]+by\s+(?P<authors>[A-ZА-ЯЁ][^\d]{2,80})$", re.I)
 
 
 _BYLINE_LEAD_WORD = re.compile(r"^\s*(?:by|автор|муаллиф|текст)\s*:?\s*", re.I)

@@ -260,7 +260,8 @@ _SENTENCE_END = re.compile(r"""[.!?…:"”»)\]]\s*$""")
 _BOILERPLATE = re.compile(
     r"©|\ball rights reserved\b|\bprivacy policy\b|\bcookie|\bterms of (use|service)\b|\bsubscribe\b|"
     r"\bsign up\b|\bnewsletter\b|\bfollow us\b|\bshare (this|on)\b|\bclick here\b|\bread more\b|"
-    r"\bskip to\b|\badvertisement\b|\bdonate\b|\bsupport us\b|подписаться|подписывайтесь|"
+    r"\bskip to\b|\badvertisement\b|\bdonate\b|\bsupport us\b|подписаться|подписывайтесь|подпишитесь|"
+    r"поддержите нас|\bрассылк|"
     r"все права защищены|\bundesirable organi[sz]ation\b|\bforeign agent\b|\bplease note that you\b|"
     r"\bliking, commenting\b|\bhas been declared an?\b",
     re.I,

@@ -18,6 +18,30 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "raw" / "samples"
 FIXTURES = ROOT / "tests" / "fixtures"
+# Third-party files (real pages and sitemaps of the sites) are never copied into the repository:
+# they are read from the shared folder beside the clone, which CI always has.
+SHARED = ROOT.parent / "shared"
+SHARED_FIXTURES = SHARED / "fixtures"
+
+
+def shared_fixture(rel: str) -> Path:
+    """A third-party fixture under ../shared/fixtures. Skips (saying why) when ../shared is not
+    beside the clone; fails when it is there but lacks the file, so CI never skips silently."""
+    path = SHARED_FIXTURES / rel
+    if path.exists():
+        return path
+    if SHARED.is_dir():
+        pytest.fail(f"../shared is beside the clone but lacks fixtures/{rel}")
+    pytest.skip(f"third-party fixture fixtures/{rel} is read from ../shared, which is not beside this clone")
+
+
+def shared_page(rel: str) -> str:
+    """The text of a shared page (gzipped or not)."""
+    import gzip
+
+    data = shared_fixture(rel).read_bytes()
+    return (gzip.decompress(data) if rel.endswith(".gz") else data).decode("utf-8")
+
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")

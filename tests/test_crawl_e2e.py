@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from _mirror import (
     FAST,
-    FIXTURES,
     REPO,
     Mirror,
     article_listing,
@@ -33,6 +32,7 @@ from _mirror import (
     urlset,
     wordpress_article,
 )
+from conftest import shared_fixture
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.curate import run_curation
@@ -43,7 +43,11 @@ from spiders.discovery import Window, parse_bound, parse_sitemap
 
 pytestmark = pytest.mark.slow
 UTC = dt.UTC
-OZODI = FIXTURES / "rferl" / "sitemaps" / "www.ozodi.org"
+
+
+def _ozodi() -> Path:
+    """The real ozodi.org sitemaps: third-party, read from ../shared (see conftest.shared_fixture)."""
+    return shared_fixture("rferl/sitemaps/www.ozodi.org")
 
 
 def utc(*args: int) -> dt.datetime:
@@ -99,7 +103,7 @@ def ozodi_dates() -> dict[str, list[dt.datetime]]:
     """Every date the real ozodi sitemaps give each article: latest lastmod and news date."""
     dates: dict[str, list[dt.datetime]] = {}
     for name in ("sitemap_10_latest.xml.gz", "sitemap_10_news.xml.gz"):
-        for entry in parse_sitemap((OZODI / name).read_bytes())[1]:
+        for entry in parse_sitemap((_ozodi() / name).read_bytes())[1]:
             dates.setdefault(entry.url, []).append(entry.date)
     return dates
 
@@ -114,7 +118,7 @@ def ozodi_mirror(tmp_path: Path):
     """www.ozodi.org: the real sitemaps, a page per article (published at its news date if any,
     else its lastmod), a section listing, and a robots.txt that forbids one path."""
     mirror = Mirror(tmp_path / "tree")
-    for f in OZODI.iterdir():
+    for f in _ozodi().iterdir():
         mirror.put(f"https://www.ozodi.org/{f.name}", f.read_bytes())
     dates = ozodi_dates()
     for i, (url, ds) in enumerate(sorted(dates.items())):

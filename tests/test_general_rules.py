@@ -404,3 +404,28 @@ def test_rferl_service_dumps_keep_their_dateline_lead_and_lose_their_chrome(page
     assert a.dateline == place
     for chrome in ("Ссылки", "Срочные", "браузер", "Пайвандҳо", "Хабари нав", "XS", "очереди в аэропорту"):
         assert chrome not in a.body
+
+
+@pytest.mark.parametrize(
+    ("byline", "authors", "date"),
+    [
+        ("by Ahmad Rustamov 11/16/04", ["Ahmad Rustamov"], dt.date(2004, 11, 16)),
+        ("March 1, 2010 - 12:02pm, by Bahrom Kodirov", ["Bahrom Kodirov"], dt.date(2010, 3, 1)),
+        ("By Jane Doe and John Smith", ["Jane Doe", "John Smith"], None),
+    ],
+)
+def test_bylines_of_older_templates(byline, authors, date):
+    body = (
+        "Officials in Dushanbe said on Monday that the number of migrants returning from Russia had grown for"
+        " the third month in a row, according to figures of the labour ministry published this week.\n"
+        "The ministry expects many more people to come back before the end of the year, and it says it is"
+        " preparing jobs for them in construction and in farming in the south of the country."
+    )
+    text = f"Tajik Migrants Return Home As Russian Jobs Dry Up\n{byline}\n{body}"
+    [a] = extract_text(RawDocument("b.txt", "text", text), GENERIC)
+    assert (a.title, a.authors, a.published_date) == (
+        "Tajik Migrants Return Home As Russian Jobs Dry Up",
+        authors,
+        date,
+    )
+    assert a.body.startswith("Officials in Dushanbe")

@@ -8,7 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-from _mirror import FIXTURES, article_listing, pangea_listing, rss, sitemapindex, urlset
+from _mirror import article_listing, pangea_listing, rss, sitemapindex, urlset
+from conftest import shared_fixture
 from scrapy.http import HtmlResponse, Request, Response, XmlResponse
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
@@ -23,7 +24,12 @@ from spiders.spiders.rferl import RferlSpider
 from spiders.state import CrawlState
 from spiders.warcstore import OPEN_SUFFIX, WarcFileWriter, recover_open_files, site_dir
 
-SITEMAPS = FIXTURES / "rferl" / "sitemaps"
+
+def _sitemaps() -> Path:
+    """The real RFE/RL sitemaps: third-party, read from ../shared (see conftest.shared_fixture)."""
+    return shared_fixture("rferl/sitemaps")
+
+
 UTC = dt.UTC
 
 
@@ -89,7 +95,7 @@ def test_until_date_means_end_of_day():
 
 
 def test_every_real_lastmod_parses():
-    for path in SITEMAPS.glob("*/*.xml*"):
+    for path in _sitemaps().glob("*/*.xml*"):
         body = path.read_bytes()
         _, entries = parse_sitemap(body)
         text = gzip.decompress(body) if path.suffix == ".gz" else body
@@ -103,7 +109,7 @@ def test_every_real_lastmod_parses():
 
 def test_index_skips_unchanged_archive_and_media_children(make_spider):
     spider = make_spider(since="2025-05-01", hosts="www.rferl.org")
-    body = (SITEMAPS / "www.rferl.org" / "sitemap.xml").read_bytes()
+    body = (_sitemaps() / "www.rferl.org" / "sitemap.xml").read_bytes()
     got = list(spider.parse_sitemap(xml("https://www.rferl.org/sitemap.xml", body)))
     # Archive children were last regenerated 2025-04-20, before the window: nothing in them changed.
     assert urls(got) == [
@@ -115,7 +121,7 @@ def test_index_skips_unchanged_archive_and_media_children(make_spider):
 
 def test_index_reads_archive_children_for_old_windows(make_spider):
     spider = make_spider(since="2024-01-01", until="2024-12-31", hosts="www.ozodi.org")
-    body = (SITEMAPS / "www.ozodi.org" / "sitemap.xml").read_bytes()
+    body = (_sitemaps() / "www.ozodi.org" / "sitemap.xml").read_bytes()
     got = list(spider.parse_sitemap(xml("https://www.ozodi.org/sitemap.xml", body)))
     archive = [r for r in got if r.cb_kwargs["archive"]]
     assert len(archive) == 12 and "https://www.ozodi.org/sitemap_10_12.xml.gz" in urls(archive)
@@ -126,7 +132,7 @@ def test_index_reads_archive_children_for_old_windows(make_spider):
 
 
 def test_latest_sitemap_requests_exactly_the_window(make_spider):
-    path = SITEMAPS / "www.ozodi.org" / "sitemap_10_latest.xml.gz"
+    path = _sitemaps() / "www.ozodi.org" / "sitemap_10_latest.xml.gz"
     since, until = utc(2025, 5, 24), utc(2025, 5, 25, 6)
     expected = {u for u, d in lastmods(path).items() if since <= d <= until}
     assert 10 < len(expected) < 100
@@ -139,7 +145,7 @@ def test_latest_sitemap_requests_exactly_the_window(make_spider):
 
 
 def test_news_sitemap_uses_publication_date(make_spider):
-    path = SITEMAPS / "www.ozodi.org" / "sitemap_10_news.xml.gz"
+    path = _sitemaps() / "www.ozodi.org" / "sitemap_10_news.xml.gz"
     url = "https://www.ozodi.org/a/korshinos-to-vaqte-dedovshina-hast-kase-artishro-ehtirom-namekunad/33422032.html"
     # lastmod in the latest sitemap is 09:29:46; the news sitemap says published 10:15:00.
     spider = make_spider(since="2025-05-25T10:00:00Z", until="2025-05-25T10:30:00Z", hosts="www.ozodi.org")
@@ -166,7 +172,7 @@ def test_empty_news_sitemap_yields_nothing(make_spider):
 
 
 def test_archive_lastmod_is_only_a_lower_bound(make_spider):
-    path = SITEMAPS / "www.rferl.org" / "sitemap_8_10.xml.gz"
+    path = _sitemaps() / "www.rferl.org" / "sitemap_8_10.xml.gz"
     mods = lastmods(path)
     resp = Response("https://www.rferl.org/sitemap_8_10.xml.gz", body=path.read_bytes())
     # A window in 2005: batch dates of 2008 do not say when the page was published, so every
@@ -183,7 +189,7 @@ def test_archive_lastmod_is_only_a_lower_bound(make_spider):
 
 
 def test_stored_urls_are_skipped_unless_refresh(make_spider, tmp_path):
-    path = SITEMAPS / "www.rferl.org" / "sitemap_8_latest.xml.gz"
+    path = _sitemaps() / "www.rferl.org" / "sitemap_8_latest.xml.gz"
     mods = lastmods(path)
     known = sorted(mods)[:5]
     CrawlState(tmp_path / "raw", "rferl").add_stored(known)

@@ -162,6 +162,9 @@ class Site:
     # source "other".
     cms_markers: tuple[re.Pattern[str], ...] = ()
     text: TextRules = field(default_factory=TextRules)
+    # The dated rule sets `text` merges (one per service, language or template era), kept so that
+    # tests can ask each for fixtures of its own.
+    rule_sets: tuple[TextRules, ...] = ()
     listing: ListingRules | None = None
     html: HtmlRules = field(default_factory=HtmlRules)
     crawl: CrawlFacts = field(default_factory=CrawlFacts)

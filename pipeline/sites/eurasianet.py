@@ -9,6 +9,9 @@ HOSTS = ("eurasianet.org", "www.eurasianet.org", "russian.eurasianet.org")
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 
 TEXT = TextRules(
+    name="eurasianet-drupal",
+    language="en",
+    since="2018-01-01",
     drop_lines=(
         line("Skip to main content"),
         line("Main Menu"),
@@ -102,6 +105,7 @@ SITE = Site(
         "is Eurasianet's",
     ),
     text=TEXT,
+    rule_sets=(TEXT,),
     html=HTML,
     crawl=CRAWL,
     host_languages={"russian.eurasianet.org": "ru"},

@@ -14,6 +14,13 @@ TEXT = TextRules(
         line("Skip to content"),
         line("Main Menu"),
         line("Menu"),
+        # Skip links and menu titles of Russian and Tajik sites: never a headline.
+        re.compile(
+            r"(?i)^\W*(?:перейти|вернуться|вернутся|пропустить)\s+(?:к|в)\s+\w+\s*(?:содержани\w*|навигаци\w*|меню)\W*$"
+        ),
+        re.compile(r"(?i)^\W*(?:перейти к (?:содержанию|поиску)|к основному содержанию)\W*$"),
+        re.compile(r"(?i)^\W*(?:главное|основное) меню\W*$|^\W*меню\W*$"),
+        re.compile(r"(?i)^\W*ба\s+(?:мундариҷаи\s+асосӣ|менюи\s+асосӣ|ҷустуҷӯ)\s+гузаред\W*$"),
         line("Search"),
         line("Share this:"),
         line("Like this:"),
@@ -45,6 +52,8 @@ TEXT = TextRules(
         re.compile(r"(?i)^\W*(?:load|show|see|view) more(?: (?:stories|articles|news|results))?\W*$"),
         re.compile(r"(?i)^\W*(?:показать|загрузить) (?:ещ[её]|больше)\W*$"),
         re.compile(r"(?i)^\W*ёфтҳои бештар\W*$|^\W*бештар нишон диҳед\W*$"),
+        # An author's or a region's page: "Daler Saidov | 318 Articles", "Кавказ | 651 Articles".
+        re.compile(r"(?i)^.{1,80}\|\s*[\d,. ]+\s+(?:articles|stories|posts|статей|статьи|материал\w*)\s*$"),
     ),
     # A dateline opening the lead, in Latin or Cyrillic script: "DUSHANBE -- ", "МОСКВА — ",
     # "Prague, 12 April 2005 (RFE/RL) -- ", "Душанбе, 12 апреля (РСЕ/РС) — ". A place in capitals,

@@ -128,6 +128,7 @@ SITE = Site(
         "Latest Articles about",
     ),
     text=TEXT,
+    rule_sets=(LEGACY_1995_2007, WORDPRESS_2008_2023, EXECUTIVE_SUMMARY_2024),
     listing=LISTING,
     html=HTML,
     crawl=CRAWL,

@@ -203,6 +203,7 @@ SITE = Site(
         re.compile(r"/Content/responsive/|gdb\.(?:rferl|voanews|polygraph)\w*\.\w+/"),
     ),
     text=TEXT,
+    rule_sets=(ENGLISH_2004, TAJIK, RUSSIAN),
     html=HTML,
     crawl=CRAWL,
     host_languages={
