@@ -506,7 +506,16 @@ def _generic_byline(lines: list[str], first_prose: int) -> tuple[int, dict[str, 
     Returns the line's index and the fields it gives (date, date_source, and authors when names
     stand before the date).
     """
-    for i in range(first_prose - 1, max(-1, first_prose - 4), -1):
+    # A date above every headline of the page is the site's "today" stamp, not a byline.
+    first_heading = next(
+        (
+            i
+            for i, ln in enumerate(lines[:first_prose])
+            if _heading_like(ln) and not _looks_like_date_line(ln)
+        ),  # noqa: E501
+        first_prose,
+    )
+    for i in range(first_prose - 1, max(first_heading, first_prose - 4), -1):
         line = lines[i]
         if len(line.split()) > 14:
             continue

@@ -301,8 +301,24 @@ def classify(text: str) -> Line:
         words=len(words),
         stop_density=_stop_density(words),
         sentence_like=bool(_SENTENCE_END.search(text)),
-        boilerplate=bool(_BOILERPLATE.search(text)) and len(words) < 80,
+        boilerplate=_is_boilerplate(text, len(words)),
     )
+
+
+_SENTENCES = re.compile(r"(?<=[.!?…])\s+(?=\S)")
+
+
+def _is_boilerplate(text: str, words: int) -> bool:
+    """Boilerplate vocabulary in a line that is not mostly something else.
+
+    A paragraph of news that ends with one pitch sentence ("To read the original story, click
+    here.") is still the news: it is boilerplate only when what is left without its boilerplate
+    sentences is short.
+    """
+    if words >= 80 or not _BOILERPLATE.search(text):
+        return False
+    rest = [s for s in _SENTENCES.split(text) if not _BOILERPLATE.search(s)]
+    return len(_WORD.findall(" ".join(rest))) < 25
 
 
 def content_span(lines: list[str]) -> tuple[int, int] | None:

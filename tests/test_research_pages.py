@@ -1,0 +1,65 @@
+"""The research pages: dumps written on the real layouts of every site, service, language and era
+(tests/fixtures/pages/<site-service>/{train,holdout}/, facts in docs/research/), each split with
+the expected.json the shared checker reads. The rules were written from the train halves; the
+holdout halves measure how they generalise. Each split is curated as a user would (run_curation)
+and checked with the project's copy of the checks (tests/seedcheck.py)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from seedcheck import failures
+
+from pipeline.curate import run_curation
+from pipeline.settings import load_settings
+from pipeline.sites import SITES
+
+PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
+SPLITS = sorted(p.parent for p in PAGES.glob("*/*/expected.json"))
+
+# Checks a split still fails, kept exact: a new failure fails the test, and so does a fixed one
+# (then remove it from the file). What they are, by kind:
+# - source 'other' on pages that name no outlet at all (AMP and main-content dumps of RFE/RL and
+#   Eurasianet): nothing in the text says whose page it is;
+# - a Jamestown author page with snippets cut by no marker, and Eurasianet's 2008 homepage,
+#   2017 mobile list and taxonomy list, none of which the front detectors recognise yet;
+# - an in-paragraph "[For additional information see ...]" link of Eurasianet's 2000s template;
+# - an interview lead-in ending with a colon ("Сообщает «Интерфакс»:") left out of the body.
+KNOWN: dict[str, list[str]] = json.loads((PAGES / "known_failures.json").read_text(encoding="utf-8"))
+
+
+def _curate(split: Path, tmp_path: Path) -> Path:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for page in split.glob("*.txt"):
+        shutil.copy2(page, raw / page.name)
+    run_curation(raw, tmp_path / "curated", load_settings(config_path="/nonexistent", env={}))
+    return tmp_path / "curated" / "articles"
+
+
+@pytest.mark.parametrize("split", SPLITS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_each_research_split_fails_only_its_known_checks(split, tmp_path):
+    name = f"{split.parent.name}/{split.name}"
+    assert sorted(failures(_curate(split, tmp_path), split / "expected.json")) == KNOWN.get(name, [])
+
+
+def test_train_and_holdout_scores_stay_at_least_where_they_were():
+    """The splits' failure counts (the note on the issue reports them) never grow."""
+    assert sum(len(v) for k, v in KNOWN.items() if k.endswith("/train")) <= 7
+    assert sum(len(v) for k, v in KNOWN.items() if k.endswith("/holdout")) <= 31
+
+
+def test_every_rule_set_of_every_site_has_research_pages():
+    """Walks the site registry: each dated rule set needs train and holdout pages of its language
+    (a site with one language may keep them under its own name)."""
+    have = {p.parent.name for p in SPLITS}
+    for key, site in SITES.items():
+        assert site.rule_sets, f"{key} declares no rule sets"
+        for rules in site.rule_sets:
+            folders = {f"{key}-{rules.language}", key if rules.language == "en" else ""}
+            assert have & folders, f"no research pages for {key}'s rule set {rules.name!r} ({rules.language})"
+    for split in SPLITS:
+        assert {"train", "holdout"} <= {p.name for p in split.parent.iterdir() if p.is_dir()}
