@@ -347,6 +347,7 @@ class RunWriter:
         if not self._files:
             shutil.rmtree(self.staging, ignore_errors=True)
             return []
+        self._stage_missing_tables()
         for rel in self._files:
             with open(self.staging / rel, "rb") as fh:
                 os.fsync(fh.fileno())
@@ -373,6 +374,18 @@ class RunWriter:
         journal.unlink()
         shutil.rmtree(self.staging, ignore_errors=True)
         return [dst for _, dst in moves]
+
+    def _stage_missing_tables(self) -> None:
+        """Every table of the contract exists once a run has committed: duplicates/ and rejects/
+        get an empty file with their schema when no run has written a row to them yet, so that
+        readers' globs (DuckDB, polars, pandas) find them instead of failing."""
+        for table_dir, schema in (("duplicates", DUPLICATE_SCHEMA), ("rejects", REJECT_SCHEMA)):
+            if self._target(table_dir) in self._files or any((self.curated / table_dir).glob("*.parquet")):
+                continue
+            rel = self._target(table_dir)
+            (self.staging / rel).parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(schema.empty_table(), self.staging / rel, compression="zstd")
+            self._files.append(rel)
 
     def abort(self) -> None:
         for writer in self._writers.values():

@@ -270,3 +270,19 @@ def test_batches_keep_order_and_cut_the_last_round_finer():
     assert [len(b) for b in batches(iter(items), 200, workers=1)] == [200] * 10
     assert [len(b) for b in batches(iter(items[:130]), 200, workers=2)] == [65, 65]
     assert list(batches(iter([]), 200, workers=2)) == []
+
+
+def test_every_table_of_the_contract_exists_after_a_run_that_wrote_none_of_its_rows(seeds_raw, tmp_path):
+    """The samples give no duplicate and no reject: the README's DuckDB queries over duplicates/
+    and rejects/ still find their tables, empty, with their schemas."""
+    import duckdb
+
+    curated = tmp_path / "c"
+    _run(seeds_raw, curated)
+    con = duckdb.connect()
+    for table, schema in (("duplicates", store.DUPLICATE_SCHEMA), ("rejects", store.REJECT_SCHEMA)):
+        rows = con.execute(f"SELECT count(*) FROM read_parquet('{curated}/{table}/*.parquet')").fetchone()[0]
+        assert rows == 0
+        assert store.read_table(curated, table).schema.names == schema.names
+    # A later run that writes rows to them adds its own file beside the empty one.
+    assert len(list((curated / "rejects").glob("*.parquet"))) == 1
