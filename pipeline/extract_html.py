@@ -399,8 +399,11 @@ def _authors(
     """
     desks = tuple(desks)
     not_names = _not_author_names(root, ld)
+    bylined = False  # the site's byline markup is there (it may name only a desk)
     for xp in xpaths:
-        names = _people(_strings(root, xp), desks, not_names)
+        found = _strings(root, xp)
+        bylined = bylined or bool(found)
+        names = _people(found, desks, not_names)
         if names:
             return names
     names = _people(_authors_from_ld(ld), desks, not_names)
@@ -408,30 +411,63 @@ def _authors(
         return names
     meta = _first_text(root, ("//meta[translate(@name, 'AUTHOR', 'author')='author']/@content",))
     names = _people([meta] if meta else [], desks, not_names)
-    if names:
+    if names or bylined:
         return names
-    # The site's byline markup may have changed: the markup most CMSs give a byline.
-    for xp in _BYLINE_MARKUP:
-        names = _people(_strings(root, xp)[:3], desks, not_names)
-        if names:
-            return names
-    return []
+    # The site's byline markup is gone (a redesign): the markup most CMSs give a byline.
+    return _people(_generic_byline_names(root), desks, not_names)
+
+
+def _generic_byline_names(root: html.HtmlElement) -> list[str]:
+    """The byline text of the most specific generic byline markup on the page (one walk)."""
+    best: tuple[int, list[str]] | None = None
+    for element in _xpath(root, _BYLINE_UNION):
+        if not isinstance(element, html.HtmlElement):
+            continue
+        rank = _byline_rank(element)
+        if rank is None or (best is not None and rank >= best[0]):
+            continue
+        if any(
+            "statement" in (a.get("class") or "") or "claim" in (a.get("class") or "")
+            for a in element.iterancestors()
+        ):
+            continue  # a fact-check's claimant is never its author
+        text = normalize_line(element.text_content())
+        if text:
+            best = (rank, [text])
+    return best[1] if best else []
+
+
+def _byline_rank(element: html.HtmlElement) -> int | None:
+    """How specific a generic byline element is (lower is better), or None."""
+    classes = f" {' '.join((element.get('class') or '').split())} "
+    if element.get("itemprop") == "name" and any(
+        a.get("itemprop") == "author" for a in element.iterancestors()
+    ):
+        return 0
+    if element.get("itemprop") == "author":
+        return 1
+    if element.tag == "a" and element.get("rel") == "author":
+        return 2
+    if element.tag == "a" and any("byline" in (a.get("class") or "") for a in element.iterancestors()):
+        return 3
+    if element.tag == "a" and (
+        "/author/" in (element.get("href") or "") or "/authors/" in (element.get("href") or "")
+    ):
+        return 4
+    if "byline" in classes:
+        return 5
+    if " author " in classes:
+        return 6
+    return None
 
 
 # Where CMSs put a byline when a site's own selectors miss it (schema.org microdata, rel=author,
 # author pages, "byline" and "author" classes), most specific first.
-_NOT_A_CLAIM = "[not(ancestor::*[contains(@class, 'statement') or contains(@class, 'claim')])]"
-_BYLINE_MARKUP = tuple(
-    xp + _NOT_A_CLAIM  # a fact-check's claimant is never its author
-    for xp in (
-        "//*[@itemprop='author']//*[@itemprop='name']",
-        "//*[@itemprop='author']",
-        "//a[@rel='author']",
-        "//*[contains(@class, 'byline')]//a",
-        "//a[contains(@href, '/author/') or contains(@href, '/authors/')]",
-        "//*[contains(@class, 'byline')]",
-        "//*[contains(concat(' ', normalize-space(@class), ' '), ' author ')]",
-    )
+# Where CMSs put a byline when a site's own selectors miss it (microdata, rel=author, author
+# pages, "byline" and "author" classes): one walk of the page, ranked by _byline_rank.
+_BYLINE_UNION = (
+    "//*[@itemprop='author' or @itemprop='name'] | //a[@rel='author' or contains(@href, '/author')]"
+    " | //*[contains(@class, 'byline') or contains(@class, 'author')]"
 )
 
 
