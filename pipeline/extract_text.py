@@ -457,19 +457,21 @@ def _title(head: list[str], skip: set[int], block_at: int | None) -> str | None:
     right above a longer headline. Never a date, a byline, chrome or a caption (gone already).
     """
     candidates = [i for i, ln in enumerate(head) if i not in skip and _title_ok(ln)]
-    if not candidates:
+    # A line ending in a full stop is a caption or a sentence far more often than a headline.
+    pool = [i for i in candidates if not head[i].endswith(".")] or candidates
+    if not pool:
         return None
     if block_at is not None:
-        above = [i for i in candidates if i < block_at]
-        if above and above[-1] == block_at - 1 and len(head[above[-1]].split()) >= 2:
+        above = [i for i in pool if i < block_at]
+        if above and block_at - above[-1] <= 3 and len(head[above[-1]].split()) >= 2:
             return head[above[-1]]
-    for n, i in enumerate(candidates):
+    for n, i in enumerate(pool):
         words = len(head[i].split())
-        later = candidates[n + 1 :]
+        later = pool[n + 1 :]
         if words <= 3 and later and len(head[later[0]].split()) > words:
             continue  # a section label above the headline
         return head[i]
-    return head[candidates[-1]]
+    return head[pool[-1]]
 
 
 def _title_after(rest: list[str], body_lines: list[str]) -> str | None:

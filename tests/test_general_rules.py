@@ -429,3 +429,25 @@ def test_bylines_of_older_templates(byline, authors, date):
         date,
     )
     assert a.body.startswith("Officials in Dushanbe")
+
+
+def test_a_caption_printed_once_between_headline_and_byline_is_not_the_title():
+    text = "\n".join(
+        [
+            "Accessibility links",
+            "Breaking News",
+            "Tajikistan",
+            "Dushanbe Turns To Beijing For Border Posts",
+            "Chinese-built border posts in the Gorno-Badakhshan region.",
+            "By Jane Doe",
+            "May 16, 2024 14:05 GMT",
+            "Tajikistan has asked China to fund a further set of outposts along its border with Afghanistan,"
+            " officials in Dushanbe said on May 15, after Russia failed to deliver promised equipment.",
+            "The request is the latest sign that Dushanbe is widening its security ties beyond Moscow, which"
+            " still keeps its largest military base abroad in the country.",
+        ]
+    )
+    [a] = extract_text(RawDocument("c.txt", "text", text), SITES["rferl"])
+    assert (a.title, a.authors) == ("Dushanbe Turns To Beijing For Border Posts", ["Jane Doe"])
+    assert (a.published_date, str(a.published_at)) == (dt.date(2024, 5, 16), "2024-05-16 14:05:00+00:00")
+    assert a.body.startswith("Tajikistan has asked China") and "Gorno-Badakhshan region." not in a.body
