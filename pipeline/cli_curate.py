@@ -13,7 +13,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run = subparsers.add_parser("run", help="curate raw/ into curated/ (the main job)")
     run.add_argument("--raw", help="input directory (default: paths.raw, ./raw)")
     run.add_argument("--curated", help="output directory (default: paths.curated, ./curated)")
-    run.add_argument("--full", action="store_true", help="reprocess every input, even unchanged ones")
+    run.add_argument(
+        "--full", action="store_true", help="rebuild curated/ from raw/: every input again, the old tables replaced"
+    )
     run.add_argument("--executor", choices=("auto", "local", "processes", "dask"), help="where batches run")
     run.add_argument(
         "--workers", type=int, help="worker processes for processes or local dask (0: one per core)"

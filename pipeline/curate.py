@@ -107,7 +107,10 @@ class Curation:
         self.run_id = store.new_run_id()
         self.now = dt.datetime.now(dt.UTC)
         self.summary = RunSummary(self.run_id, str(raw), str(curated), self.now)
-        self.writer = store.RunWriter(curated, self.run_id)
+        # --full rebuilds: nothing of the dataset is read, and the commit replaces all of it, so a
+        # rebuild gives the tables a first run over the same raw/ gives (not every input as a
+        # duplicate of itself).
+        self.writer = store.RunWriter(curated, self.run_id, replace_all=full)
         self.deduper: Deduper | None = None
         self.manifest: dict[str, tuple[int, int, str | None]] = {}
         self.teasers: list[Extracted] = []
@@ -115,6 +118,8 @@ class Curation:
     # --- before ---------------------------------------------------------------------------------
 
     def load_manifest(self) -> None:
+        if self.full:
+            return  # a rebuild reads nothing of the dataset it replaces
         columns = ["raw_path", "size", "mtime_ns", "sha256", "ident"]
         table = store.read_table(self.curated, "_state/manifest", columns, schema=store.MANIFEST_SCHEMA)
         if table is not None:
@@ -126,6 +131,8 @@ class Curation:
         """Loaded lazily: a run with nothing new never pays for reading the signatures."""
         if self.deduper is None:
             self.deduper = Deduper(self.settings.dedupe)
+            if self.full:
+                return self.deduper
             kept = store.read_table(
                 self.curated, "articles", ["article_id", "url", "content_hash", "is_teaser"]
             )

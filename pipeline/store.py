@@ -157,6 +157,10 @@ TABLES = {
 }
 
 
+# What a rebuild (`run --full`) replaces: every table a run writes.
+REBUILT_TABLES = ("articles", "duplicates", "rejects", "_state/manifest", "_state/signatures")
+
+
 def new_run_id(now: dt.datetime | None = None) -> str:
     """Sortable and unique: the UTC time to the microsecond, then a random suffix.
 
@@ -248,6 +252,7 @@ def recover(curated: Path) -> list[str]:
     if staging.is_dir():
         for run_dir in staging.iterdir():
             shutil.rmtree(run_dir, ignore_errors=True)
+    shutil.rmtree(curated / "_trash", ignore_errors=True)  # tables a finished rebuild replaced
     return finished
 
 
@@ -284,6 +289,9 @@ class RunWriter:
     _schemas: dict[str, pa.Schema] = field(default_factory=dict)
     _files: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    # A rebuild (`run --full`): the commit replaces every table of the dataset with this run's,
+    # instead of adding this run's files to them.
+    replace_all: bool = False
 
     @property
     def staging(self) -> Path:
@@ -344,7 +352,7 @@ class RunWriter:
     def commit(self) -> list[str]:
         """Make the run's files visible: journal first, then renames. Returns the committed paths."""
         self.close_files()
-        if not self._files:
+        if not self._files and not self.replace_all:
             shutil.rmtree(self.staging, ignore_errors=True)
             return []
         self._stage_missing_tables()
@@ -353,6 +361,14 @@ class RunWriter:
                 os.fsync(fh.fileno())
         kill_point("after-staging-files-closed")
         moves = [(f"_staging/{self.run_id}/{rel}", rel) for rel in self._files]
+        if self.replace_all:
+            # Whole tables change places: the old ones into _trash/<run>/ (swept once the journal
+            # is done), then the new ones in. A reader between two renames misses one table, never
+            # sees two versions of it mixed.
+            tables = [t for t in REBUILT_TABLES if (self.curated / t).exists()]
+            moves = [(t, f"_trash/{self.run_id}/{t}") for t in tables] + [
+                (f"_staging/{self.run_id}/{t}", t) for t in REBUILT_TABLES if (self.staging / t).exists()
+            ]
         journal_dir = self.curated / "_journal"
         journal_dir.mkdir(parents=True, exist_ok=True)
         tmp = journal_dir / f".{self.run_id}.json.tmp"
@@ -373,6 +389,7 @@ class RunWriter:
         kill_point("after-commit-before-cleanup")
         journal.unlink()
         shutil.rmtree(self.staging, ignore_errors=True)
+        shutil.rmtree(self.curated / "_trash", ignore_errors=True)
         return [dst for _, dst in moves]
 
     def _stage_missing_tables(self) -> None:
@@ -380,7 +397,8 @@ class RunWriter:
         get an empty file with their schema when no run has written a row to them yet, so that
         readers' globs (DuckDB, polars, pandas) find them instead of failing."""
         for table_dir, schema in (("duplicates", DUPLICATE_SCHEMA), ("rejects", REJECT_SCHEMA)):
-            if self._target(table_dir) in self._files or any((self.curated / table_dir).glob("*.parquet")):
+            committed = not self.replace_all and any((self.curated / table_dir).glob("*.parquet"))
+            if self._target(table_dir) in self._files or committed:
                 continue
             rel = self._target(table_dir)
             (self.staging / rel).parent.mkdir(parents=True, exist_ok=True)
