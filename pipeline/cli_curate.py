@@ -14,7 +14,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--raw", help="input directory (default: paths.raw, ./raw)")
     run.add_argument("--curated", help="output directory (default: paths.curated, ./curated)")
     run.add_argument(
-        "--full", action="store_true", help="rebuild curated/ from raw/ (every input again, old tables replaced)"
+        "--full",
+        action="store_true",
+        help="rebuild curated/ from raw/ (every input again, old tables replaced)",
     )
     run.add_argument("--executor", choices=("auto", "local", "processes", "dask"), help="where batches run")
     run.add_argument(
