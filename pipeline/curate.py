@@ -34,11 +34,13 @@ from pipeline.work import process_batch as process_batch
 Submit = Callable[[list[InputFile]], "Callable[[], list[FileResult]]"]
 
 
-def local_submit(raw_root: str, settings: Settings) -> Submit:
+def local_submit(
+    raw_root: str, settings: Settings, known_chrome: dict[str, frozenset[str]] | None = None
+) -> Submit:
     """Run batches in this process (tests, and the simplest executor)."""
 
     def submit(items: list[InputFile]) -> Callable[[], list[FileResult]]:
-        result = process_batch(raw_root, items, settings.limits, settings.dedupe)
+        result = process_batch(raw_root, items, settings.limits, settings.dedupe, known_chrome)
         return lambda: result
 
     return submit
@@ -113,6 +115,7 @@ class Curation:
         self.writer = store.RunWriter(curated, self.run_id, replace_all=full)
         self.deduper: Deduper | None = None
         self.manifest: dict[str, tuple[int, int, str | None]] = {}
+        self.chrome_known: dict[str, frozenset[str]] = {}  # learned chrome, per site
         self.teasers: list[Extracted] = []
 
     # --- before ---------------------------------------------------------------------------------
@@ -120,6 +123,7 @@ class Curation:
     def load_manifest(self) -> None:
         if self.full:
             return  # a rebuild reads nothing of the dataset it replaces
+        self.chrome_known = store.read_learned_chrome(self.curated)
         columns = ["raw_path", "size", "mtime_ns", "sha256", "ident"]
         table = store.read_table(self.curated, "_state/manifest", columns, schema=store.MANIFEST_SCHEMA)
         if table is not None:
@@ -214,6 +218,15 @@ class Curation:
         written = dups = 0
         for reject in result.rejects:
             self._reject(reject)
+        for site, keys in (result.learned_chrome or {}).items():
+            for key in keys:
+                if key not in self.chrome_known.get(site, frozenset()):
+                    self.writer.add(
+                        "_state/chrome",
+                        {"site": site, "line_key": key, "run_id": self.run_id},
+                        store.CHROME_SCHEMA,
+                    )
+            self.chrome_known[site] = self.chrome_known.get(site, frozenset()) | set(keys)
         for extracted in sorted(result.articles, key=lambda e: e.article.is_teaser):
             if extracted.article.is_teaser:
                 self.teasers.append(extracted)  # decided at the end, after every full article
@@ -407,7 +420,7 @@ def run_curation(
         run = Curation(raw, curated, settings, full=full)
         run.summary.recovered_runs = recovered
         run.load_manifest()
-        submit = submit or local_submit(str(raw), settings)
+        submit = submit or local_submit(str(raw), settings, run.chrome_known)
         queue: deque[Callable[[], list[FileResult]]] = deque()
 
         def consume_oldest() -> None:

@@ -39,7 +39,7 @@ def extract_batch(raw_root: str, batch: Batch, limits: Limits, dedupe_cfg: Dedup
     or with the local executor, it runs where the task runs.
     """
     try:
-        return run_in_pool(process_batch, raw_root, batch.items, limits, dedupe_cfg)
+        return run_in_pool(process_batch, raw_root, batch.items, limits, dedupe_cfg, batch.chrome)
     except WorkerCrashed:
         return [_extract_alone(raw_root, item, limits, dedupe_cfg) for item in batch.items]
 
@@ -239,8 +239,12 @@ def _curate_body(settings: Settings, full: bool) -> RunSummary:
     curated = location.require_local(settings.paths.curated, "curated")
     workers = settings.executor.worker_count
 
+    from pipeline.store import read_learned_chrome
+
+    known_chrome = {} if full else read_learned_chrome(curated)
+
     def submit_task(items: list[InputFile]) -> Any:
-        return extract_batch.submit(raw_root, Batch(items), settings.limits, settings.dedupe)
+        return extract_batch.submit(raw_root, Batch(items, known_chrome), settings.limits, settings.dedupe)
 
     def submit(items: list[InputFile]):
         future = submit_task(items)

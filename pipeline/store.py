@@ -149,16 +149,28 @@ SIGNATURE_SCHEMA = pa.schema(
     ]
 )
 
+# Lines learned as a site's chrome (pipeline.boilerplate), kept so that runs of a few pages (an
+# hourly ingest) drop the chrome that larger runs learned: a hash of the line, never its text.
+CHROME_SCHEMA = pa.schema([("site", pa.string()), ("line_key", pa.string()), ("run_id", pa.string())])
+
 TABLES = {
     "duplicates": DUPLICATE_SCHEMA,
     "rejects": REJECT_SCHEMA,
     "_state/manifest": MANIFEST_SCHEMA,
     "_state/signatures": SIGNATURE_SCHEMA,
+    "_state/chrome": CHROME_SCHEMA,
 }
 
 
 # What a rebuild (`run --full`) replaces: every table a run writes.
-REBUILT_TABLES = ("articles", "duplicates", "rejects", "_state/manifest", "_state/signatures")
+REBUILT_TABLES = (
+    "articles",
+    "duplicates",
+    "rejects",
+    "_state/manifest",
+    "_state/signatures",
+    "_state/chrome",
+)
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -456,3 +468,13 @@ def count_rows(curated: Path, table_dir: str) -> int:
     import pyarrow.dataset as ds
 
     return ds.dataset(root, format="parquet").count_rows()
+
+
+def read_learned_chrome(curated: Path) -> dict[str, frozenset[str]]:
+    """Per site, the keys of the chrome lines earlier runs learned."""
+    table = read_table(curated, "_state/chrome", ["site", "line_key"])
+    out: dict[str, set[str]] = {}
+    if table is not None:
+        for site, key in zip(*(table.column(c).to_pylist() for c in ("site", "line_key")), strict=True):
+            out.setdefault(site, set()).add(key)
+    return {site: frozenset(keys) for site, keys in out.items()}

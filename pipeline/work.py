@@ -30,10 +30,11 @@ class Batch:
     cost about 2 ms per file in the driver; it does not walk into a plain object like this one.
     """
 
-    __slots__ = ("items",)
+    __slots__ = ("items", "chrome")
 
-    def __init__(self, items: list[InputFile]) -> None:
+    def __init__(self, items: list[InputFile], chrome: dict[str, frozenset[str]] | None = None) -> None:
         self.items = items
+        self.chrome = chrome or {}  # chrome line keys earlier runs learned, per site
 
     def __len__(self) -> int:
         return len(self.items)
@@ -58,19 +59,25 @@ class FileResult:
     # (size, mtime_ns) of the file as it was read, when it changed since it was listed: the
     # manifest records what was read, so a rerun over the same bytes does not read it again.
     read_stat: tuple[int, int] | None = None
+    # On a batch's first result: the chrome line keys the batch learned, per site (for the state).
+    learned_chrome: dict[str, list[str]] | None = None
     documents: int = 0
     articles: list[Extracted] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
 
 
 def process_batch(
-    raw_root: str, items: list[InputFile], limits: Limits, dedupe_cfg: Dedupe
+    raw_root: str,
+    items: list[InputFile],
+    limits: Limits,
+    dedupe_cfg: Dedupe,
+    known_chrome: dict[str, frozenset[str]] | None = None,
 ) -> list[FileResult]:
     """Load and extract a batch of files (pure: runs in a worker process or on a Dask worker).
 
     Pages with markup are extracted as they are read. Text dumps wait for the end of the batch:
     the lines that recur across the batch's pages of one site are its chrome (pipeline.boilerplate),
-    learned before any dump is cut.
+    learned before any dump is cut, together with the chrome earlier runs learned (known_chrome).
     """
     results = []
     dumps: list[tuple[FileResult, RawDocument]] = []
@@ -97,6 +104,10 @@ def process_batch(
             )
         results.append(result)
     learned = learn_chrome([doc for _, doc in dumps])
+    if results and learned:
+        results[0].learned_chrome = {site: sorted(keys) for site, keys in learned.items() if keys}
+    for site, keys in (known_chrome or {}).items():
+        learned[site] = learned.get(site, frozenset()) | keys
     for result, doc in dumps:
         try:
             _extract_into(result, doc, limits, dedupe_cfg, learned, counted=True)

@@ -194,6 +194,7 @@ def _dump(n: int, chrome: list[str]) -> RawDocument:
         f" had grown for the {n + 2}th month in a row, according to figures of the labour ministry.",
         f"The ministry expects about {n + 3}0,000 more people to come back before the end of the year, and"
         " says it is preparing jobs for them in construction and farming in the south of the country.",
+        " ".join(_sentences(4, n + 10)),  # words of this report alone: no page is another's copy
     ]
     lines = [*chrome[:2], f"Migrants return, report {n}", *body, *chrome[2:]]
     return RawDocument(f"d{n}.txt", "text", "\n".join(lines))
@@ -451,3 +452,25 @@ def test_a_caption_printed_once_between_headline_and_byline_is_not_the_title():
     assert (a.title, a.authors) == ("Dushanbe Turns To Beijing For Border Posts", ["Jane Doe"])
     assert (a.published_date, str(a.published_at)) == (dt.date(2024, 5, 16), "2024-05-16 14:05:00+00:00")
     assert a.body.startswith("Tajikistan has asked China") and "Gorno-Badakhshan region." not in a.body
+
+
+def test_chrome_learned_by_one_run_is_dropped_by_later_runs_of_a_few_pages(tmp_path):
+    """An hourly run brings one or two pages: too few to learn from, so the chrome a larger run
+    learned is remembered (as line hashes under curated/_state/chrome/)."""
+    from pipeline.curate import run_curation
+    from pipeline.settings import load_settings
+    from pipeline.store import read_table
+
+    chrome = ["Zzyzx Portal Home", "Listen to our new podcast", "Zzyzx Portal keeps you informed every day."]
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    raw.mkdir()
+    for n in range(5):
+        (raw / f"d{n}.txt").write_text(_dump(n, chrome).text)
+    settings = load_settings(config_path="/nonexistent", env={})
+    run_curation(raw, curated, settings)
+    assert read_table(curated, "_state/chrome").num_rows >= 3
+    (raw / "d9.txt").write_text(_dump(9, chrome).text)  # the next run: one new page
+    run_curation(raw, curated, settings)
+    [late] = [r for r in read_table(curated, "articles").to_pylist() if r["raw_path"] == "d9.txt"]
+    assert "podcast" not in late["body"] and "keeps you informed" not in late["body"]
+    assert late["title"] == "Migrants return, report 9"
