@@ -164,6 +164,8 @@ def _without_chrome(site: Site, lines: list[str], learned: frozenset[str]) -> li
             continue
         twice = (i + 1 < len(lines) and lines[i + 1] == line) or (i > 0 and lines[i - 1] == line)
         if twice and len(line.split()) >= 2:
+            if not out and i + 1 < len(lines) and lines[i + 1] == line:
+                out.append(line)  # the page's first line, printed twice: its headline, kept once
             continue
         out.append(line)
     return out
@@ -368,7 +370,7 @@ def _is_byline_shape(line: str) -> bool:
     return bool(_BYLINE_LEAD.match(line))
 
 
-_BYLINE_LEAD = re.compile(r"^\s*(?:by|автор|муаллиф|текст)\b\s*:?\s+\S", re.I)
+_BYLINE_LEAD = re.compile(r"^[\s\-–—•|]*(?:by|автор|муаллиф|текст)\b\s*:?\s+\S", re.I)
 
 
 def _byline(head: list[str], site: Site, lines: list[str], start: int) -> tuple[int | None, dict[str, str]]:
@@ -414,7 +416,7 @@ _TRAILING_DATE = re.compile(
 _DATE_THEN_BY = re.compile(r"[\s,|–—-]+by\s+(?P<authors>[A-ZА-ЯЁ][^\d]{2,80})$", re.I)
 
 
-_BYLINE_LEAD_WORD = re.compile(r"^\s*(?:by|автор|муаллиф|текст)\s*:?\s*", re.I)
+_BYLINE_LEAD_WORD = re.compile(r"^[\s\-–—•|]*(?:by|автор|муаллиф|текст)\s*:?\s*", re.I)
 
 
 def _date_line(head: list[str], skip: set[int]) -> tuple[int, str, str] | None:
@@ -467,9 +469,8 @@ def _title(head: list[str], skip: set[int], block_at: int | None) -> str | None:
             return head[above[-1]]
     for n, i in enumerate(pool):
         words = len(head[i].split())
-        later = pool[n + 1 :]
-        if words <= 3 and later and len(head[later[0]].split()) > words:
-            continue  # a section label above the headline
+        if words <= 3 and any(len(head[j].split()) > words for j in pool[n + 1 :]):
+            continue  # a section label (or a status label) above the headline
         return head[i]
     return head[pool[-1]]
 

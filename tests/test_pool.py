@@ -61,7 +61,7 @@ def _items(*names: str) -> list[InputFile]:
 def test_a_file_that_kills_its_worker_is_rejected_and_its_batch_mates_are_not(monkeypatch):
     calls: list[list[str]] = []
 
-    def fake_run_in_pool(fn, raw_root, items, limits, dedupe_cfg):
+    def fake_run_in_pool(fn, raw_root, items, limits, dedupe_cfg, known_chrome=None):
         calls.append([i.rel_path for i in items])
         if any(i.rel_path == "bad.html" for i in items):
             raise pool.WorkerCrashed("a worker process died running process_batch")

@@ -52,6 +52,8 @@ TEXT = TextRules(
         re.compile(r"(?i)^\W*(?:load|show|see|view) more(?: (?:stories|articles|news|results))?\W*$"),
         re.compile(r"(?i)^\W*(?:показать|загрузить) (?:ещ[её]|больше)\W*$"),
         re.compile(r"(?i)^\W*ёфтҳои бештар\W*$|^\W*бештар нишон диҳед\W*$"),
+        # A section front's block headings: "Latest Tajikistan News", "More Tajikistan News".
+        re.compile(r"^\s*(?:Latest|More) [A-Z][\w ]{1,30} News\s*$"),
         # An author's or a region's page: "Daler Saidov | 318 Articles", "Кавказ | 651 Articles".
         re.compile(r"(?i)^.{1,80}\|\s*[\d,. ]+\s+(?:articles|stories|posts|статей|статьи|материал\w*)\s*$"),
     ),
@@ -64,7 +66,7 @@ TEXT = TextRules(
         r"(?=,\s+(?:\d|[^\W\d_]+\.?\s+\d)|\s*\((?:[^)]{0,10}/|RFE|РСЕ|Радио|AP|AFP|Reuters|Интерфакс|ТАСС)))"
         r"(?:,\s+(?P<date>\d{1,2}\.?\s+[^\W\d_]+\.?(?:\s+\d{4})?(?:\s*(?:года|г\.|соли))?"
         r"|[^\W\d_]+\.?\s+\d{1,2},\s+\d{4}))?"
-        r"\s*(?:\([^)]{1,40}\))?\s*(?:--|—|–)\s"
+        r"\s*(?:\([^)]{1,40}\))?\s*(?:--|—|–|-)\s"
     ),
     title="first",
 )

@@ -31,7 +31,7 @@ ENGLISH_2004 = TextRules(
     # "Prague, 12 April 2005 (RFE/RL) -- " and the place-only form "PRAGUE (RFE/RL) -- ".
     dateline=re.compile(
         r"^(?P<place>[A-Z][A-Za-z .'’-]{1,40}?)(?:,\s+(?P<date>\d{1,2} \w+ \d{4}|\w+ \d{1,2}, \d{4}))?"
-        r"\s+\((?:RFE/RL|Reuters|AP|AFP|dpa|Interfax|TASS|ITAR-TASS)[^)]{0,40}\)\s+(?:--|—|–)"
+        r"\s+\((?:RFE/RL|Reuters|AP|AFP|dpa|Interfax|TASS|ITAR-TASS)[^)]{0,40}\)\s+(?:--|—|–|-)\s"
     ),
     drop_lines=(
         line("Accessibility links"),
@@ -41,8 +41,19 @@ ENGLISH_2004 = TextRules(
         line("Skip to Search"),
         line("Share"),
         line("Print"),
+        line("Updated"),  # a status label beside the section label
+        line("please wait"),
+        line("Direct link"),
+        starts("Listen to the podcast above"),
+        line("Subscribe"),
+        line("All RFE/RL sites"),
+        line("site logo site logo"),
+        line("Previous Next"),
+        line("Back to top"),
     ),
+    front_markers=(line("Blog Archive"), line("See all episodes")),
     tail_start=(
+        line("About This Blog"),
         # The legal notice RFE/RL puts under every article since Russia's 2024 designation.
         starts("RFE/RL has been declared"),
         starts("If you are in Russia and hold a Russian passport"),
