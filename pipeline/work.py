@@ -109,8 +109,11 @@ def process_batch(
     for site, keys in (known_chrome or {}).items():
         learned[site] = learned.get(site, frozenset()) | keys
     for result, doc in dumps:
+        site, group = chrome_group(doc)
         try:
-            _extract_into(result, doc, limits, dedupe_cfg, learned, counted=True)
+            _extract_into(
+                result, doc, limits, dedupe_cfg, {site: learned.get(group, frozenset())}, counted=True
+            )
         except Exception as exc:  # noqa: BLE001 - one dump must not take its batch down
             result.rejects.append(
                 Reject(doc.raw_path, "extract_error", f"{type(exc).__name__}: {exc}"[:500], doc.raw_record)
@@ -123,16 +126,35 @@ def process_batch(
     return results
 
 
+def chrome_group(doc: RawDocument) -> tuple[str, str]:
+    """(site key, group) of a dump: pages of one site in one script learn their chrome together.
+
+    A crawl of RFE/RL brings English, Russian and Tajik pages whose chrome differs only by
+    language: counted together, each service's labels would stand on a third of the pages at most.
+    The script is a cheap stand-in for the language: Tajik letters, else Cyrillic, else Latin.
+    """
+    site = detect(doc.url, doc.text[:50_000]).key
+    sample = doc.text[:4000]
+    if any(ch in _TAJIK_LETTERS for ch in sample):
+        group = "tg"
+    else:
+        cyrillic = sum(1 for ch in sample if "\u0400" <= ch <= "\u04ff")
+        group = "ru" if cyrillic * 3 > sum(ch.isalpha() for ch in sample) else "en"
+    return site, f"{site}:{group}"
+
+
+_TAJIK_LETTERS = frozenset("ӣӯҳқҷғӢӮҲҚҶҒ")
+
+
 def learn_chrome(dumps: list[RawDocument]) -> dict[str, frozenset[str]]:
-    """Per site, the keys of the lines that recur across the dumps' pages (their chrome)."""
-    by_site: dict[str, list[list[str]]] = {}
+    """Per chrome group ("rferl:tg"), the keys of the lines that recur across its pages."""
+    groups: dict[str, list[list[str]]] = {}
     for doc in dumps:
-        site = detect(doc.url, doc.text[:50_000])
-        by_site.setdefault(site.key, []).append([ln for ln in doc.text.split("\n") if ln.strip()])
+        groups.setdefault(chrome_group(doc)[1], []).append([ln for ln in doc.text.split("\n") if ln.strip()])
     counter = ChromeCounter()
-    for key, pages in by_site.items():
+    for key, pages in groups.items():
         counter.add_site_pages(key, pages)
-    return {key: counter.chrome(key) for key in by_site}
+    return {key: counter.chrome(key) for key in groups}
 
 
 def _extract_into(

@@ -204,7 +204,7 @@ def test_lines_on_many_pages_of_a_site_are_learned_as_chrome():
     chrome = ["Zzyzx Portal Home", "Listen to our new podcast", "Zzyzx Portal keeps you informed every day."]
     docs = [_dump(n, chrome) for n in range(5)]
     learned = learn_chrome(docs)
-    [a] = extract_text(docs[0], GENERIC, learned["other"])
+    [a] = extract_text(docs[0], GENERIC, learned["other:en"])
     assert "podcast" not in a.body and "keeps you informed" not in a.body and "Zzyzx" not in a.body
     assert a.title == "Migrants return, report 0"
     assert a.body.startswith("Report 0: officials")
@@ -212,7 +212,7 @@ def test_lines_on_many_pages_of_a_site_are_learned_as_chrome():
 
 def test_copies_of_one_article_do_not_teach_that_its_lines_are_chrome():
     docs = [_dump(1, ["Home"]) for _ in range(4)] + [_dump(2, ["Home"])]
-    learned = learn_chrome(docs)["other"]
+    learned = learn_chrome(docs)["other:en"]
     [a] = extract_text(docs[0], GENERIC, learned)
     assert a.body.startswith("Report 1: officials") and "preparing jobs" in a.body
 
@@ -474,3 +474,23 @@ def test_chrome_learned_by_one_run_is_dropped_by_later_runs_of_a_few_pages(tmp_p
     [late] = [r for r in read_table(curated, "articles").to_pylist() if r["raw_path"] == "d9.txt"]
     assert "podcast" not in late["body"] and "keeps you informed" not in late["body"]
     assert late["title"] == "Migrants return, report 9"
+
+
+def test_chrome_is_learned_per_script_so_each_service_of_a_site_learns_its_own():
+    """RFE/RL pages in English, Russian and Tajik in one batch: each language's labels stand on a
+    third of the site's pages, too few to count as chrome of the site, but on all of its own."""
+    en = ["Zzyzx Home", "Listen to our podcast"]
+    ru = ["Главная страница Ззызкс", "Слушайте наш подкаст"]
+    docs = [_dump(n, en) for n in range(3)]
+    from corpus_texts import RUSSIAN, as_text
+
+    docs += [
+        RawDocument(f"r{k}.txt", "text", "\n".join([*ru, as_text(*RUSSIAN[k])]))
+        for k in ("migration", "trade", "energy")
+    ]
+    learned = learn_chrome(docs)
+    assert {"other:en", "other:ru"} <= set(learned)
+    from pipeline.boilerplate import line_key
+
+    assert line_key("Слушайте наш подкаст") in learned["other:ru"]
+    assert line_key("Listen to our podcast") in learned["other:en"]
