@@ -18,31 +18,21 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
 
 
+def _run_cli(raw: Path, curated: Path, env: dict[str, str]) -> tuple[subprocess.CompletedProcess, float]:
+    """`python -m pipeline run` in a fresh process, as a user runs it; and how long it took."""
+    started = time.monotonic()
+    args = [sys.executable, "-m", "pipeline", "run", "--raw", str(raw), "--curated", str(curated)]
+    result = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    return result, time.monotonic() - started
+
+
 def _run_and_kill_api(
     tmp_path: Path, seeds_raw: Path, point: str
 ) -> tuple[subprocess.CompletedProcess, float]:
     with prefect_server(tmp_path / "prefect-home") as url:
         pid = _server_group(url)
         env = {**os.environ, "PREFECT_API_URL": url, "PIPELINE_TEST_KILL_GROUP_AT": f"{point}:{pid}"}
-        started = time.monotonic()
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pipeline",
-                "run",
-                "--raw",
-                str(seeds_raw),
-                "--curated",
-                str(tmp_path / "cur"),
-            ],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        return result, time.monotonic() - started
+        return _run_cli(seeds_raw, tmp_path / "cur", env)
 
 
 def _server_group(url: str) -> int:
@@ -85,25 +75,7 @@ def test_an_api_that_does_not_answer_is_one_clear_error_and_nothing_changes(tmp_
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again when the run starts: connection refused
     env = {**os.environ, "PREFECT_API_URL": f"http://127.0.0.1:{port}/api"}
-    started = time.monotonic()
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipeline",
-            "run",
-            "--raw",
-            str(seeds_raw),
-            "--curated",
-            str(tmp_path / "cur"),
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    took = time.monotonic() - started
+    result, took = _run_cli(seeds_raw, tmp_path / "cur", env)
     assert result.returncode == 5, result.stderr[-2000:]
     errors = [ln for ln in result.stderr.splitlines() if ln.startswith("error:")]
     assert len(errors) == 1 and "Prefect API" in errors[0] and "nothing was committed" in errors[0]
