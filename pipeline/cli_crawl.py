@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from pipeline.settings import Settings, load_settings
@@ -17,6 +18,35 @@ def _resolved(args: argparse.Namespace) -> Settings:
 
 def _hosts(settings: Settings, sites: list[str]) -> dict[str, list[str]]:
     return {site: getattr(settings.hosts, site) for site in sites if getattr(settings.hosts, site, None)}
+
+
+def _bound(value: str) -> str:
+    """A --since/--until value, checked before Prefect or Scrapy start (argparse reports a bad one)."""
+    from spiders.discovery import parse_bound
+
+    try:
+        parse_bound(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return value
+
+
+def _key_value(value: str) -> str:
+    """A -s KEY=VALUE Scrapy override."""
+    key, sep, _ = value.partition("=")
+    if not sep or not key.strip() or not key.strip().replace("_", "").isalnum():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE (a Scrapy setting), not {value!r}")
+    return value
+
+
+def _reversed_window(since: str | None, until: str | None) -> str | None:
+    """Why --since/--until make an empty window, or None."""
+    from spiders.discovery import parse_bound
+
+    start, end = parse_bound(since), parse_bound(until, end_of_day=True)
+    if start is not None and end is not None and start > end:
+        return f"error: --since {since} is after --until {until}: the window is empty"
+    return None
 
 
 def _settings(pairs: list[str] | None, user_agent: str | None) -> dict[str, str] | None:
@@ -34,10 +64,16 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--raw", help="raw directory, WARC under raw/warc/<site>/ (default: paths.raw)")
     p.add_argument("--mirror", help="fetch https://HOST/PATH from MIRROR/HOST/PATH (a wget --mirror tree)")
     p.add_argument("--user-agent", help="User-Agent to send (default: spiders/settings.py, with contact URL)")
-    p.add_argument("-s", "--set", action="append", metavar="KEY=VALUE", help="Scrapy setting override")
+    p.add_argument(
+        "-s", "--set", action="append", metavar="KEY=VALUE", type=_key_value, help="Scrapy setting override"
+    )
 
 
 def _crawl(args: argparse.Namespace) -> int:
+    problem = _reversed_window(args.since, args.until)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     from pipeline.crawl_flows import CrawlError, crawl
 
     settings = _resolved(args)
@@ -84,6 +120,10 @@ def _gather(args: argparse.Namespace, flow_name: str, **window: str) -> int:
 
 
 def _backfill(args: argparse.Namespace) -> int:
+    problem = _reversed_window(args.since, args.until)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     return _gather(args, "backfill", since=args.since, until=args.until)
 
 
@@ -118,15 +158,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("crawl", help="crawl one site into raw/ (a Prefect flow)")
     p.add_argument("site", choices=sites)
     p.add_argument("--host", action="append", help="host to crawl (repeatable; default: the site's hosts)")
-    p.add_argument("--since", help="start of the window, YYYY-MM-DD or ISO (default: the high-water mark)")
-    p.add_argument("--until", help="end of the window, inclusive (default: now)")
+    p.add_argument(
+        "--since", type=_bound, help="start of the window, YYYY-MM-DD or ISO (default: the high-water mark)"
+    )
+    p.add_argument("--until", type=_bound, help="end of the window, inclusive (default: now)")
     p.add_argument("--refresh", action="store_true", help="fetch again pages already stored in raw/")
     _common(p)
     p.set_defaults(func=_crawl)
 
     p = subparsers.add_parser("backfill", help="crawl a past window, then curate")
-    p.add_argument("--since", required=True)
-    p.add_argument("--until", required=True)
+    p.add_argument("--since", required=True, type=_bound)
+    p.add_argument("--until", required=True, type=_bound)
     p.add_argument("--site", action="append", choices=sites, help="site to crawl (repeatable; default: all)")
     p.add_argument("--curated", help="curated directory (default: paths.curated)")
     _common(p)
