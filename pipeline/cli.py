@@ -26,6 +26,27 @@ def quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_CLIENT_MAX_RETRIES", "1")
 
 
+# Commands that run a Prefect flow (and so wait for a temporary API server when none is set).
+FLOW_COMMANDS = frozenset({"run", "crawl", "backfill", "ingest"})
+
+
+def announce_prefect(command: str | None) -> str | None:
+    """The line a flow command prints before Prefect starts a temporary server, or None."""
+    if command not in FLOW_COMMANDS or os.environ.get("PREFECT_API_URL"):
+        return None
+    return (
+        "starting Prefect (a temporary local API server: 10-15 s; set PREFECT_API_URL to use a "
+        "running `prefect server start`)..."
+    )
+
+
+def say_starting_prefect(command: str) -> None:
+    """Print announce_prefect's line, once the command's arguments have been checked."""
+    line = announce_prefect(command)
+    if line:
+        print(line, file=sys.stderr, flush=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pipeline",

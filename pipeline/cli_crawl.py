@@ -74,9 +74,11 @@ def _crawl(args: argparse.Namespace) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
+    from pipeline.cli import say_starting_prefect
     from pipeline.crawl_flows import CrawlError, crawl
 
     settings = _resolved(args)
+    say_starting_prefect("crawl")
     try:
         summary = crawl(
             site=args.site,
@@ -98,9 +100,11 @@ def _crawl(args: argparse.Namespace) -> int:
 def _gather(args: argparse.Namespace, flow_name: str, **window: str) -> int:
     """backfill and ingest: crawl the sites (settings.sites unless --site), then curate."""
     from pipeline import crawl_flows
+    from pipeline.cli import say_starting_prefect
 
     settings = _resolved(args)
     sites = args.site or settings.sites
+    say_starting_prefect(flow_name)
     try:
         _print(
             getattr(crawl_flows, flow_name)(

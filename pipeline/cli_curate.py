@@ -29,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
+    from pipeline.cli import say_starting_prefect
     from pipeline.flows import PrefectApiLost, run_curate_flow
     from pipeline.store import CuratedLocked
     from pipeline.summary import RunSummary
@@ -51,6 +52,7 @@ def run_command(args: argparse.Namespace) -> int:
     if unwritable:
         print(f"error: {unwritable}", file=sys.stderr)
         return 4
+    say_starting_prefect("run")
     try:
         result = run_curate_flow(settings, full=args.full)
     except CuratedLocked as exc:

@@ -33,3 +33,14 @@ def test_bad_arguments_are_one_error_before_anything_starts(args, says, tmp_path
     assert len(errors) == 1 and says in errors[0]
     assert "Traceback" not in result.stderr and "Prefect" not in result.stderr
     assert time.monotonic() - started < 15  # no temporary Prefect server was started
+
+
+def test_flow_commands_say_they_are_starting_prefect_when_no_server_is_set(monkeypatch):
+    from pipeline.cli import announce_prefect
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    for command in ("run", "crawl", "backfill", "ingest"):
+        assert "starting Prefect" in announce_prefect(command)
+    assert announce_prefect("stats") is None and announce_prefect("query") is None
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:4200/api")
+    assert announce_prefect("run") is None
