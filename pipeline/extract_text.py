@@ -30,10 +30,10 @@ def extract_text(
     lines = _unwrapped([ln for ln in lines if ln])
     if not lines:
         return Reject(doc.raw_path, "empty", "no visible text", doc.raw_record)
-    refusal = _not_an_article(site, lines, learned)
+    listing = _listing_rules(site, lines)
+    refusal = _not_an_article(site, lines, learned, listing)
     if refusal is not None:
         return Reject(doc.raw_path, "not_article", refusal, doc.raw_record)
-    listing = _listing_rules(site, lines)
     if listing is not None:
         teasers = _split_listing(doc, site, lines, listing)
         if teasers:
@@ -78,7 +78,9 @@ def _unwrapped(lines: list[str]) -> list[str]:
 # --- pages that hold no article ------------------------------------------------------------------
 
 
-def _not_an_article(site: Site, lines: list[str], learned: frozenset[str]) -> str | None:
+def _not_an_article(
+    site: Site, lines: list[str], learned: frozenset[str], listing: ListingRules | None
+) -> str | None:
     """Why the page is no article (an error page, search results, a section front), or None.
 
     Error and search pages say so in a short line near the top, in the page's language. A section
@@ -94,7 +96,7 @@ def _not_an_article(site: Site, lines: list[str], learned: frozenset[str]) -> st
     for line in shown:
         if any(p.search(line) for p in pager):
             return f"a section front: it ends its list with {line[:40]!r}"
-    if _listing_rules(site, lines) is None:
+    if listing is None:
         dates = sum(1 for ln in shown if _looks_like_date_line(ln))
         prose = sum(1 for ln in shown if para_classifier.classify(ln).good)
         if dates >= 3 and dates >= prose:
@@ -515,7 +517,7 @@ def _generic_byline(lines: list[str], first_prose: int) -> tuple[int, dict[str, 
             i
             for i, ln in enumerate(lines[:first_prose])
             if _heading_like(ln) and not _looks_like_date_line(ln)
-        ),  # noqa: E501
+        ),
         first_prose,
     )
     for i in range(first_prose - 1, max(first_heading, first_prose - 4), -1):

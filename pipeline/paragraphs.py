@@ -1,4 +1,4 @@
-"""A general paragraph classifier for pages of sites we have no rules for (jusText's idea).
+"""A general paragraph classifier (jusText's idea): the safety net after every site's rules.
 
 Article prose is long lines dense in stop words that end like sentences; chrome is short lines,
 runs of menu entries, legal and newsletter boilerplate. Short lines between prose lines are kept
@@ -321,39 +321,6 @@ def _is_boilerplate(text: str, words: int) -> bool:
     return len(_WORD.findall(" ".join(rest))) < 25
 
 
-def content_span(lines: list[str]) -> tuple[int, int] | None:
-    """(first, last) index of the article text among lines, or None when no line reads as prose."""
-    classified = [classify(line) for line in lines]
-    good = [i for i, c in enumerate(classified) if c.good]
-    if not good:
-        return None
-    return good[0], good[-1]
-
-
-def keep_lines(lines: list[str]) -> list[str]:
-    """The prose of lines: from the first to the last good line, dropping chrome in between.
-
-    A short line inside the span is kept when it reads like part of the text (ends like a
-    sentence or is a subhead between two prose lines), and dropped when it is boilerplate or one
-    of a run of three or more short lines that do not end like sentences (a menu or link list).
-    """
-    classified = [classify(line) for line in lines]
-    good = [i for i, c in enumerate(classified) if c.good]
-    if not good:
-        return []
-    first, last = good[0], good[-1]
-    # A closing line of the text is often short ("No official reaction has followed."): keep the
-    # sentence-like lines right after the last prose line, up to the first that is not.
-    while last + 1 < len(classified):
-        nxt = classified[last + 1]
-        if nxt.boilerplate or not nxt.sentence_like or nxt.words < 5:
-            break
-        last += 1
-    span = classified[first : last + 1]
-    menu_run = menu_runs(span)
-    return [c.text for k, c in enumerate(span) if not c.boilerplate and k not in menu_run]
-
-
 def menu_runs(lines: list[Line]) -> set[int]:
     """Indices of runs of three or more short lines that do not end like sentences (menus, link
     lists, related headlines)."""
@@ -375,19 +342,3 @@ _METADATA = re.compile(r"^(?:[\w ]{2,30}:\s*\S.*){2,}$|^[\w ]{2,30}:\s*$")
 def is_metadata_line(text: str) -> bool:
     """ "Publication: X Volume: 4 Issue: 119", "Tags:": fields, not a headline."""
     return bool(_METADATA.search(text))
-
-
-def title_before(
-    lines: list[str], index: int, look_back: int = 6, skip: frozenset[int] = frozenset()
-) -> int | None:
-    """Index of the heading-like line just before lines[index] (2-30 words, not a sentence).
-
-    Metadata lines ("Publication: X Volume: 4 Issue: 119") and lines in skip (a byline) are passed.
-    """
-    for i in range(index - 1, max(-1, index - 1 - look_back), -1):
-        c = classify(lines[i])
-        if c.boilerplate or i in skip or _METADATA.search(c.text):
-            continue
-        if 2 <= c.words <= 30 and not c.text.endswith((".", ",", ";")):
-            return i
-    return None
