@@ -17,7 +17,13 @@ from pipeline.language import detect_language
 from pipeline.models import Article, RawDocument, Reject
 from pipeline.sites import GENERIC
 from pipeline.sites.base import ListingRules, Site
-from pipeline.textnorm import drop_repeated_paragraphs, join_paragraphs, normalize_line, word_count
+from pipeline.textnorm import (
+    drop_repeated_paragraphs,
+    join_paragraphs,
+    normalize_line,
+    without_cross_links,
+    word_count,
+)
 
 MIN_ARTICLE_WORDS = 25
 MIN_TEASER_WORDS = 12
@@ -221,7 +227,7 @@ def _article(
     body_lines = _body(lines[start:], site)
     # What the head gave beyond title, byline and date: a lead or summary stands before the byline
     # on some templates; it is body when it reads as prose.
-    body_lines = drop_repeated_paragraphs(body_lines)
+    body_lines = without_cross_links(drop_repeated_paragraphs(body_lines))
     if not body_lines:
         return None
     if title is None:

@@ -179,3 +179,25 @@ def _kept(folds: list[list[str]], min_words: int) -> list[int]:
             continue
         kept.append(i)
     return kept
+
+
+# A cross-link set in brackets inside a paragraph, pointing the reader elsewhere on the site:
+# "[For additional information see the Eurasia Insight archive]", "[See also: ...]",
+# "[Читайте также: ...]". It is the page's navigation, not the author's sentence.
+_CROSS_LINK = re.compile(
+    r"\s*\[(?:For (?:additional |more |further )?(?:information|background|details)\b"
+    r"|(?:See|Read) (?:also|related|more)\b|Related:"
+    r"|Подробнее|См\. также|Читайте также|Смотрите также|Инчунин бихонед)[^\]\n]{0,200}\]",
+    re.I,
+)
+
+
+def without_cross_links(paragraphs: list[str]) -> list[str]:
+    """The paragraphs with bracketed cross-links cut out; a paragraph that was only one goes."""
+    out = []
+    for paragraph in paragraphs:
+        if "[" in paragraph:
+            paragraph = _CROSS_LINK.sub("", paragraph).strip()
+        if paragraph:
+            out.append(paragraph)
+    return out

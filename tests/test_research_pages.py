@@ -22,11 +22,10 @@ SPLITS = sorted(p.parent for p in PAGES.glob("*/*/expected.json"))
 
 # Checks a split still fails, kept exact: a new failure fails the test, and so does a fixed one
 # (then remove it from the file). What they are, by kind:
-# - source 'other' on pages that name no outlet at all (AMP and main-content dumps of RFE/RL and
-#   Eurasianet): nothing in the text says whose page it is;
+# - source 'other' on main-content dumps that name no outlet and show too little of its writing
+#   (an Eurasianet blog post and a Russian one without the "Country:" headline);
 # - a Jamestown author page with snippets cut by no marker, and Eurasianet's 2008 homepage,
 #   2017 mobile list and taxonomy list, none of which the front detectors recognise yet;
-# - an in-paragraph "[For additional information see ...]" link of Eurasianet's 2000s template;
 # - an interview lead-in ending with a colon ("Сообщает «Интерфакс»:") left out of the body;
 # - RFE/RL: a 2007 dateline in US order with the agency tag twice, a Polygraph promo block, an
 #   author page and a Polygraph zone listing not recognised as fronts.
@@ -50,8 +49,8 @@ def test_each_research_split_fails_only_its_known_checks(split, tmp_path):
 
 def test_train_and_holdout_scores_stay_at_least_where_they_were():
     """The splits' failure counts (the note on the issue reports them) never grow."""
-    assert sum(len(v) for k, v in KNOWN.items() if k.endswith("/train")) <= 7
-    assert sum(len(v) for k, v in KNOWN.items() if k.endswith("/holdout")) <= 38
+    assert sum(len(v) for k, v in KNOWN.items() if k.endswith("/train")) <= 3
+    assert sum(len(v) for k, v in KNOWN.items() if k.endswith("/holdout")) <= 31
 
 
 def test_every_rule_set_of_every_site_has_research_pages():

@@ -108,3 +108,19 @@ def test_remembered_words_are_a_copy():
         "also",
         "words",
     ]
+
+
+def test_bracketed_cross_links_are_cut_from_paragraphs_and_other_brackets_stay() -> None:
+    from pipeline.textnorm import without_cross_links
+
+    paragraphs = [
+        "Moscow wrote off the debt. [For additional information see the Insight archive] Talks go on.",
+        "[See also: Tajikistan renews the base lease]",
+        "Власти промолчали. [Читайте также: Переговоры о базе]",
+        "The ministry said [the figures] were provisional [citation pending].",
+    ]
+    assert without_cross_links(paragraphs) == [
+        "Moscow wrote off the debt. Talks go on.",
+        "Власти промолчали.",
+        "The ministry said [the figures] were provisional [citation pending].",
+    ]

@@ -157,6 +157,11 @@ class Site:
     hosts: tuple[str, ...]
     # Strings whose presence in a page's text identifies the site when there is no URL.
     content_markers: tuple[str, ...] = ()
+    # How the outlet writes, seen where no chrome and no marker is left (a main-content dump):
+    # its citation style, its headline convention, the desks it names. Weaker than a marker: a
+    # page is the outlet's when this evidence (with its layout lines and language) outweighs
+    # every other site's (pipeline.sites.detect).
+    text_evidence: tuple[re.Pattern[str], ...] = ()
     # Markup that identifies the site's CMS in the HTML of any host: a page of a sibling outlet on
     # the same CMS (another service, a fact-check site) is read with this site's rules, under
     # source "other".
@@ -185,6 +190,15 @@ class Site:
     url_identity: tuple[tuple[re.Pattern[str], str], ...] = ()
     # Hosts that serve the same articles as another host (a staging mirror).
     host_aliases: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """Every language the outlet publishes in, as its rule sets and hosts declare."""
+        declared = [r.language for r in self.rule_sets] + [
+            *self.host_languages.values(),
+            self.default_language,
+        ]
+        return frozenset(code for code in declared if code)
 
     def first_volume_year(self, publication: str | None) -> int | None:
         """The year of volume 1 of the named series (the site's default series otherwise)."""

@@ -93,6 +93,29 @@ CRAWL = CrawlFacts(
     listing_second_page=1,
 )
 
+_COUNTRIES_EN = (
+    r"(?:Tajikistan|Kyrgyzstan|Kazakhstan|Uzbekistan|Turkmenistan|Russia|Georgia|Armenia|Azerbaijan"
+    r"|Afghanistan|Mongolia|Iran|Turkey|Ukraine|Belarus|Moldova|China|Central Asia|Caucasus)"
+)
+_COUNTRIES_RU = (
+    r"(?:Таджикистан|Кыргызстан|Киргизия|Казахстан|Узбекистан|Туркменистан|Туркмения|Россия|Грузия"
+    r"|Армения|Азербайджан|Афганистан|Монголия|Иран|Турция|Украина|Беларусь|Молдова|Китай"
+    r"|Центральная Азия|Кавказ)"
+)
+_MINOR = r"(?:of|the|a|an|in|on|at|to|for|and|or|but|with|over|by|from|as|into|after|amid|vs)"
+# How Eurasianet writes where a dump keeps only the article [docs/research/eurasianet.md E3, E4,
+# E5, C1, C2, R1]: headlines "Country: sentence case" in English and Russian, quoted wire copy
+# announced by "From RIA Novosti:" or "reports Bloomberg:", the Drupal-6 byline "March 1, 2011 -
+# 12:02pm, by Name", the 2000s byline "by Name 10/28/04", its old name and its analysis section.
+TEXT_EVIDENCE = (
+    re.compile(rf"\A\s*{_COUNTRIES_EN}: [A-Z][\w'’-]*(?: \S+){{0,6}}? (?!{_MINOR}\b)[a-z]{{3,}}"),
+    re.compile(rf"\A\s*{_COUNTRIES_RU}: [«\"]?[А-ЯЁа-яё]"),
+    re.compile(r"(?m)(?:^From|\breports?|^Reports) (?:the )?[A-Z][\w.-]*(?: [A-Z][\w.-]*){0,3}:$"),
+    re.compile(r"(?m)^[A-Z][a-z]+ \d{1,2}, \d{4} - \d{1,2}:\d{2}\s?[ap]m, by \S"),
+    re.compile(r"(?m)^by [A-Z][^\n\d]{2,60} \d{1,2}/\d{1,2}/\d{2}$"),
+    re.compile(r"\bEurasia ?Insight\b|\bEurasiaNet\b(?!\s*,)|\btold Eurasianet\b"),
+)
+
 SITE = Site(
     key="eurasianet",
     name="Eurasianet",
@@ -104,6 +127,7 @@ SITE = Site(
         "is Eurasianet’s",
         "is Eurasianet's",
     ),
+    text_evidence=TEXT_EVIDENCE,
     text=TEXT,
     rule_sets=(TEXT,),
     html=HTML,

@@ -116,6 +116,16 @@ CRAWL = CrawlFacts(
     listing_second_page=2,
 )
 
+_MONTHS = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan\.|Feb\.|Mar\.|Apr\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"
+)
+# EDM's citation style [docs/research/jamestown.md]: sources in brackets with the day they are
+# cited from, "(Avesta, June 12)", "(Interfax, RIA Novosti, March 3, 2007)", several per article.
+TEXT_EVIDENCE = (
+    re.compile(rf"\([A-Z][^()\n]{{1,80}}?, {_MONTHS} \d{{1,2}}(?:, \d{{4}})?(?:[;,][^()\n]{{0,80}})?\)"),
+)
+
 SITE = Site(
     key="jamestown",
     name="Jamestown Foundation",
@@ -127,6 +137,7 @@ SITE = Site(
         "The Jamestown Foundation",
         "Latest Articles about",
     ),
+    text_evidence=TEXT_EVIDENCE,
     text=TEXT,
     rule_sets=(LEGACY_1995_2007, WORDPRESS_2008_2023, EXECUTIVE_SUMMARY_2024),
     listing=LISTING,

@@ -188,6 +188,22 @@ CRAWL = CrawlFacts(
     listing_second_page=1,
 )
 
+# How RFE/RL writes where a dump keeps only the article [docs/research/rferl-en.md,
+# rferl-services.md]: its reporters are quoted as "told RFE/RL", its services and channels name
+# themselves, Pangea's visible date line reads "May 19, 2021 07:36 GMT", and its video player's
+# fallback line stands in the text of pages with a video.
+TEXT_EVIDENCE = (
+    re.compile(r"\b(?:told|tells|to) RFE/RL\b(?!\s*,)|\bRFE/RL (?:correspondents?|reporters?)\b"),
+    re.compile(
+        r"\b(?:Radio Ozodi|Radio Azattyk|Radio Azadi|Current Time|Настоящ\w+ Времен?\w*|Азаттык\w*|Озоди)\b"
+    ),
+    re.compile(r"(?m)^[A-Z][a-z]+ \d{1,2}, \d{4} \d{2}:\d{2} (?:GMT|UTC)$"),
+    re.compile(
+        r"(?m)^\s*(?:Your browser doesn[’']t support HTML5|Ваш браузер не поддерживает HTML5"
+        r"|Браузери шумо HTML5-ро дастгирӣ намекунад)\s*$"
+    ),
+)
+
 SITE = Site(
     key="rferl",
     name="RFE/RL",
@@ -213,6 +229,7 @@ SITE = Site(
         re.compile(r"""<body\b[^>]*\bclass=["'][^"']*\bpg-(?:article|fc)\b"""),
         re.compile(r"/Content/responsive/|gdb\.(?:rferl|voanews|polygraph)\w*\.\w+/"),
     ),
+    text_evidence=TEXT_EVIDENCE,
     text=TEXT,
     rule_sets=(ENGLISH_2004, TAJIK, RUSSIAN),
     html=HTML,
