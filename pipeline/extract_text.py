@@ -112,7 +112,35 @@ def _not_an_article(
         headed = bool(shown) and _title_ok(shown[0]) and not _SENTENCE_END.search(shown[0])
         if not headed and len(items) >= 5 and _cohesion(items) <= 0.2:
             return f"a section front or author page: {len(items)} items that share no topic"
+        # An article has one headline and byline; a front gives each item its own.
+        bylines = {shown[i].casefold() for i in range(1, len(shown) - 1) if _item_byline(shown, i)}
+        if len(bylines) >= 2:
+            return f"a section front: {len(bylines)} items with a headline and a byline each"
+        # Teasers cut off mid-sentence ("... talks on...") stand on fronts and mobile lists.
+        cut = sum(1 for ln in shown if _CUT_OFF.search(ln))
+        if cut >= _FRONT_ITEMS or (cut >= 2 and not headed):
+            return f"a listing: {cut} teasers cut off with an ellipsis"
     return None
+
+
+_FRONT_ITEMS = 3
+# A word cut off by an ellipsis at the end of a line: a teaser, not a sentence of an article.
+_CUT_OFF = re.compile(r"[^\W\d_](?:\.\.\.|…)\s*$")
+
+
+def _item_byline(lines: list[str], i: int) -> bool:
+    """lines[i] is a byline under a headline and over a teaser."""
+    line = lines[i]
+    return (
+        _is_byline_shape(line)
+        and _short_unended(line)
+        and _title_ok(lines[i - 1])
+        and para_classifier.classify(lines[i + 1]).good
+    )
+
+
+def _short_unended(line: str) -> bool:
+    return len(line.split()) <= 8 and not _SENTENCE_END.search(line)
 
 
 def _cohesion(paragraphs: list[str]) -> float:
@@ -588,7 +616,7 @@ def _listing_rules(site: Site, lines: list[str]) -> ListingRules | None:
     for rules in (site.listing, GENERIC.listing):
         if rules is None:
             continue
-        has_header = any(p.search(ln) for ln in lines[:10] for p in rules.header)
+        has_header = any(p.search(ln) for ln in lines[:_LISTING_HEAD_LINES] for p in rules.header)
         cuts = sum(1 for ln in lines if any(p.search(ln) for p in rules.teaser_cut))
         if has_header or cuts >= 2:
             return rules
@@ -603,10 +631,20 @@ def _teaser_line(line: str) -> bool:
     return c.words >= MIN_TEASER_WORDS or (c.sentence_like and c.words >= 6)
 
 
+_LISTING_HEAD_LINES = 10
+
+
 def _split_listing(doc: RawDocument, site: Site, lines: list[str], rules: ListingRules) -> list[Article]:
     """One teaser per post. A post is: title, text, a cut marker, and optionally its tag line."""
     drops = _drop_patterns(site) + rules.drop_lines
+    # The listing's heading ("Articles by <Name>") opens the list: what stands above it is the
+    # page's own (an analyst's name and biography, a menu), not a post.
+    heading = _first_match(lines[:_LISTING_HEAD_LINES], rules.header)
+    if heading is not None:
+        lines = lines[heading + 1 :]
     lines = [ln for ln in lines if not any(p.search(ln) for p in rules.header + drops)]
+    if rules.post_end is None and _first_match(lines, rules.teaser_cut) is None:
+        return _teasers(doc, site, _posts_by_headline(lines))
     posts: list[tuple[list[str], list[str]]] = []
     current: list[str] = []
     for line in lines:
@@ -625,15 +663,32 @@ def _split_listing(doc: RawDocument, site: Site, lines: list[str], rules: Listin
             current = []
     if current:
         posts.append((current, []))
+    return _teasers(doc, site, posts, rules.teaser_cut)
 
+
+def _posts_by_headline(lines: list[str]) -> list[tuple[list[str], list[str]]]:
+    """Posts of a listing that marks no cut: each headline opens one, with the teaser under it
+    (author pages cut their snippets mid-phrase, with no "MORE" or ellipsis)."""
+    starts = [i for i in range(len(lines) - 1) if _title_ok(lines[i]) and _teaser_line(lines[i + 1])]
+    bounds = [*starts, len(lines)]
+    return [(lines[a:b], []) for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def _teasers(
+    doc: RawDocument,
+    site: Site,
+    posts: list[tuple[list[str], list[str]]],
+    teaser_cut: tuple[re.Pattern[str], ...] = (),
+) -> list[Article]:
+    """One teaser per post that has a headline right above a run of teaser text."""
     articles = []
     not_titles = {site.name.casefold(), (site.publication or "").casefold()}
     for item, (post, tags) in enumerate(posts):
-        cut = _first_match(post, rules.teaser_cut)
+        cut = _first_match(post, teaser_cut)
         end = len(post) if cut is None else cut
         text = post[:end]
         if cut is not None:
-            marker = next(p for p in rules.teaser_cut if p.search(post[cut]))
+            marker = next(p for p in teaser_cut if p.search(post[cut]))
             rest = marker.sub("", post[cut]).strip()
             if rest:  # "... MORE" ends the teaser's own line
                 text.append(rest)

@@ -185,6 +185,80 @@ def test_a_section_front_is_rejected():
     assert isinstance(result, Reject) and result.reason == "not_article"
 
 
+_PROSE = [
+    "Officials in Dushanbe said on Monday that talks with Moscow on the fuel quota would resume soon.",
+    "The two governments have argued for a year over the volume of duty-free diesel for next year.",
+    "Drivers in the capital say the price of diesel has risen several times over the past twelve months.",
+    "The energy ministry expects the agreement to be signed before the end of the year, officials added.",
+]
+
+
+def test_a_front_whose_items_have_a_headline_and_a_byline_each_is_rejected():
+    text = "\n".join(
+        [
+            "Tajikistan Seeks More Russian Fuel",
+            "BY ANORA KARIMOVA",
+            _PROSE[0],
+            "Moscow Weighs Dushanbe's Request",
+            "BY DAVRON NAZAROV",
+            _PROSE[1],
+        ]
+    )
+    result = extract_text(RawDocument("front.txt", "text", text), GENERIC)
+    assert isinstance(result, Reject) and "byline each" in result.detail
+
+
+def test_an_article_with_one_byline_is_kept():
+    text = "\n".join(["Tajikistan Seeks More Russian Fuel", "By Anora Karimova", *_PROSE])
+    [article] = extract_text(RawDocument("a.txt", "text", text), GENERIC)
+    assert (article.title, article.authors) == ("Tajikistan Seeks More Russian Fuel", ["Anora Karimova"])
+
+
+def test_a_list_of_teasers_cut_off_with_an_ellipsis_is_rejected_and_one_trailing_ellipsis_is_not():
+    cut = [p[:-1].rsplit(" ", 3)[0] + "..." for p in _PROSE]
+    result = extract_text(
+        RawDocument("m.txt", "text", "\n".join([cut[0], _PROSE[1], cut[2], _PROSE[3]])), GENERIC
+    )
+    assert isinstance(result, Reject) and "ellipsis" in result.detail
+    text = "\n".join(["Fuel Talks Resume", *_PROSE[:3], "He paused and added that the talks would go on..."])
+    [article] = extract_text(RawDocument("a.txt", "text", text), GENERIC)
+    assert article.body.endswith("would go on...")
+
+
+def test_a_menu_written_on_one_line_is_chrome_and_never_the_title():
+    text = "\n".join(["home | about | partners | events | site map |", "Fuel Talks Resume", *_PROSE])
+    [article] = extract_text(RawDocument("a.txt", "text", text), GENERIC)
+    assert article.title == "Fuel Talks Resume" and "partners" not in article.body
+
+
+def test_an_author_page_gives_its_snippets_as_teasers_and_not_the_biography():
+    """Jamestown's analyst pages [docs/research/jamestown.md P1]: name, biography, a contact form,
+    "Articles by <Name>", then headline/snippet pairs cut mid-phrase with no marker."""
+    snippets = [p[:-1].rsplit(" ", 2)[0] for p in _PROSE[:3]]
+    text = "\n\n".join(
+        [
+            "Anora Karimova",
+            "Anora Karimova is an analyst of energy policy in Central Asia who has written on Russia.",
+            "Contact Anora Karimova",
+            "Articles by Anora Karimova",
+            "Fuel Talks Resume",
+            snippets[0],
+            "Quota Dispute Drags On",
+            snippets[1],
+            "Drivers Count the Cost",
+            snippets[2],
+        ]
+    )
+    teasers = extract_text(RawDocument("p.txt", "text", text), detect(None, text))
+    assert isinstance(teasers, list)
+    assert [(t.source, t.title, t.is_teaser) for t in teasers] == [
+        ("jamestown", "Fuel Talks Resume", True),
+        ("jamestown", "Quota Dispute Drags On", True),
+        ("jamestown", "Drivers Count the Cost", True),
+    ]
+    assert [t.body for t in teasers] == snippets
+
+
 # --- chrome learned from the corpus ----------------------------------------------------------------
 
 

@@ -134,7 +134,8 @@ def _line_patterns(key: str) -> tuple[tuple[re.Pattern[str], ...], tuple[re.Patt
     """The site's layout patterns (bylines, datelines, head and tail lines) and chrome patterns."""
     rules = SITES[key].text
     single = [p for p in (rules.header, rules.dateline) if p is not None]
-    layout = (*rules.bylines, *rules.head_end, *rules.tail_start, *rules.body_openers, *single)
+    listing = SITES[key].listing.header if SITES[key].listing else ()
+    layout = (*rules.bylines, *rules.head_end, *rules.tail_start, *rules.body_openers, *single, *listing)
     return layout, (*rules.drop_lines, *rules.drop_with_next, *rules.front_markers)
 
 
@@ -148,4 +149,5 @@ def _others_patterns(key: str) -> tuple[re.Pattern[str], ...]:
             single = [p for p in (rules.header, rules.dateline) if p is not None]
             out += [*rules.bylines, *rules.head_end, *rules.tail_start, *rules.body_openers, *single]
             out += [*rules.drop_lines, *rules.drop_with_next, *rules.front_markers]
+            out += site.listing.header if site.listing else ()
     return tuple(out)

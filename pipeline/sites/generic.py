@@ -27,6 +27,8 @@ TEXT = TextRules(
         line("Leave a comment"),
         line("Leave a Reply"),
         line("Advertisement"),
+        # A menu written as one line: "home | about | partners | events | site map |".
+        re.compile(r"^\s*(?:[^|]{1,30}\|){3,}[^|]{0,30}$"),
         starts("Posted in "),
         # A video player's fallback text, in the languages of the corpus: never content.
         re.compile(
