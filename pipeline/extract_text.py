@@ -283,7 +283,7 @@ def _article(
         date = parse_date(fields["date"], fields.get("date_source", "byline"), tz=tz, now=doc.fetched_at)
     dateline = _dateline(body_lines, site)
     if dateline is not None:
-        article.dateline = dateline[0]
+        article.dateline = dateline[0] or None
         date = date or dateline[1]
     first_year = site.first_volume_year(article.publication)
     if date is None and article.volume and first_year:
@@ -328,7 +328,14 @@ def _lead_in(line: str, site: Site) -> bool:
     # A sentence of the text, not a headline: it ends like a sentence (a headline in quotes ends
     # with the quote) and is not in title case.
     ends = bool(_SENTENCE_END.search(line))
-    return ends and c.words >= 8 and not _title_cased(line) and not line.endswith("?")
+    # A paragraph that announces a quotation ("... after the visit. Interfax reports:") ends with
+    # a colon; a headline never holds a sentence and then a colon.
+    announces = line.endswith(":") and bool(_INNER_SENTENCE_END.search(line)) and c.words >= _LEAD_IN_WORDS
+    return (ends or announces) and c.words >= 8 and not _title_cased(line) and not line.endswith("?")
+
+
+_INNER_SENTENCE_END = re.compile(r"[.!?…][\"'»”’)]*\s+\S")
+_LEAD_IN_WORDS = 12
 
 
 def _body(lines: list[str], site: Site) -> list[str]:

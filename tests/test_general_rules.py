@@ -568,3 +568,44 @@ def test_chrome_is_learned_per_script_so_each_service_of_a_site_learns_its_own()
 
     assert line_key("Слушайте наш подкаст") in learned["other:ru"]
     assert line_key("Listen to our podcast") in learned["other:en"]
+
+
+def test_rferl_2007_dateline_with_the_agency_in_place_of_the_place_dates_the_article():
+    text = "\n".join(
+        [
+            "Accessibility links",
+            "Tajikistan: Parliament Backs Fuel Deal",
+            "(RFE/RL) May 4, 2007 (RFE/RL) -- " + _PROSE[0],
+            *_PROSE[1:],
+        ]
+    )
+    [article] = extract_text(RawDocument("r.txt", "text", text), SITES["rferl"])
+    assert (article.published_date, article.date_precision, article.dateline) == (
+        dt.date(2007, 5, 4),
+        "day",
+        None,
+    )
+    assert article.body.startswith("(RFE/RL) May 4, 2007 (RFE/RL) -- Officials")
+
+
+def test_a_pangea_feature_card_under_the_text_is_not_body():
+    text = "\n".join(
+        [
+            "Fuel Talks Resume",
+            *_PROSE,
+            "  • 16x9 Image",
+            "    Polygraph",
+            "    Polygraph is a fact-checking feature that verifies claims made by officials and media.",
+        ]
+    )
+    [article] = extract_text(RawDocument("r.txt", "text", text), SITES["rferl"])
+    assert article.body.endswith(_PROSE[-1]) and "16x9" not in article.body
+
+
+def test_a_lead_paragraph_announcing_a_quotation_with_a_colon_opens_the_body():
+    lead = (
+        "Talks on Russian fuel resumed after a delegation visited Moscow. Interfax reports, citing officials:"
+    )
+    text = "\n".join(["Fuel Talks Resume", lead, *_PROSE])
+    [article] = extract_text(RawDocument("e.txt", "text", text), GENERIC)
+    assert article.body.startswith(lead)

@@ -34,6 +34,11 @@ _BODY_RU = (
         # Eurasianet's Drupal-6 byline and its 2000s "by Name MM/DD/YY".
         ("Moscow Seeks Airfield\n\nMarch 3, 2011 - 10:15am, by Anora Karimova\n\n" + _BODY_EN, "eurasianet"),
         ("Moscow Seeks Airfield\n\nby Anora Karimova 03/03/05\n\n" + _BODY_EN, "eurasianet"),
+        # Eurasianet's blogs quote wire copy announced at the end of a paragraph.
+        (
+            "Drills Near the Border\n" + _BODY_EN + "The scenario was telling. From Interfax:\n" + _BODY_EN,
+            "eurasianet",
+        ),
         # EDM's bracketed citations.
         ("Bargains Over the Base\n" + _BODY_EN + "Moscow denied it (Interfax, May 4).\n", "jamestown"),
         # Pangea's visible date line, and an RFE/RL reporter quoted.

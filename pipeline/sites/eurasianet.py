@@ -110,7 +110,7 @@ _MINOR = r"(?:of|the|a|an|in|on|at|to|for|and|or|but|with|over|by|from|as|into|a
 TEXT_EVIDENCE = (
     re.compile(rf"\A\s*{_COUNTRIES_EN}: [A-Z][\w'’-]*(?: \S+){{0,6}}? (?!{_MINOR}\b)[a-z]{{3,}}"),
     re.compile(rf"\A\s*{_COUNTRIES_RU}: [«\"]?[А-ЯЁа-яё]"),
-    re.compile(r"(?m)(?:^From|\breports?|^Reports) (?:the )?[A-Z][\w.-]*(?: [A-Z][\w.-]*){0,3}:$"),
+    re.compile(r"(?m)(?:(?:^|[.!?]\s+)From|\b[Rr]eports?) (?:the )?[A-Z][\w.-]*(?: [A-Z][\w.-]*){0,3}:$"),
     re.compile(r"(?m)^[A-Z][a-z]+ \d{1,2}, \d{4} - \d{1,2}:\d{2}\s?[ap]m, by \S"),
     re.compile(r"(?m)^by [A-Z][^\n\d]{2,60} \d{1,2}/\d{1,2}/\d{2}$"),
     re.compile(r"\bEurasia ?Insight\b|\bEurasiaNet\b(?!\s*,)|\btold Eurasianet\b"),

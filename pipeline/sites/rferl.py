@@ -28,9 +28,11 @@ ENGLISH_2004 = TextRules(
     name="rferl-en-2004",
     language="en",
     since="2004-01-01",
-    # "Prague, 12 April 2005 (RFE/RL) -- " and the place-only form "PRAGUE (RFE/RL) -- ".
+    # "Prague, 12 April 2005 (RFE/RL) -- ", the place-only form "PRAGUE (RFE/RL) -- ", and 2007's
+    # "(RFE/RL) September 8, 2007 (RFE/RL) -- " with the agency in place of the place.
     dateline=re.compile(
-        r"^(?P<place>[A-Z][A-Za-z .'’-]{1,40}?)(?:,\s+(?P<date>\d{1,2} \w+ \d{4}|\w+ \d{1,2}, \d{4}))?"
+        r"^(?:(?P<place>[A-Z][A-Za-z .'’-]{1,40}?),?|\(RFE/RL\))"
+        r"(?:\s+(?P<date>\d{1,2} \w+ \d{4}|\w+ \d{1,2}, \d{4}))?"
         r"\s+\((?:RFE/RL|Reuters|AP|AFP|dpa|Interfax|TASS|ITAR-TASS)[^)]{0,40}\)\s+(?:--|—|–|-)\s"
     ),
     drop_lines=(
@@ -54,6 +56,9 @@ ENGLISH_2004 = TextRules(
     front_markers=(line("Blog Archive"), line("See all episodes")),
     tail_start=(
         line("About This Blog"),
+        # The image placeholder of a feature or author card under the text: the card is promotion
+        # ("Polygraph is a fact-checking feature of ...") [docs/research/rferl-en.md, 4 pages].
+        re.compile(r"^\s*(?:[•·]\s*)?16x9 Image\s*$"),
         # The legal notice RFE/RL puts under every article since Russia's 2024 designation.
         starts("RFE/RL has been declared"),
         starts("If you are in Russia and hold a Russian passport"),
