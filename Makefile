@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench demo clean
 
 install: $(STAMP)
 
@@ -26,6 +26,10 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# The whole pipeline offline: a local mirror of the three sites, a crawl, the curate run, a query.
+demo: install
+	$(PY) -m pipeline.demo --out demo-output
 
 bench: install
 	$(PY) -m pipeline bench
