@@ -56,8 +56,14 @@ def _settings(pairs: list[str] | None, user_agent: str | None) -> dict[str, str]
     return out or None
 
 
-def _print(result: Any) -> None:
-    print(json.dumps(result, indent=2, sort_keys=True, default=str))
+def _print(result: Any, args: argparse.Namespace) -> None:
+    """The human summary, or with --json what the flow returned, for scripts."""
+    if getattr(args, "json", False):
+        print(json.dumps(result, indent=2, sort_keys=True, default=str))
+        return
+    from pipeline.crawl_summary import render_crawl, render_gather
+
+    print(render_gather(result) if "crawls" in result else render_crawl(result))
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -67,6 +73,10 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "-s", "--set", action="append", metavar="KEY=VALUE", type=_key_value, help="Scrapy setting override"
     )
+    if p.prog.split()[-1] != "serve":
+        p.add_argument(
+            "--json", action="store_true", help="print what the flow returned as JSON (for scripts)"
+        )
 
 
 def _crawl(args: argparse.Namespace) -> int:
@@ -93,7 +103,7 @@ def _crawl(args: argparse.Namespace) -> int:
     except CrawlError as exc:
         print(exc)
         return 1
-    _print(summary)
+    _print(summary, args)
     return 0
 
 
@@ -106,20 +116,19 @@ def _gather(args: argparse.Namespace, flow_name: str, **window: str) -> int:
     sites = args.site or settings.sites
     say_starting_prefect(flow_name)
     try:
-        _print(
-            getattr(crawl_flows, flow_name)(
-                **window,
-                sites=sites,
-                hosts=_hosts(settings, sites),
-                raw=settings.paths.raw,
-                curated=settings.paths.curated,
-                mirror=args.mirror,
-                settings=_settings(args.set, args.user_agent),
-            )
+        result = getattr(crawl_flows, flow_name)(
+            **window,
+            sites=sites,
+            hosts=_hosts(settings, sites),
+            raw=settings.paths.raw,
+            curated=settings.paths.curated,
+            mirror=args.mirror,
+            settings=_settings(args.set, args.user_agent),
         )
     except crawl_flows.CrawlError as exc:
         print(exc)
         return 1
+    _print(result, args)
     return 0
 
 

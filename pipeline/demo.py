@@ -318,7 +318,7 @@ def run_demo(out: Path) -> int:
         print(f"demo: serving {len(ARTICLES)} articles of 3 sites on {url}", flush=True)
         settings = [arg for kv in _FAST_CRAWL for arg in ("-s", kv)]
         cmd = [*pipeline, "ingest", "--mirror", url, "--raw", str(raw), "--curated", str(curated), *settings]
-        print("demo: " + " ".join(cmd[1:]), flush=True)
+        print("demo: python " + " ".join(cmd[1:]), flush=True)
         code = subprocess.run(cmd, env=env).returncode
     if code != 0:
         print(f"demo: ingest failed with exit code {code}", file=sys.stderr)

@@ -192,7 +192,7 @@ def test_run_spider_reports_running_totals_that_end_at_the_summary(rferl_mirror,
 def test_crawl_flow_prints_plain_progress_off_a_terminal(rferl_mirror, tmp_path, prefect_api):
     cmd = [sys.executable, "-m", "pipeline", "crawl", "rferl", "--host", "www.rferl.org"]
     cmd += ["--since", "2025-05-01", "--until", "2025-05-31", "--mirror", rferl_mirror.url]
-    cmd += ["--raw", str(tmp_path / "raw")]
+    cmd += ["--raw", str(tmp_path / "raw"), "--json"]
     for key, value in FAST.items():
         cmd += ["-s", f"{key}={value}"]
     env = {
@@ -203,7 +203,7 @@ def test_crawl_flow_prints_plain_progress_off_a_terminal(rferl_mirror, tmp_path,
     }
     done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
-    summary = json.loads(done.stdout)  # the CLI's output is still the summary alone
+    summary = json.loads(done.stdout)  # with --json the CLI's output is the flow's summary alone
     assert summary["stored"] == len(ARTICLES) and summary["failed"] == 1
     [final] = [line for line in done.stderr.splitlines() if line.startswith("crawl: done in ")]
     match = re.search(r"rferl fetched (\d+), queued (\d+), failed (\d+) \(", final)
