@@ -229,7 +229,7 @@ def showing_crawl_progress(sites: Sequence[str]) -> Iterator[CrawlProgress]:
             _PROGRESS_FEED.reset(token)
 
 
-@task(name="crawl-site", cache_policy=NO_CACHE, retries=0)
+@task(name="crawl-site", task_run_name="crawl-site-{site}", cache_policy=NO_CACHE, retries=0)
 def crawl_site(
     site: str,
     hosts: list[str] | None = None,

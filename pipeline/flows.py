@@ -338,9 +338,14 @@ def _publish(summary: RunSummary, curated: Path) -> None:
         from pipeline import report
     except ImportError:
         return
-    stats = report.run_stats(curated, summary.run_id)
-    path = report.write_report(curated, summary.run_id, summary, run=stats)
-    report.publish_artifact(report.report_markdown(stats, summary), key="curate-run-report")
+    path = report.write_report(
+        curated, summary.run_id, summary, run=report.run_stats(curated, summary.run_id)
+    )
+    # The artifact shows the same dataset totals as the HTML report: a run that added nothing
+    # still shows the dataset it left, not "0 articles".
+    report.publish_artifact(
+        report.report_markdown(report.dataset_stats(curated), summary), key="curate-run-report"
+    )
     summary.report_path = str(path)
 
 

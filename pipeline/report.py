@@ -497,7 +497,7 @@ def write_report(curated: Path, run_id: str, summary: RunSummary, run: dict[str,
 
 def _md_table(headers: list[str], rows: list[list[Any]]) -> str:
     if not rows:
-        return "_none_\n"
+        return f"_{headers[0]}: none_\n"  # says which table is empty
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     for row in rows:
         lines.append("| " + " | ".join("" if v is None else str(v) for v in row) + " |")

@@ -111,3 +111,10 @@ def test_same_articles_from_every_executor(seeds_raw, tmp_path, monkeypatch, pre
             results[kind] = _rows(tmp_path / kind)
     assert results["local"] == results["processes"] == results["dask"]
     assert len(results["local"]) >= 9
+
+
+def test_crawl_task_runs_are_named_after_their_site() -> None:
+    """In the Prefect UI a crawl's task run reads crawl-site-rferl, not crawl-site-567."""
+    from pipeline.crawl_flows import crawl_site
+
+    assert crawl_site.task_run_name.format(site="rferl") == "crawl-site-rferl"

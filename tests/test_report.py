@@ -275,6 +275,25 @@ def test_report_markdown_has_run_and_dataset_numbers(curated: Path) -> None:
     assert "**3** articles, **1** duplicates, **2** rejects; dates 2022-01-01 to 2024-01-07" in run_md
 
 
+def test_the_flows_artifact_shows_the_whole_dataset_like_the_html_report(curated, monkeypatch) -> None:
+    """A run that added little still shows the dataset it left (7 articles), not its own numbers."""
+    from pipeline import flows, report
+
+    published: list[str] = []
+    monkeypatch.setattr(
+        report, "publish_artifact", lambda markdown, key, description=None: published.append(markdown)
+    )
+    flows._publish(summary_for(curated), curated)
+    [md] = published
+    assert "## Whole dataset" in md and "**7** articles, **3** duplicates, **3** rejects" in md
+
+
+def test_an_empty_table_in_the_markdown_says_which_it_is() -> None:
+    from pipeline.report import _md_table
+
+    assert _md_table(["duplicate kind", "count"], []) == "_duplicate kind: none_\n"
+
+
 @pytest.mark.parametrize(
     ("key", "expected"),
     [("curate-20250301T000000-aaaaaa", "curate-20250301t000000-aaaaaa"),
