@@ -445,8 +445,11 @@ class Curation:
         article its teaser, a record with a URL a URL-less dump, a newer version an older one.
 
         They move to duplicates (pointing at their replacement), and the files holding them are
-        rewritten without them, committed with the rest of the run.
+        rewritten without them, committed with the rest of the run. A rebuild has none to
+        demote: its commit replaces every committed file, and ids are the same across runs.
         """
+        if self.full:
+            return
         root = self.curated / "articles"
         ids = pa.array([*superseded, *self.revisions], pa.string())
         for path in sorted(root.rglob("*.parquet")):
