@@ -453,6 +453,11 @@ class Curation:
         root = self.curated / "articles"
         ids = pa.array([*superseded, *self.revisions], pa.string())
         for path in sorted(root.rglob("*.parquet")):
+            # The ids alone first: revisions come in most hourly runs, and most files hold none
+            # of them; their bodies are not read.
+            file_ids = pq.read_table(path, columns=["article_id"]).column(0)
+            if not pc.any(pc.is_in(file_ids, value_set=ids)).as_py():
+                continue
             table = pq.read_table(path)
             mask = pc.is_in(table.column("article_id"), value_set=ids)
             hit = table.filter(mask)

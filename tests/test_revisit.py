@@ -303,3 +303,36 @@ def test_crawl_revisits_a_changed_page_and_curate_keeps_its_latest_version(tmp_p
 
 def crawl_summary(state: CrawlState) -> str:
     return (state.dir / "last_run.json").read_text() + "\n" + state.stored_path.read_text()
+
+
+def test_files_written_before_the_new_columns_still_read(tmp_path):
+    """A dataset older versions wrote lacks modified_at and the revision columns: the views
+    (query, report) read old and new files together, the old ones with nulls."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipeline.report import connect
+    from pipeline.store import ARTICLE_SCHEMA, DUPLICATE_SCHEMA
+
+    curated = tmp_path / "curated"
+    for name, schema, new_columns in (
+        ("articles/source=rferl/year=2025", ARTICLE_SCHEMA, ("modified_at",)),
+        ("duplicates", DUPLICATE_SCHEMA, ("title_changed", "words_before", "words_after")),
+    ):
+        folder = curated / name
+        folder.mkdir(parents=True)
+        row = dict.fromkeys(schema.names)
+        row.update({"run_id": "r", "title_changed": True, "modified_at": dt.datetime(2025, 5, 1, tzinfo=UTC)})
+        old = pa.schema([f for f in schema if f.name not in new_columns])
+        # Name order puts the new file first, the order in which DuckDB refused the old one.
+        pq.write_table(pa.Table.from_pylist([row], schema=schema), folder / "part-a-new.parquet")
+        pq.write_table(pa.Table.from_pylist([row], schema=old), folder / "part-b-old.parquet")
+    with connect(curated) as con:
+        assert sorted(con.execute("SELECT modified_at IS NULL FROM articles").fetchall()) == [
+            (False,),
+            (True,),
+        ]
+        assert sorted(con.execute("SELECT title_changed IS NULL FROM duplicates").fetchall()) == [
+            (False,),
+            (True,),
+        ]
