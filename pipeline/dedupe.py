@@ -364,7 +364,7 @@ class Deduper:
 
     def _dup(self, article: Article, key: str | None, chash: str, of: str, kind: str, sim: float) -> Decision:
         dup = Duplicate(
-            fetched_at=article.fetched_at,
+            fetched_at=article.fetched_at if kind == "revision" else None,
             raw_path=article.raw_path,
             raw_record=article.raw_record,
             raw_item=article.raw_item,

@@ -193,8 +193,9 @@ def test_versions_of_a_url_are_ordered_by_fetch_time():
     assert newer.revises and newer.duplicate is None and newer.article_id == kept.article_id
     older = _decide(d, _version(v1.replace("Report", "Item"), t1 - dt.timedelta(hours=1), "0.warc")).duplicate
     assert older.kind == "revision" and older.duplicate_of == kept.article_id
+    assert older.fetched_at == t1 - dt.timedelta(hours=1)
     same = _decide(d, _version(v2, t1 + dt.timedelta(hours=2), "3.warc")).duplicate  # refetched, unchanged
-    assert same.kind == "url"
+    assert same.kind == "url" and same.fetched_at is None
     # Without fetch times (saved pages, dumps) nothing orders them: the first kept stays.
     d = Deduper(CFG)
     _decide(d, _version(v1, None, "1.html"))
