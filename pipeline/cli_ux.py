@@ -63,6 +63,8 @@ DESCRIPTIONS = {
     "a longer one gives the URL up until the next crawl.",
     "crawl.first_crawl_days": "Days a site's first crawl reaches back when no --since is given.",
     "crawl.high_water_overlap_hours": "Hours re-read before the last crawl's high-water mark.",
+    "crawl.revisit_days": "Days after it was first stored that an article is fetched again when "
+    "its sitemap lastmod moves; 0: never.",
     "crawl.listing_max_pages": "Listing pages followed at most per listing, even inside the window.",
     "crawl.max_sitemap_depth": "Deepest nesting of sitemap indexes followed (the site's /sitemap.xml is 0).",
     "crawl.max_sitemaps": "Most sitemaps read per site in one crawl; the rest are reported, not read.",

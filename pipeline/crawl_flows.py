@@ -253,9 +253,10 @@ def crawl_site(
         on_progress=_PROGRESS_FEED.get(),
     )
     logger.info(
-        "%s: stored %s, failed %s %s, window %s..%s",
+        "%s: stored %s (revisits %s), failed %s %s, window %s..%s",
         site,
         summary["stored"],
+        summary.get("counts", {}).get("revisited", 0),
         summary["failed"],
         summary["failed_by_reason"],
         summary["since"],

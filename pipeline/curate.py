@@ -11,7 +11,9 @@ import datetime as dt
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -32,6 +34,18 @@ from pipeline.work import file_sha256 as file_sha256
 from pipeline.work import process_batch as process_batch
 
 Submit = Callable[[list[InputFile]], "Callable[[], list[FileResult]]"]
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentVersion:
+    """The version of a revised article that this run keeps: where it came from, and what the
+    versions it replaces are compared with."""
+
+    raw_path: str
+    raw_record: str
+    raw_item: int
+    title: str | None
+    words: int
 
 
 def local_submit(
@@ -117,6 +131,8 @@ class Curation:
         self.manifest: dict[str, tuple[int, int, str | None]] = {}
         self.chrome_known: dict[str, frozenset[str]] = {}  # learned chrome, per site
         self.teasers: list[Extracted] = []
+        # Articles this run has a newer version of: article_id -> the version kept.
+        self.revisions: dict[str, CurrentVersion] = {}
 
     # --- before ---------------------------------------------------------------------------------
 
@@ -138,7 +154,7 @@ class Curation:
             if self.full:
                 return self.deduper
             kept = store.read_table(
-                self.curated, "articles", ["article_id", "url", "content_hash", "is_teaser"]
+                self.curated, "articles", ["article_id", "url", "content_hash", "is_teaser", "fetched_at"]
             )
             sigs = store.read_table(self.curated, "_state/signatures")
             missing = self.deduper.load(
@@ -246,12 +262,23 @@ class Curation:
         article = extracted.article
         decision = deduper.decide(article, extracted.sig, extracted.chash)
         if decision.duplicate is not None:
-            self._duplicate(decision.duplicate, article.source)
+            dup = decision.duplicate
+            if dup.kind == "revision":  # an older version, read after the kept one
+                dup.words_before = extracted.words
+                current = self.revisions.get(dup.duplicate_of)
+                if current is not None:
+                    dup.title_changed = current.title != article.title
+                    dup.words_after = current.words
+            self._duplicate(dup, article.source)
             return False
         row = self._article_row(article, decision.article_id, extracted.chash, extracted.words)
         self.writer.add_article(row)
         self._write_signatures(deduper, decision.article_id)
         self.summary.articles[article.source] += 1
+        if decision.revises:
+            self.revisions[decision.article_id] = CurrentVersion(
+                article.raw_path, article.raw_record, article.raw_item, article.title, row["word_count"]
+            )
         return True
 
     def _write_signatures(self, deduper: Deduper, aid: str) -> None:
@@ -273,6 +300,7 @@ class Curation:
             "published_date": a.published_date,
             "date_precision": a.date_precision,
             "date_source": a.date_source,
+            "modified_at": a.modified_at,
             "dateline": a.dateline,
             "body": a.body,
             "word_count": word_count(a.body) if words is None else words,
@@ -305,6 +333,10 @@ class Curation:
             "source": source,
             "ingested_at": self.now,
             "run_id": self.run_id,
+            "title_changed": dup.title_changed,
+            "words_before": dup.words_before,
+            "words_after": dup.words_after,
+            "fetched_at": dup.fetched_at,
         }
         self.writer.add("duplicates", row, store.DUPLICATE_SCHEMA)
         self.summary.duplicates[dup.kind] += 1
@@ -352,22 +384,80 @@ class Curation:
         for extracted in self.teasers:
             self._decide(extracted)
         self.teasers.clear()
-        if self.deduper is not None and self.deduper.superseded:
+        if self.revisions:
+            self._drop_replaced_versions()
+        if self.deduper is not None and (self.deduper.superseded or self.revisions):
             self._demote(self.deduper.superseded)
         self.writer.commit()
         self.summary.finished_at = dt.datetime.now(dt.UTC)
         self.summary.seconds = (self.summary.finished_at - self.summary.started_at).total_seconds()
         return self.summary
 
+    def _drop_replaced_versions(self) -> None:
+        """Versions this run wrote of an article it then read a newer version of: out of
+        this run's article files, into duplicates as revisions."""
+        revisions = self.revisions
+
+        def replaced(table: pa.Table) -> pa.Array:
+            ids, paths, records, items = (
+                table.column(c).to_pylist() for c in ("article_id", "raw_path", "raw_record", "raw_item")
+            )
+            flags = []
+            for aid, path, record, item in zip(ids, paths, records, items, strict=True):
+                current = revisions.get(aid)
+                flags.append(
+                    current is not None
+                    and (path, record, item) != (current.raw_path, current.raw_record, current.raw_item)
+                )
+            return pa.array(flags, pa.bool_())
+
+        for rel, rows in self.writer.drop_staged_rows("articles/", replaced):
+            source = Path(rel).parent.parent.name.removeprefix("source=")
+            for row in rows.to_pylist():
+                self._revision(row, source)
+
+    def _revision(self, row: dict[str, Any], source: str) -> None:
+        """A superseded version of a revised article as a duplicates row: what the kept version
+        changed (title, length, how alike the texts are)."""
+        assert self.deduper is not None
+        current = self.revisions[row["article_id"]]
+        sig, _ = fingerprints(row["body"] or "", self.settings.dedupe)
+        similarity = self.deduper.body_similarity(row["article_id"], sig.body)
+        dup = Duplicate(
+            row["raw_path"],
+            row["raw_record"],
+            row["raw_item"],
+            row["article_id"],
+            "revision",
+            round(similarity, 4) if similarity is not None else 0.0,
+            row["url"],
+            row["title"],
+            title_changed=row["title"] != current.title,
+            words_before=row["word_count"],
+            words_after=current.words,
+            fetched_at=row["fetched_at"],
+        )
+        self._duplicate(dup, source)
+        self.summary.articles[source] -= 1  # counted when written; the article is counted once
+
     def _demote(self, superseded: dict[str, Replacement]) -> None:
-        """Articles an earlier run kept that a better record of this run replaces.
+        """Articles an earlier run kept that a better record of this run replaces: a full
+        article its teaser, a record with a URL a URL-less dump, a newer version an older one.
 
         They move to duplicates (pointing at their replacement), and the files holding them are
-        rewritten without them, committed with the rest of the run.
+        rewritten without them, committed with the rest of the run. A rebuild has none to
+        demote: its commit replaces every committed file, and ids are the same across runs.
         """
+        if self.full:
+            return
         root = self.curated / "articles"
-        ids = pa.array(list(superseded))
+        ids = pa.array([*superseded, *self.revisions], pa.string())
         for path in sorted(root.rglob("*.parquet")):
+            # The ids alone first: revisions come in most hourly runs, and most files hold none
+            # of them; their bodies are not read.
+            file_ids = pq.read_table(path, columns=["article_id"]).column(0)
+            if not pc.any(pc.is_in(file_ids, value_set=ids)).as_py():
+                continue
             table = pq.read_table(path)
             mask = pc.is_in(table.column("article_id"), value_set=ids)
             hit = table.filter(mask)
@@ -375,6 +465,9 @@ class Curation:
                 continue
             source = path.parent.parent.name.removeprefix("source=")
             for row in hit.to_pylist():
+                if row["article_id"] in self.revisions:  # every committed version is older
+                    self._revision(row, source)
+                    continue
                 why = superseded[row["article_id"]]
                 self._duplicate(
                     Duplicate(

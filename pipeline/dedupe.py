@@ -3,16 +3,21 @@
 Order of checks for a record: the same canonical URL (kind url), the same folded body (exact),
 a body whose word-shingle Jaccard similarity passes the threshold (near), and for teasers, a
 full article whose opening words match the teaser's (teaser). The kept record is the first seen,
-except that a full article always wins over its teaser. State is compact (ids, hashes and MinHash
-signatures, never bodies) so that it scales to years of three sites.
+except that a full article always wins over its teaser, and that a later fetch of the same URL
+with another text is a new version of the article: it is kept under the same article_id and the
+version it replaces becomes a duplicate of kind revision (pages are updated after publication).
+State is compact (ids, hashes, fetch times and MinHash signatures, never bodies) so that it
+scales to years of three sites.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
@@ -28,6 +33,7 @@ from pipeline.minhash import signatures as signatures
 from pipeline.models import Article, Duplicate
 from pipeline.settings import Dedupe
 from pipeline.sites import site_for_url
+from pipeline.sites.base import Site
 from pipeline.textnorm import fingerprint_text
 
 _TRACKING = re.compile(
@@ -83,6 +89,14 @@ def content_hash(body: str) -> str:
     return hashlib.sha256(fingerprint_text(body).encode("utf-8")).hexdigest()
 
 
+def _names_article(url: str | None) -> bool:
+    """Whether url is an article URL of a site whose article URLs are known (RFE/RL's /a/<id>)."""
+    normal = normalize_url(url)
+    site: Site | None = site_for_url(normal) if normal else None
+    pattern = site.crawl.article_url if site is not None else None
+    return bool(pattern is not None and normal and pattern.match(normal.split("?", 1)[0]))
+
+
 def article_id(key: str | None, chash: str) -> str:
     """Stable across runs: from the URL identity when there is one, else from the content hash."""
     basis = f"url:{key}" if key else f"body:{chash}"
@@ -105,6 +119,7 @@ class Decision:
     url_key: str | None
     content_hash: str
     duplicate: Duplicate | None = None
+    revises: bool = False  # a newer version of an article already kept under article_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +150,9 @@ class Deduper:
     # Kept articles that have no URL (text dumps), and those kept by this run.
     no_url: set[str] = field(default_factory=set)
     this_run: set[str] = field(default_factory=set)
+    # When the kept version of each article with a URL was fetched: a later fetch with another
+    # text is a revision of it.
+    fetched: dict[str, dt.datetime] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lsh_body = LSH(self.cfg.threshold, self.cfg.num_perm, LSH_WEIGHTS)
@@ -147,20 +165,23 @@ class Deduper:
 
     def load(
         self,
-        kept: Iterable[tuple[str, str | None, str, bool]],
+        kept: Iterable[tuple[Any, ...]],
         sigs: Iterable[tuple[str, str, bytes]],
     ) -> list[str]:
-        """kept: (article_id, url, content_hash, is_teaser) of committed articles; sigs: stored signatures.
+        """kept: (article_id, url, content_hash, is_teaser[, fetched_at]) of committed articles;
+        sigs: stored signatures (of an article revised since, the last one read wins).
 
         Returns the ids of kept articles without signatures of the current scheme (stored by an
         older version): the caller recomputes them from the bodies and passes them to index().
         """
         alive = set()
-        for aid, url, chash, is_teaser in kept:
+        for aid, url, chash, is_teaser, *fetched_at in kept:
             alive.add(aid)
             key = url_key(url)
             if key:
                 self.urls.setdefault(key, aid)
+                if fetched_at and fetched_at[0] is not None:
+                    self.fetched[aid] = fetched_at[0]
             self.hashes.setdefault(chash, aid)
             if is_teaser:
                 self.teaser_ids.add(aid)
@@ -192,6 +213,11 @@ class Deduper:
         if key and key in self.urls:
             kept = self.urls[key]
             similarity = self._text_similarity(kept, sig)
+            newer = self._version_order(kept, article, chash, similarity)
+            if newer is True:
+                return self._revise(kept, article, key, chash, sig)
+            if newer is False:  # an older version, read after the one kept
+                return self._dup(article, key, chash, kept, "revision", similarity or 0.0)
             if similarity is None or similarity >= self.cfg.revision_body:
                 return self._dup(article, key, chash, kept, "url", 1.0)
             # Two texts that are not the same article under one URL (pages naming their site's
@@ -239,8 +265,48 @@ class Deduper:
         if article.is_teaser:
             self.teaser_ids.add(aid)
         self.this_run.add(aid)
+        if key and article.fetched_at is not None:
+            self.fetched[aid] = article.fetched_at
         self.index(aid, sig)
         return Decision(aid, key, chash)
+
+    def _version_order(
+        self, kept: str, article: Article, chash: str, similarity: float | None
+    ) -> bool | None:
+        """Whether article is a newer (True) or older (False) version of the kept article of its
+        URL; None when it is not another version: the same text, a teaser, or no fetch times to
+        order them by (saved pages, text dumps), which leaves the URL rules as they were."""
+        kept_at = self.fetched.get(kept)
+        if article.is_teaser or kept in self.teaser_ids or kept in self.superseded:
+            return None
+        if kept_at is None or article.fetched_at is None or article.fetched_at == kept_at:
+            return None
+        if self.hashes.get(chash) == kept:
+            return None  # the text of a version already seen: a refetch that changed nothing
+        # An update can rewrite a short breaking item wholesale; the URL of a site whose article
+        # URLs are known still names that article. Elsewhere the texts must agree.
+        alike = similarity is None or similarity >= self.cfg.revision_body
+        if not (alike or _names_article(article.url)):
+            return None
+        return article.fetched_at > kept_at
+
+    def _revise(self, aid: str, article: Article, key: str, chash: str, sig: Signatures) -> Decision:
+        """Keep article as the current version of aid: its text and signature replace the old
+        ones in the indexes (the old rows stay in the LSH, still naming aid)."""
+        self.hashes[chash] = aid
+        assert article.fetched_at is not None
+        self.fetched[aid] = article.fetched_at
+        self.this_run.add(aid)
+        row = self._lsh_body.add(np.asarray(sig.body, dtype=np.uint32))
+        self._lsh_lead.add(np.asarray(sig.lead, dtype=np.uint32))
+        self._rows[aid] = row
+        self._ids.append(aid)
+        return Decision(aid, key, chash, revises=True)
+
+    def body_similarity(self, aid: str, body: np.ndarray) -> float | None:
+        """Estimated Jaccard similarity of a body signature to aid's current version."""
+        row = self._rows.get(aid)
+        return None if row is None else float(self._lsh_body.similarities([row], body)[0])
 
     def _text_similarity(self, kept: str, sig: Signatures) -> float | None:
         """How alike a kept article's text is to sig's: the larger of the body similarity and
@@ -298,6 +364,7 @@ class Deduper:
 
     def _dup(self, article: Article, key: str | None, chash: str, of: str, kind: str, sim: float) -> Decision:
         dup = Duplicate(
+            fetched_at=article.fetched_at if kind == "revision" else None,
             raw_path=article.raw_path,
             raw_record=article.raw_record,
             raw_item=article.raw_item,

@@ -11,6 +11,7 @@ Pure: no I/O, no Prefect. Everything site-specific is data in pipeline/sites.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import re
@@ -320,6 +321,7 @@ def _article(
             issue=issue,
             is_teaser=False,
             fetched_at=doc.fetched_at,
+            modified_at=_modified(root, ld, site.timezone_for(url)),
         )
     ]
 
@@ -564,6 +566,22 @@ def _date_values(root: html.HtmlElement, xp: str) -> Iterator[tuple[str, str]]:
             continue
         tag = element.tag if element is not None and isinstance(element.tag, str) else ""
         yield text, {"time": "time element", "meta": "meta"}.get(tag.lower(), "byline")
+
+
+def _modified(root: html.HtmlElement, ld: dict[str, Any], tz: str | None) -> dt.datetime | None:
+    """When the page says it was last updated: JSON-LD dateModified, else the
+    article:modified_time (or og:updated_time) meta. Only an instant (a time of day in a known
+    zone) counts: a bare date cannot order two versions of one day. Pangea pages print no
+    "Updated" time in their markup (the word stands alone in text dumps), so there is no third
+    source."""
+    values = [(_ld_str(ld, "dateModified"), "json-ld")]
+    metas = "//meta[@property='article:modified_time' or @property='og:updated_time']/@content"
+    values += [(value, "meta") for value in _strings(root, metas)]
+    for value, source in values:
+        parsed = _parsed(value, source, tz)
+        if parsed is not None and parsed.published_at is not None:
+            return parsed.published_at
+    return None
 
 
 def _ld_date(ld: dict[str, Any], tz: str | None = None) -> ParsedDate | None:

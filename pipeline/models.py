@@ -58,6 +58,7 @@ class Article:
     issue: int | None = None
     is_teaser: bool = False
     fetched_at: dt.datetime | None = None
+    modified_at: dt.datetime | None = None  # when the page says it was last updated (UTC)
 
 
 @dataclass(slots=True)
@@ -96,7 +97,12 @@ class Duplicate:
     raw_record: str
     raw_item: int
     duplicate_of: str  # article_id of the kept article
-    kind: str  # url | exact | near | teaser
+    kind: str  # url | exact | near | teaser | revision
     similarity: float
     url: str | None
     title: str | None
+    # kind "revision" only: what changed from this version to the one kept (None when not known).
+    title_changed: bool | None = None
+    words_before: int | None = None
+    words_after: int | None = None
+    fetched_at: dt.datetime | None = None

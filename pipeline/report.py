@@ -80,7 +80,7 @@ def connect(curated: Path) -> duckdb.DuckDBPyConnection:
     if articles:
         con.execute(
             f"CREATE VIEW articles AS SELECT * FROM read_parquet({_sql_list(articles)}, "
-            f"hive_partitioning = true, hive_types = {_PARTITION_TYPES})"
+            f"hive_partitioning = true, hive_types = {_PARTITION_TYPES}, union_by_name = true)"
         )
     else:
         schema = ARTICLE_SCHEMA.append(pa.field("source", pa.string())).append(pa.field("year", pa.int32()))
@@ -89,7 +89,10 @@ def connect(curated: Path) -> duckdb.DuckDBPyConnection:
     for name, schema in (("duplicates", DUPLICATE_SCHEMA), ("rejects", REJECT_SCHEMA)):
         files = sorted(p for p in curated.glob(f"{name}/*.parquet") if not p.name.startswith("."))
         if files:
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({_sql_list(files)})")
+            # union_by_name: files written before a column was added read it as null.
+            con.execute(
+                f"CREATE VIEW {name} AS SELECT * FROM read_parquet({_sql_list(files)}, union_by_name = true)"
+            )
         else:
             con.register(f"_empty_{name}", _empty(schema))
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM _empty_{name}")

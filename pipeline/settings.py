@@ -86,6 +86,9 @@ class Crawl:
     first_crawl_days: int = 7
     # Re-read this much before the high-water mark: sitemap lastmods arrive late.
     high_water_overlap_hours: int = 24
+    # A stored article is fetched again while it is younger than this (days since it was first
+    # stored) and its sitemap lastmod has moved past its last fetch; 0 turns revisits off.
+    revisit_days: float = 3.0
     # Pagination of a listing stops here even if the window is not yet passed.
     listing_max_pages: int = 50
     # Sitemap indexes nest at most this deep (the site's /sitemap.xml is depth 0) ...

@@ -26,12 +26,13 @@ import shutil
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.kill_points import KILL_AT_ENV as KILL_AT_ENV  # part of this module's interface
@@ -78,6 +79,7 @@ ARTICLE_SCHEMA = pa.schema(
         ("published_date", pa.date32()),
         ("date_precision", pa.string()),
         ("date_source", pa.string()),
+        ("modified_at", pa.timestamp("us", tz="UTC")),  # since revisits; older files lack it
         ("dateline", pa.string()),
         ("body", pa.string()),
         ("word_count", pa.int32()),
@@ -113,6 +115,12 @@ DUPLICATE_SCHEMA = pa.schema(
         ("source", pa.string()),
         ("ingested_at", pa.timestamp("us", tz="UTC")),
         ("run_id", pa.string()),
+        # kind "revision" (a superseded version of a kept article): what the kept version changed.
+        # Since revisits; older files lack them.
+        ("title_changed", pa.bool_()),
+        ("words_before", pa.int32()),
+        ("words_after", pa.int32()),
+        ("fetched_at", pa.timestamp("us", tz="UTC")),
     ]
 )
 
@@ -353,6 +361,42 @@ class RunWriter:
         path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(table, path, compression="zstd")
         self._files.append(rel_path)
+
+    def drop_staged_rows(
+        self, prefix: str, drop: Callable[[pa.Table], pa.Array]
+    ) -> list[tuple[str, pa.Table]]:
+        """Take back rows this run wrote under prefix (an article revised again later in the
+        run): drop(table) marks the rows to remove. Returns (file, removed rows) per file.
+
+        The files under prefix are finished first, so call it once, after the last row for
+        them: a row added later would start those files anew.
+        """
+        removed: list[tuple[str, pa.Table]] = []
+        for table_dir in sorted({*self._buffers, *self._writers}):
+            if not table_dir.startswith(prefix):
+                continue
+            self._flush(table_dir)
+            writer = self._writers.pop(table_dir, None)
+            if writer is None:
+                continue
+            writer.close()
+            rel = self._target(table_dir)
+            path = self.staging / rel
+            table = pq.read_table(path)
+            mask = drop(table)
+            gone = table.filter(mask)
+            if gone.num_rows == 0:
+                continue
+            removed.append((rel, gone))
+            kept = table.filter(pc.invert(mask))
+            if kept.num_rows == 0:
+                path.unlink()
+                self._files.remove(rel)
+                continue
+            tmp = path.with_name(path.name + ".tmp")
+            pq.write_table(kept, tmp, compression="zstd")
+            os.replace(tmp, path)
+        return removed
 
     def close_files(self) -> None:
         for table_dir in list(self._buffers):

@@ -31,10 +31,16 @@ _ISO = re.compile(
 
 @dataclass(frozen=True)
 class Entry:
-    """A URL found on a discovery page, with the date the page gave for it (if any)."""
+    """A URL found on a discovery page, with the date the page gave for it (if any).
+
+    date bounds the window (a publication date where the page gives one, else lastmod);
+    lastmod is a sitemap's own <lastmod>, kept apart because it alone says that a page changed
+    (a revisit compares it with when the page was fetched).
+    """
 
     url: str
     date: dt.datetime | None = None
+    lastmod: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -149,8 +155,9 @@ def parse_sitemap(body: bytes) -> tuple[str, list[Entry]]:
             if name in ("loc", "lastmod", "publication_date") and child.text and name not in fields:
                 fields[name] = child.text.strip()
         if fields.get("loc"):
-            when = parse_iso(fields.get("publication_date")) or parse_iso(fields.get("lastmod"))
-            entries.append(Entry(fields["loc"], when))
+            lastmod = parse_iso(fields.get("lastmod"))
+            when = parse_iso(fields.get("publication_date")) or lastmod
+            entries.append(Entry(fields["loc"], when, lastmod))
     return kind, entries
 
 

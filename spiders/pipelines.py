@@ -1,5 +1,6 @@
 """The item pipeline that writes fetched pages as WARC into raw/warc/<site>/ and notes them in
-the index of stored URLs (raw/_state/<site>/stored.txt) once the record is on disk."""
+the index of stored URLs (raw/_state/<site>/stored.txt, with the fetch time: revisits read it)
+once the record is on disk."""
 
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ class WarcPipeline:
             fetched_at=item.fetched_at,
             ip=item.ip,
         )
-        self.state.add_stored(dict.fromkeys([item.url, *item.aliases]))
+        self.state.add_stored(dict.fromkeys([item.url, *item.aliases]), item.fetched_at)
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("warc/records_written")
         return item

@@ -70,6 +70,7 @@ CRAWL_DEFAULT_DAYS = (
 HIGH_WATER_OVERLAP_HOURS = (
     _SETTINGS.crawl.high_water_overlap_hours
 )  # re-read this much before the mark: lastmods arrive late
+REVISIT_DAYS = _SETTINGS.crawl.revisit_days  # (ours) refetch stored articles this young whose lastmod moved
 SITEMAP_MAX_DEPTH = _SETTINGS.crawl.max_sitemap_depth  # (ours)
 SITEMAP_MAX_COUNT = _SETTINGS.crawl.max_sitemaps  # (ours)
 LISTING_MAX_PAGES = (

@@ -60,21 +60,30 @@ def whole_prefix(fh: BinaryIO) -> int:
             consumed += len(chunk)
 
 
-def response_urls(path: Path) -> Iterator[str]:
-    """WARC-Target-URI of every response record of a (whole) WARC file."""
+def response_urls(path: Path) -> Iterator[tuple[str, dt.datetime | None]]:
+    """WARC-Target-URI and WARC-Date (the fetch time) of every response record of a (whole)
+    WARC file."""
     with open(path, "rb") as fh:
         for record in ArchiveIterator(fh):
             if record.rec_type == "response":
                 uri = record.rec_headers.get_header("WARC-Target-URI")
                 if uri:
-                    yield uri
+                    yield uri, _warc_date(record.rec_headers.get_header("WARC-Date"))
 
 
-def recover_open_files(directory: Path) -> list[str]:
+def _warc_date(value: str | None) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
+
+
+def recover_open_files(directory: Path) -> list[tuple[str, dt.datetime | None]]:
     """Close the `.open` files a dead crawl left: truncate each to its last whole record, rename
-    it to its final name, and return the URLs of the responses it holds (so the caller can put
-    them in the index of stored URLs). Files with no whole record are removed."""
-    urls: list[str] = []
+    it to its final name, and return the URLs of the responses it holds with their fetch times
+    (so the caller can put them in the index of stored URLs). Files with no whole record are
+    removed."""
+    urls: list[tuple[str, dt.datetime | None]] = []
     if not directory.exists():
         return urls
     for path in sorted(directory.rglob("*" + OPEN_SUFFIX)):

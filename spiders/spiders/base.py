@@ -1,5 +1,7 @@
 """The one spider: discovers article URLs from a site's sitemaps, feeds and listings (as its
 CrawlFacts say), keeps to a date window, skips what raw/ already holds, and fetches the rest.
+A stored article is fetched again (a revisit) while it is young and its sitemap lastmod has
+moved past the time it was last fetched: RFE/RL updates breaking news for hours.
 
 Site spiders are subclasses that only name the site; nothing here knows any site.
 """
@@ -36,7 +38,7 @@ from spiders.discovery import (
 )
 from spiders.items import FetchedPage
 from spiders.middlewares import OffsiteRequest, RobotsUnreachable, TooLongRetryAfter
-from spiders.state import CrawlState
+from spiders.state import CrawlState, StoredTimes
 from spiders.warcstore import recover_open_files, site_dir
 
 logger = logging.getLogger(__name__)
@@ -121,18 +123,18 @@ class SiteSpider(scrapy.Spider):
         recovered = recover_open_files(site_dir(self.raw, self.name))
         if recovered:
             logger.warning("recovered %d stored pages from an interrupted crawl", len(recovered))
-            self.state.add_stored(recovered)
+            for url, fetched_at in recovered:
+                self.state.add_stored([url], fetched_at)
         self.counts["recovered"] = len(recovered)
-        self.stored = self.state.stored_urls()
+        self.stored_times: dict[str, StoredTimes] = self.state.stored_times()
+        self.stored = set(self.stored_times)
+        self.revisit_age = dt.timedelta(days=settings.getfloat("REVISIT_DAYS", 3))
         self.explicit_window = bool(self.since_arg or self.until_arg)
-        since = parse_bound(self.since_arg)
-        if since is None and not self.since_arg:
-            mark = self.state.high_water()
-            if mark is not None:
-                since = mark - dt.timedelta(hours=settings.getfloat("HIGH_WATER_OVERLAP_HOURS", 24))
-            else:
-                since = self.started - dt.timedelta(days=settings.getfloat("CRAWL_DEFAULT_DAYS", 7))
-        self.window = Window(since, parse_bound(self.until_arg, end_of_day=True))
+        until = parse_bound(self.until_arg, end_of_day=True)
+        self.windows = {host: Window(self._since(host, settings), until) for host in self.hosts}
+        # The crawl's whole span (for the summary and the log): each host keeps to its own.
+        starts = [w.since for w in self.windows.values()]
+        self.window = Window(min((s for s in starts if s is not None), default=None), until)
         self.max_pages = settings.getint("LISTING_MAX_PAGES", 50)
         self.max_sitemap_depth = settings.getint("SITEMAP_MAX_DEPTH", 3)
         self.max_sitemaps = settings.getint("SITEMAP_MAX_COUNT", 2000)
@@ -154,6 +156,28 @@ class SiteSpider(scrapy.Spider):
             "explicit" if self.explicit_window else "from high-water mark",
             len(self.stored),
         )
+
+    def _since(self, host: str, settings: Any) -> dt.datetime | None:
+        """Where host's window starts: --since, else host's high-water mark minus the overlap,
+        else (host never crawled) CRAWL_DEFAULT_DAYS ago. Per host, so that a crawl of one host
+        neither skips nor repeats another's."""
+        if self.since_arg:
+            return parse_bound(self.since_arg)
+        mark = self.state.high_water(host)
+        if mark is not None:
+            return mark - dt.timedelta(hours=settings.getfloat("HIGH_WATER_OVERLAP_HOURS", 24))
+        return self.started - dt.timedelta(days=settings.getfloat("CRAWL_DEFAULT_DAYS", 7))
+
+    def window_for(self, url: str) -> Window:
+        return self.windows.get((urlsplit(url).hostname or "").lower(), self.window)
+
+    def revisit_due(self, url: str, entry: Entry) -> bool:
+        """A stored article to fetch again: first stored less than REVISIT_DAYS ago, and its
+        sitemap lastmod later than its last fetch (the site changed it since)."""
+        times = self.stored_times.get(url)
+        if entry.lastmod is None or times is None or times.first is None or times.last is None:
+            return False  # no lastmod, or stored by an older version that kept no fetch time
+        return self.started - times.first <= self.revisit_age and entry.lastmod > times.last
 
     # --- start ---------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
@@ -194,14 +218,17 @@ class SiteSpider(scrapy.Spider):
             return
         if url in self.requested:
             return
-        if not reason and not self.window.admits(entry.date, upper=upper):
+        revisit = url in self.stored and not self.refresh and self.revisit_due(url, entry)
+        if not reason and not revisit and not self.window_for(url).admits(entry.date, upper=upper):
             self.counts["skipped_outside_window"] += 1
             return
-        if url in self.stored and not self.refresh:
+        if url in self.stored and not self.refresh and not revisit:
             self.counts["skipped_already_stored"] += 1
             return
         self.requested.add(url)
         self.counts["requested"] += 1
+        if revisit:
+            self.counts["revisited"] += 1
         yield scrapy.Request(
             url,
             callback=self.parse_article,
@@ -230,7 +257,7 @@ class SiteSpider(scrapy.Spider):
                     self.counts["skipped_offsite_link"] += 1
                 elif self.facts.skip_sitemap is not None and self.facts.skip_sitemap.search(child.url):
                     self.counts["sitemaps_skipped"] += 1
-                elif self.window.before(child.date):
+                elif self.window_for(child.url).before(child.date):
                     self.counts["sitemaps_unchanged"] += 1  # nothing in it changed since the window began
                 elif depth + 1 > self.max_sitemap_depth:
                     self.counts["sitemaps_over_depth"] += 1
@@ -275,7 +302,7 @@ class SiteSpider(scrapy.Spider):
         pages_read = 1 if page is None else page - self.facts.listing_second_page + 2
         if not articles or self.facts.listing_page_url is None:
             return
-        if dates and self.window.before(max(dates)):
+        if dates and self.window_for(response.url).before(max(dates)):
             self.counts["listings_stopped_at_window"] += 1
             return
         if pages_read >= self.max_pages:
@@ -352,14 +379,19 @@ class SiteSpider(scrapy.Spider):
         stored_now = self.state.stored_urls()
         self.state.set_failed(u for u in old_failed | set(self.failed) if u not in stored_now)
         mark = None
-        # A host whose robots.txt could not be read was not crawled at all: the window stays
-        # where it is, so the next crawl covers what this one could not.
-        unreachable = "robots_unreachable" in self.discovery_failed.values()
+        # A host whose robots.txt could not be read was not crawled at all: its mark stays
+        # where it is, so the next crawl covers what this one could not. Other hosts move on.
+        unreachable = {
+            (urlsplit(url).hostname or "").lower()
+            for url, why in self.discovery_failed.items()
+            if why == "robots_unreachable"
+        }
         if unreachable:
-            self.counts["high_water_kept_robots_unreachable"] += 1
-        if reason == "finished" and not unreachable:
+            self.counts["high_water_kept_robots_unreachable"] += len(unreachable & set(self.hosts))
+        reached = [host for host in self.hosts if host not in unreachable]
+        if reason == "finished" and reached:
             end = min(self.window.until or self.started, self.started)
-            mark = self.state.advance_high_water(end)
+            mark = self.state.advance_high_water(end, reached)
         fails = Counter(self.failed.values())
         summary = {
             "site": self.name,
@@ -372,6 +404,8 @@ class SiteSpider(scrapy.Spider):
             "started": self.started,
             "finished": now,
             "high_water": mark,
+            "high_water_by_host": {host: self.state.high_water(host) for host in self.hosts},
+            "since_by_host": {host: w.since for host, w in self.windows.items()},
             "counts": dict(self.counts),
             "stored": self.counts.get("fetched", 0),
             "failed": len(self.failed),
