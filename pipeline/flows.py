@@ -342,6 +342,16 @@ def _publish(summary: RunSummary, curated: Path) -> None:
     path = report.write_report(curated, summary.run_id, summary, run=stats)
     report.publish_artifact(report.report_markdown(stats, summary), key="curate-run-report")
     summary.report_path = str(path)
+    if summary.drift:  # the run stays Completed, with a warning of its own in the UI
+        from pipeline.health import drift_markdown
+
+        for drift in summary.drift:
+            get_run_logger().warning("extraction drift on %s: %s", drift["site"], drift["text"])
+        markdown = drift_markdown(summary.run_id, summary.drift, summary.health)
+        sites = ", ".join(sorted({d["site"] for d in summary.drift}))
+        report.publish_artifact(
+            markdown, key="extraction-drift", description=f"Warning: extraction drift on {sites}"
+        )
 
 
 @contextlib.contextmanager
