@@ -263,7 +263,7 @@ HEALTH_HEADERS = [
 
 
 def summary_lines(health: list[dict[str, Any]], drift: list[dict[str, Any]]) -> list[str]:
-    """The run summary's lines: each site's health on one line, then one warning per drift."""
+    """The run summary's lines: each site's health on one line, then a warning per drifting site."""
     lines = []
     for row in health:
         lines.append(
@@ -272,11 +272,28 @@ def summary_lines(health: list[dict[str, Any]], drift: list[dict[str, Any]]) -> 
             + f"; fallback {_fmt('x', row['fallback'])}; median {_fmt('median_words', row['median_words'])}"
             + f"; undated {_fmt('x', row['undated'])}"
         )
-    for d in drift:
-        lines.append(f"  warning: extraction drift on {d['site']}: {d['text']}")
-        if d["pages"]:
-            lines.append(f"    e.g. {', '.join(d['pages'][:3])}")
+    for site, runs, changes, pages in by_site(drift):
+        lines.append(f"  warning: extraction drift on {site} (against its last {runs}): {', '.join(changes)}")
+        lines.append(
+            f"    pages that show it: {', '.join(pages[:3])}"
+            + (f" (+{len(pages) - 3} more)" if len(pages) > 3 else "")
+        )
     return lines
+
+
+def by_site(drift: list[dict[str, Any]]) -> list[tuple[str, str, list[str], list[str]]]:
+    """Drift warnings grouped by site: (site, "N runs", ["date rule 100% -> 0%", ...], pages)."""
+    out = []
+    for site in dict.fromkeys(d["site"] for d in drift):
+        mine = [d for d in drift if d["site"] == site]
+        runs = f"{mine[0]['runs']} run" + ("s" if mine[0]["runs"] != 1 else "")
+        changes = [_change(d["metric"], d["before"], d["after"]) for d in mine]
+        out.append((site, runs, changes, list(dict.fromkeys(page for d in mine for page in d["pages"]))))
+    return out
+
+
+def _change(metric: str, before: float, after: float) -> str:
+    return f"{metric.replace('_', ' ')} {_fmt(metric, before)} -> {_fmt(metric, after)}"
 
 
 def drift_markdown(run_id: str, drift: list[dict[str, Any]], health: list[dict[str, Any]]) -> str:

@@ -422,10 +422,9 @@ def _health_section(rows: list[dict[str, Any]], drift: list[dict[str, Any]]) -> 
     parts = ['<h3 id="health">Extraction health</h3>']
     if drift:
         items = "".join(
-            f"<li><b>{esc(d['site'])}</b>: {esc(d['text'])}"
-            + (f"<br>pages: {', '.join(f'<code>{esc(p)}</code>' for p in d['pages'])}" if d["pages"] else "")
-            + "</li>"
-            for d in drift
+            f"<li><b>{esc(site)}</b> (against its last {runs}): {esc(', '.join(changes))}"
+            f"<br>pages: {', '.join(f'<code>{esc(p)}</code>' for p in pages) or '-'}</li>"
+            for site, runs, changes, pages in health.by_site(drift)
         )
         parts.append(
             '<div class="drift" id="drift"><b>Warning: extraction drift.</b> A site\'s own rules matched '
@@ -442,7 +441,7 @@ def _health_section(rows: list[dict[str, Any]], drift: list[dict[str, Any]]) -> 
 
 
 def _health_table(table_id: str, rows: list[dict[str, Any]]) -> str:
-    return _table(table_id, health.HEALTH_HEADERS, [health.health_cells(r) for r in rows], {1, 2, 10})
+    return _table(table_id, health.HEALTH_HEADERS, [health.health_cells(r) for r in rows], set(range(1, 11)))
 
 
 def _dataset_section(stats: dict[str, Any]) -> str:

@@ -189,8 +189,9 @@ def test_a_redesign_warns_for_that_site_only(two_runs) -> None:
     new_pages = {f"https://eurasianet.org/tajikistan-story-number-{i}-about-gas" for i in range(4, 8)}
     assert all(set(d["pages"]) == new_pages for d in second.drift)
     text = second.render_text()
-    drift_line = "warning: extraction drift on eurasianet: pages whose body container the site's rules found"
-    assert f"{drift_line}: 100% -> 0%" in text
+    warning = "warning: extraction drift on eurasianet (against its last 1 run): container rule 100% -> 0%, "
+    assert warning + "date rule 100% -> 0%, authors rule 100% -> 0%, fallback 0% -> 100%\n" in text
+    assert "    pages that show it: https://eurasianet.org/tajikistan-story-number-4-about-gas, " in text
     assert "warning: extraction drift on rferl" not in text
     rows = {(r["run_id"], r["site"]): r for r in read_table(curated, "health").to_pylist()}
     assert len(rows) == 4
