@@ -135,7 +135,7 @@ def _extract_known(doc: RawDocument, site: Site, root: html.HtmlElement) -> list
     dateline = _first_text(root, rules.dateline)
     container = _first_element(root, rules.container)
     page = url or doc.raw_path
-    evidence = _rule_evidence(root, site, page, url, container is not None, title, authors, date)
+    evidence = _rule_evidence(root, site, page, container is not None, title, authors, date)
     paragraphs = _body_paragraphs(container, rules.prune) if container is not None else []
     if dateline is None and paragraphs and site.text.dateline is not None:
         match = site.text.dateline.match(paragraphs[0])
@@ -163,7 +163,6 @@ def _rule_evidence(
     root: html.HtmlElement,
     site: Site,
     page: str,
-    url: str | None,
     container_matched: bool,
     title: str | None,
     authors: list[str],
@@ -176,10 +175,14 @@ def _rule_evidence(
     A byline element naming only a desk is a match (the markup is there; the names were dropped).
     """
     rules = site.html
-    tz = site.timezone_for(url)
     title_hit = _first_text(root, rules.title) is not None
-    byline_hit = any(_strings(root, xp) for xp in rules.authors)
-    date_hit = any(_parsed(text, source, tz) for xp in rules.date for text, source in _date_values(root, xp))
+    byline_hit = _first_text(root, rules.authors) is not None
+    # A date from a <time> or byline element came from the site's selectors (the only ones read
+    # with those sources); else a selector matches when it selects any text (not parsed again:
+    # parsing doubled the cost of this check).
+    date_hit = (date is not None and date.source in ("time element", "byline")) or any(
+        text.strip() for xp in rules.date for text, _ in _date_values(root, xp)
+    )
     return Evidence(
         site=site.key,
         page=page,

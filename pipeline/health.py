@@ -267,7 +267,8 @@ def summary_lines(health: list[dict[str, Any]], drift: list[dict[str, Any]]) -> 
     lines = []
     for row in health:
         lines.append(
-            f"  extraction health {row['site']}: {row['pages']} pages; site rules matched: "
+            f"  extraction health {row['site']}: {row['pages']} page{'s' if row['pages'] != 1 else ''}; "
+            "site rules matched: "
             + ", ".join(f"{name} {_fmt('x', row[f'{name}_rule'])}" for name in FIELDS)
             + f"; fallback {_fmt('x', row['fallback'])}; median {_fmt('median_words', row['median_words'])}"
             + f"; undated {_fmt('x', row['undated'])}"
