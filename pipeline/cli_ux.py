@@ -18,6 +18,7 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
+from pipeline.health import HEALTH_HEADERS, health_cells
 from pipeline.settings import CONFIG_FILE, ENV_PREFIX, Settings, load_settings
 from pipeline.sites import SITES
 
@@ -71,6 +72,10 @@ DESCRIPTIONS = {
     "schedule.ingest_cron": "When the scheduled curate run starts (cron, in schedule.timezone).",
     "schedule.crawl_cron": "When the scheduled crawls start (cron, in schedule.timezone).",
     "schedule.timezone": "Time zone of the cron expressions.",
+    "health.window_runs": "A site's extraction health is compared with the median of its last N runs.",
+    "health.drop_threshold": "A rule-matched, fallback or undated share this much worse (0.2 = 20 points), "
+    "or a median body this much shorter (0.2 = 20%), is a drift warning.",
+    "health.min_pages": "Runs with fewer pages of a site than this are recorded but not judged.",
     # The default hosts are the sites' own facts (pipeline/sites/<site>.py), not restated here.
     **{
         f"hosts.{key}": f"Hosts the {key} spider crawls; empty: {', '.join(site.crawl.hosts)}."
@@ -219,6 +224,12 @@ def _stats_tables(stats: dict[str, Any]) -> list[tuple[str, list[str], list[list
             [[y, *(years[y].get(s, 0) for s in sources)] for y in sorted(years)],
             set(range(1, len(sources) + 1)),
         ),
+        (
+            "Extraction health, each site's latest run (shares of its pages; see the health table)",
+            HEALTH_HEADERS,
+            [health_cells(row) for row in stats.get("health", [])],
+            set(range(1, 11)),
+        ),
     ]
 
 
@@ -281,7 +292,7 @@ def cmd_query(args: argparse.Namespace) -> int:
             headers = list(rel.columns)
             types = [str(t) for t in rel.types]
         except duckdb.Error as exc:
-            _error(f"query failed: {_one_line(exc)} (views: articles, duplicates, rejects)")
+            _error(f"query failed: {_one_line(exc)} (views: articles, duplicates, rejects, health)")
             return 2
         except OSError as exc:  # --out into a missing mount or a read-only directory
             _error(f"cannot write {args.out}: {_one_line(exc)}")
@@ -378,7 +389,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     query = subparsers.add_parser(
         "query",
-        help="run DuckDB SQL over views articles, duplicates, rejects",
+        help="run DuckDB SQL over views articles, duplicates, rejects, health",
         description="Views: articles (with partition columns source and year; year 0 = undated), "
         "duplicates, rejects.",
     )

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline import PIPELINE_VERSION, location, store
+from pipeline import PIPELINE_VERSION, health, location, store
 from pipeline.dedupe import Deduper, Replacement, fingerprints, normalize_url
 from pipeline.loaders import InputFile, input_kind, iter_inputs, resolve_input
 from pipeline.models import Article, Duplicate, Reject
@@ -133,6 +133,7 @@ class Curation:
         self.teasers: list[Extracted] = []
         # Articles this run has a newer version of: article_id -> the version kept.
         self.revisions: dict[str, CurrentVersion] = {}
+        self.health = health.HealthTally()  # which rules matched, per site (pipeline.health)
 
     # --- before ---------------------------------------------------------------------------------
 
@@ -234,9 +235,12 @@ class Curation:
         written = dups = 0
         for reject in result.rejects:
             self._reject(reject)
+            self.health.add_reject(reject)
         for site, keys in (result.learned_chrome or {}).items():
+            known = self.chrome_known.get(site, frozenset())
+            self.health.add_chrome(site.split(":")[0], sum(1 for key in keys if key not in known))
             for key in keys:
-                if key not in self.chrome_known.get(site, frozenset()):
+                if key not in known:
                     self.writer.add(
                         "_state/chrome",
                         {"site": site, "line_key": key, "run_id": self.run_id},
@@ -244,6 +248,8 @@ class Curation:
                     )
             self.chrome_known[site] = self.chrome_known.get(site, frozenset()) | set(keys)
         for extracted in sorted(result.articles, key=lambda e: e.article.is_teaser):
+            words = extracted.words if extracted.words is not None else word_count(extracted.article.body)
+            self.health.add_article(extracted.article, words)
             if extracted.article.is_teaser:
                 self.teasers.append(extracted)  # decided at the end, after every full article
                 continue
@@ -388,6 +394,7 @@ class Curation:
             self._drop_replaced_versions()
         if self.deduper is not None and (self.deduper.superseded or self.revisions):
             self._demote(self.deduper.superseded)
+        self._record_health()
         self.writer.commit()
         self.summary.finished_at = dt.datetime.now(dt.UTC)
         self.summary.seconds = (self.summary.finished_at - self.summary.started_at).total_seconds()
@@ -439,6 +446,24 @@ class Curation:
         )
         self._duplicate(dup, source)
         self.summary.articles[source] -= 1  # counted when written; the article is counted once
+    def _record_health(self) -> None:
+        """This run's health row per site, compared with the site's recent runs (not on a rebuild:
+        it reads nothing of the dataset it replaces, and its pages span every template anyway)."""
+        current = self.health.site_health()
+        if not current:
+            return
+        history = [] if self.full else health.read_history(self.curated)
+        drifts = health.compare(current, history, self.settings.health)
+        for drift in drifts:
+            drift.pages = self.health.examples(drift.site, drift.metric)
+        for row in current:
+            mine = [d for d in drifts if d.site == row.site]
+            row.drift = [d.describe() for d in mine]
+            row.drift_pages = list(dict.fromkeys(page for d in mine for page in d.pages))
+            row.run_id = self.run_id
+            self.writer.add("health", {**row.as_dict(), "ingested_at": self.now}, store.HEALTH_SCHEMA)
+        self.summary.health = [row.as_dict() for row in current]
+        self.summary.drift = [d.as_dict() for d in drifts]
 
     def _demote(self, superseded: dict[str, Replacement]) -> None:
         """Articles an earlier run kept that a better record of this run replaces: a full

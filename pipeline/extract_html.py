@@ -24,6 +24,7 @@ from lxml import etree, html
 from trafilatura.settings import Extractor
 
 from pipeline.dates import ParsedDate, date_from_url, parse_date
+from pipeline.evidence import FALLBACK, NONE, SITE, Evidence, origin
 from pipeline.language import detect_language
 from pipeline.models import Article, RawDocument, Reject
 from pipeline.names import clean_authors
@@ -134,6 +135,8 @@ def _extract_known(doc: RawDocument, site: Site, root: html.HtmlElement) -> list
     tags = _tags(root, rules.tags, ld)
     dateline = _first_text(root, rules.dateline)
     container = _first_element(root, rules.container)
+    page = url or doc.raw_path
+    evidence = _rule_evidence(root, site, page, container is not None, title, authors, date)
     paragraphs = _body_paragraphs(container, rules.prune) if container is not None else []
     if dateline is None and paragraphs and site.text.dateline is not None:
         match = site.text.dateline.match(paragraphs[0])
@@ -153,6 +156,41 @@ def _extract_known(doc: RawDocument, site: Site, root: html.HtmlElement) -> list
         dateline=_clean_dateline(dateline),
         volume=volume,
         issue=issue,
+        evidence=evidence,
+    )
+
+
+def _rule_evidence(
+    root: html.HtmlElement,
+    site: Site,
+    page: str,
+    container_matched: bool,
+    title: str | None,
+    authors: list[str],
+    date: ParsedDate | None,
+) -> Evidence:
+    """Whether the site's own selectors match this page, field by field (pipeline.evidence).
+
+    Asked of the selectors themselves, not of which source won: a page whose JSON-LD gives the
+    date still says whether the site's date element is there. Read before the body is pruned.
+    A byline element naming only a desk is a match (the markup is there; the names were dropped).
+    """
+    rules = site.html
+    title_hit = _first_text(root, rules.title) is not None
+    byline_hit = _first_text(root, rules.authors) is not None
+    # A date from a <time> or byline element came from the site's selectors (the only ones read
+    # with those sources); else a selector matches when it selects any text (not parsed again:
+    # parsing doubled the cost of this check).
+    date_hit = (date is not None and date.source in ("time element", "byline")) or any(
+        text.strip() for xp in rules.date for text, _ in _date_values(root, xp)
+    )
+    return Evidence(
+        site=site.key,
+        page=page,
+        container=SITE if container_matched else NONE,
+        title=origin(title_hit, bool(title)),
+        date=origin(date_hit, date is not None),
+        authors=origin(byline_hit, bool(authors)),
     )
 
 
@@ -266,6 +304,15 @@ def _extract_unknown(doc: RawDocument, site: Site, root: html.HtmlElement) -> li
         date=date,
         tags=tags,
         dateline=None,
+        # No rules of its own: every value is the general mechanism's (whole-page trafilatura).
+        evidence=Evidence(
+            site=site.key,
+            page=url or doc.raw_path,
+            container=FALLBACK,
+            title=origin(False, bool(title)),
+            date=origin(False, date is not None),
+            authors=origin(False, bool(authors)),
+        ),
     )
 
 
@@ -293,13 +340,16 @@ def _article(
     dateline: str | None,
     volume: int | None = None,
     issue: int | None = None,
+    evidence: Evidence | None = None,
 ) -> list[Article] | Reject:
     if title and paragraphs and paragraphs[0].casefold() == normalize_line(title).casefold():
         paragraphs = paragraphs[1:]  # the headline, repeated by trafilatura from the page's <h1>
     body = body_and_words(paragraphs)  # drop_repeated_paragraphs, then join_paragraphs
     words = word_count(body)
     if words < MIN_WORDS:
-        return Reject(doc.raw_path, "not_article", f"no article text ({words} words)", doc.raw_record)
+        return Reject(
+            doc.raw_path, "not_article", f"no article text ({words} words)", doc.raw_record, evidence
+        )
     return [
         Article(
             source=site.key,
@@ -322,6 +372,7 @@ def _article(
             is_teaser=False,
             fetched_at=doc.fetched_at,
             modified_at=_modified(root, ld, site.timezone_for(url)),
+            evidence=evidence,
         )
     ]
 

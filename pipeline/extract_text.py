@@ -13,6 +13,7 @@ import re
 from pipeline import paragraphs as para_classifier
 from pipeline.boilerplate import line_key
 from pipeline.dates import ParsedDate, date_from_volume_issue, parse_date
+from pipeline.evidence import Evidence, origin
 from pipeline.language import detect_language
 from pipeline.models import Article, RawDocument, Reject
 from pipeline.sites import GENERIC
@@ -233,6 +234,8 @@ def _article(
     tail = _first_match(
         lines, rules.tail_start + (GENERIC.text.tail_start if site is not GENERIC else ()), start + 1
     )
+    site_tail = tail is not None and any(p.search(lines[tail]) for p in rules.tail_start)
+    site_bounds = bool(head_ends) or site_tail
     if tail is not None:
         lines = lines[:tail]
     head = lines[:start]
@@ -290,6 +293,17 @@ def _article(
         date = date_from_volume_issue(article.volume, article.issue, article.body, first_year)
     _set_date(article, date)
     article.language = detect_language(article.body, hint=site.default_language)
+    site_byline = byline_at is not None and any(p.search(lines[byline_at]) for p in rules.bylines)
+    article.evidence = Evidence(
+        site=site.key,
+        page=doc.url or doc.raw_path,
+        # The site's head/tail lines delimit the article; without them the general classifier does.
+        container=origin(site_bounds, True),
+        # The site's byline pattern places the title (the line above it) and gives date and names.
+        title=origin(site_byline or header_at is not None and rules.title == "before_header", bool(title)),
+        date=origin(site_byline and "date" in byline_fields, date is not None),
+        authors=origin(site_byline and "authors" in byline_fields, bool(article.authors)),
+    )
     return article
 
 

@@ -347,6 +347,16 @@ def _publish(summary: RunSummary, curated: Path) -> None:
         report.report_markdown(report.dataset_stats(curated), summary), key="curate-run-report"
     )
     summary.report_path = str(path)
+    if summary.drift:  # the run stays Completed, with a warning of its own in the UI
+        from pipeline.health import drift_markdown
+
+        for drift in summary.drift:
+            get_run_logger().warning("extraction drift on %s: %s", drift["site"], drift["text"])
+        markdown = drift_markdown(summary.run_id, summary.drift, summary.health)
+        sites = ", ".join(sorted({d["site"] for d in summary.drift}))
+        report.publish_artifact(
+            markdown, key="extraction-drift", description=f"Warning: extraction drift on {sites}"
+        )
 
 
 @contextlib.contextmanager

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from pipeline.evidence import Evidence
 
 DocKind = Literal["text", "html"]
 
@@ -59,6 +62,8 @@ class Article:
     is_teaser: bool = False
     fetched_at: dt.datetime | None = None
     modified_at: dt.datetime | None = None  # when the page says it was last updated (UTC)
+    # Which rules gave container, title, date and authors (pipeline.health); None for teasers.
+    evidence: Evidence | None = None
 
 
 @dataclass(slots=True)
@@ -72,6 +77,9 @@ class Reject:
     reason: str
     detail: str
     raw_record: str = ""
+    # Set when the page was read as an article of a site and then found wanting (too little
+    # text): it counts in that site's extraction health (a redesign often looks like this).
+    evidence: Evidence | None = None
 
 
 REJECT_REASONS = (

@@ -19,7 +19,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from pipeline.store import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, REJECT_SCHEMA
+from pipeline import health
+from pipeline.store import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, HEALTH_SCHEMA, REJECT_SCHEMA
 from pipeline.summary import RunSummary
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ def _empty(schema: pa.Schema) -> pa.Table:
 
 
 def connect(curated: Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with views articles, duplicates, rejects over the committed files.
+    """An in-memory DuckDB with views articles, duplicates, rejects, health over the committed files.
 
     Files are listed explicitly (not globbed in SQL) so that odd characters in the path need no
     escaping beyond quotes, and staging or temporary files can never be read. A table with no
@@ -86,7 +87,8 @@ def connect(curated: Path) -> duckdb.DuckDBPyConnection:
         schema = ARTICLE_SCHEMA.append(pa.field("source", pa.string())).append(pa.field("year", pa.int32()))
         con.register("_empty_articles", _empty(schema))
         con.execute("CREATE VIEW articles AS SELECT * FROM _empty_articles")
-    for name, schema in (("duplicates", DUPLICATE_SCHEMA), ("rejects", REJECT_SCHEMA)):
+    tables = (("duplicates", DUPLICATE_SCHEMA), ("rejects", REJECT_SCHEMA), ("health", HEALTH_SCHEMA))
+    for name, schema in tables:
         files = sorted(p for p in curated.glob(f"{name}/*.parquet") if not p.name.startswith("."))
         if files:
             # union_by_name: files written before a column was added read it as null.
@@ -173,7 +175,19 @@ def _stats(con: duckdb.DuckDBPyConnection, run_id: str | None) -> dict[str, Any]
         "date_source": group("articles", "coalesce(date_source, 'none')"),
         "languages": group("articles", "coalesce(language, 'unknown')"),
         "per_month": per_month,
+        "health": _latest_health(con, run_id),
     }
+
+
+def _latest_health(con: duckdb.DuckDBPyConnection, run_id: str | None) -> list[dict[str, Any]]:
+    """Each site's extraction health in its latest run (in the given run, when one is given)."""
+    rows = con.execute(
+        f"""SELECT * EXCLUDE (ingested_at) FROM health {"WHERE run_id = ?" if run_id else ""}
+            QUALIFY row_number() OVER (PARTITION BY site ORDER BY run_id DESC) = 1 ORDER BY site""",
+        [run_id] if run_id else [],
+    )
+    names = [d[0] for d in rows.description]
+    return [dict(zip(names, values, strict=True)) for values in rows.fetchall()]
 
 
 def dataset_stats(curated: Path) -> dict[str, Any]:
@@ -319,6 +333,8 @@ td.note { color: #57606a; }
 svg text { font: 11px system-ui, sans-serif; fill: #1b1f24; } svg .axis-title { font-size: 12px; }
 svg .grid { stroke: #eaeef2; } svg .axis { stroke: #57606a; }
 code { background: #f6f8fa; padding: 1px 4px; border-radius: 4px; } .empty { color: #57606a; }
+.drift { border: 1px solid #d4a72c; background: #fff8c5; border-radius: 6px; padding: 8px 14px;
+         margin: 8px 0; } .drift li { margin: 2px 0; }
 """
 
 
@@ -399,7 +415,36 @@ def _run_section(summary: RunSummary, run: dict[str, Any] | None) -> str:
             '<p class="meta">Finished the interrupted commit of: '
             f"{esc(', '.join(summary.recovered_runs))}</p>"
         )
+    parts.append(_health_section(summary.health, summary.drift))
     return "".join(parts)
+
+
+def _health_section(rows: list[dict[str, Any]], drift: list[dict[str, Any]]) -> str:
+    """This run's extraction health per site, and its drift warnings with the pages that show them."""
+    esc = html.escape
+    parts = ['<h3 id="health">Extraction health</h3>']
+    if drift:
+        items = "".join(
+            f"<li><b>{esc(site)}</b> (against its last {runs}): {esc(', '.join(changes))}"
+            f"<br>pages: {', '.join(f'<code>{esc(p)}</code>' for p in pages) or '-'}</li>"
+            for site, runs, changes, pages in health.by_site(drift)
+        )
+        parts.append(
+            '<div class="drift" id="drift"><b>Warning: extraction drift.</b> A site\'s own rules matched '
+            "fewer of this run's pages than in its recent runs; it may have changed its template."
+            f"<ul>{items}</ul></div>"
+        )
+    parts.append(_health_table("run-health", rows))
+    parts.append(
+        '<p class="meta">Shares of the pages read as articles of each site: where the site\'s own rules '
+        "found the body container, title, date and byline, and where a general fallback gave one of "
+        'them. Every run\'s rows: <code>python -m pipeline query "SELECT * FROM health"</code></p>'
+    )
+    return "".join(parts)
+
+
+def _health_table(table_id: str, rows: list[dict[str, Any]]) -> str:
+    return _table(table_id, health.HEALTH_HEADERS, [health.health_cells(r) for r in rows], set(range(1, 11)))
 
 
 def _dataset_section(stats: dict[str, Any]) -> str:
@@ -451,6 +496,8 @@ def _dataset_section(stats: dict[str, Any]) -> str:
             "</div><div><h3>Languages</h3>",
             _count_table("languages", "language", stats["languages"]),
             "</div></div>",
+            "<h3>Extraction health, each site's latest run</h3>",
+            _health_table("health", stats.get("health", [])),
         ]
     )
 
@@ -521,6 +568,9 @@ def report_markdown(stats: dict[str, Any], summary: RunSummary | None = None) ->
             _md_table(["source", "articles"], sorted(summary.articles.items())),
             _md_table(["duplicate kind", "count"], summary.duplicates.most_common()),
             _md_table(["reject reason", "count"], summary.rejects.most_common()),
+            "### Extraction health\n",
+            *(f"**Warning, extraction drift on {d['site']}**: {d['text']}\n" for d in summary.drift),
+            _md_table(health.HEALTH_HEADERS, [health.health_cells(r) for r in summary.health]),
             "## Whole dataset\n"
             if stats.get("scope") == "dataset"
             else "## As committed (read back from curated/)\n",
@@ -542,6 +592,8 @@ def report_markdown(stats: dict[str, Any], summary: RunSummary | None = None) ->
         _md_table(["date precision", "count"], list(stats["date_precision"].items())),
         _md_table(["date source", "count"], list(stats["date_source"].items())),
         _md_table(["language", "count"], list(stats["languages"].items())),
+        "### Extraction health, each site's latest run\n",
+        _md_table(health.HEALTH_HEADERS, [health.health_cells(r) for r in stats.get("health", [])]),
     ]
     # Per year rather than per month: the artifact is read in a UI panel, the monthly chart is in the HTML.
     sources = sorted({row["source"] for row in stats["per_month"]})

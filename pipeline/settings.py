@@ -115,6 +115,20 @@ class Schedule:
 
 
 @dataclass
+class Health:
+    """When a site's extraction health counts as dropped (pipeline.health)."""
+
+    # A run is compared with the median of the site's last this-many runs that had pages of it.
+    window_runs: int = 10
+    # A share (rule matched, fallback, undated) this many points worse (0.2 = 20 points), or a
+    # median body length this much shorter (0.2 = 20%), is a drift warning.
+    drop_threshold: float = 0.2
+    # Fewer pages of a site than this in a run (or in its window) are recorded, not judged:
+    # one odd page of two is not a redesign.
+    min_pages: int = 3
+
+
+@dataclass
 class Settings:
     paths: Paths = field(default_factory=Paths)
     limits: Limits = field(default_factory=Limits)
@@ -123,6 +137,7 @@ class Settings:
     crawl: Crawl = field(default_factory=Crawl)
     hosts: Hosts = field(default_factory=Hosts)
     schedule: Schedule = field(default_factory=Schedule)
+    health: Health = field(default_factory=Health)
     sites: list[str] = field(default_factory=lambda: ["rferl", "jamestown", "eurasianet"])
     # "section.key" -> "default" | "pipeline.toml" | "env TAJRUS_..." | "command line"
     origin: dict[str, str] = field(default_factory=dict)

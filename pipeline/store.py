@@ -161,7 +161,30 @@ SIGNATURE_SCHEMA = pa.schema(
 # hourly ingest) drop the chrome that larger runs learned: a hash of the line, never its text.
 CHROME_SCHEMA = pa.schema([("site", pa.string()), ("line_key", pa.string()), ("run_id", pa.string())])
 
+# Extraction health: one row per site per run that read pages of it (pipeline.health). Shares
+# are of the run's pages of the site (rule columns, fallback) or of its articles (undated).
+HEALTH_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("site", pa.string()),
+        ("pages", pa.int32()),  # pages read as articles of the site (articles, and too-short pages)
+        ("articles", pa.int32()),  # of which gave an article (kept or duplicate)
+        ("container_rule", pa.float64()),  # share of pages whose body container the site's rules found
+        ("title_rule", pa.float64()),
+        ("date_rule", pa.float64()),
+        ("authors_rule", pa.float64()),
+        ("fallback", pa.float64()),  # share of pages where a general fallback gave some field
+        ("median_words", pa.float64()),  # median body length of the articles; null without any
+        ("undated", pa.float64()),  # share of the articles with no published_date
+        ("chrome_learned", pa.int32()),  # chrome lines first learned for the site in this run
+        ("drift", pa.list_(pa.string())),  # the run's drift warnings for the site, one per metric
+        ("drift_pages", pa.list_(pa.string())),  # pages (URL or raw path) that show them
+        ("ingested_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
 TABLES = {
+    "health": HEALTH_SCHEMA,
     "duplicates": DUPLICATE_SCHEMA,
     "rejects": REJECT_SCHEMA,
     "_state/manifest": MANIFEST_SCHEMA,
@@ -178,6 +201,7 @@ REBUILT_TABLES = (
     "_state/manifest",
     "_state/signatures",
     "_state/chrome",
+    "health",
 )
 
 
@@ -452,7 +476,11 @@ class RunWriter:
         """Every table of the contract exists once a run has committed: duplicates/ and rejects/
         get an empty file with their schema when no run has written a row to them yet, so that
         readers' globs (DuckDB, polars, pandas) find them instead of failing."""
-        for table_dir, schema in (("duplicates", DUPLICATE_SCHEMA), ("rejects", REJECT_SCHEMA)):
+        for table_dir, schema in (
+            ("duplicates", DUPLICATE_SCHEMA),
+            ("rejects", REJECT_SCHEMA),
+            ("health", HEALTH_SCHEMA),
+        ):
             committed = not self.replace_all and any((self.curated / table_dir).glob("*.parquet"))
             if self._target(table_dir) in self._files or committed:
                 continue

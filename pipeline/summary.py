@@ -7,6 +7,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from pipeline.health import summary_lines
+
 
 @dataclass
 class RunSummary:
@@ -28,6 +30,9 @@ class RunSummary:
     recovered_runs: list[str] = field(default_factory=list)
     seconds: float = 0.0
     report_path: str | None = None
+    # Extraction health per site (pipeline.health.SiteHealth as dicts), and the drift warnings.
+    health: list[dict[str, Any]] = field(default_factory=list)
+    drift: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def articles_total(self) -> int:
@@ -86,6 +91,7 @@ class RunSummary:
             lines.append(
                 f"  kept articles replaced by a better record (full text, or with its URL): {self.superseded}"
             )
+        lines += summary_lines(self.health, self.drift)
         if self.report_path:
             lines.append(f"  run report: {self.report_path}")
         if self.recovered_runs:

@@ -89,6 +89,7 @@ def test_toml_of_defaults_is_all_commented_and_uncomments_to_the_defaults(tmp_pa
         "crawl": {},
         "hosts": {},
         "schedule": {},
+        "health": {},
     }
     uncommented = re.sub(r"(?m)^# (\w+ = )", r"\1", text)
     path = tmp_path / "full.toml"
