@@ -9,6 +9,7 @@ paragraph classifier. Listing pages (category archives) give one teaser per post
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from pipeline import paragraphs as para_classifier
 from pipeline.boilerplate import line_key
@@ -16,6 +17,7 @@ from pipeline.dates import ParsedDate, date_from_volume_issue, parse_date
 from pipeline.evidence import Evidence, origin
 from pipeline.language import detect_language
 from pipeline.models import Article, RawDocument, Reject
+from pipeline.names import is_person_name
 from pipeline.sites import GENERIC
 from pipeline.sites.base import ListingRules, Site
 from pipeline.textnorm import (
@@ -110,13 +112,26 @@ def _not_an_article(
             return f"a section front or listing: {dates} date lines beside {prose} lines of prose"
         items = [ln for ln in shown if para_classifier.classify(ln).words >= 8]
         # A headline first (no full stop): an article's page, not a front or a bio.
-        headed = bool(shown) and _title_ok(shown[0]) and not _SENTENCE_END.search(shown[0])
+        headed = (
+            bool(shown)
+            and _title_ok(shown[0])
+            and (not _SENTENCE_END.search(shown[0]) or shown[0].endswith("?"))
+        )
         if not headed and len(items) >= 5 and _cohesion(items) <= 0.2:
             return f"a section front or author page: {len(items)} items that share no topic"
         # An article has one headline and byline; a front gives each item its own.
         bylines = {shown[i].casefold() for i in range(1, len(shown) - 1) if _item_byline(shown, i)}
         if len(bylines) >= 2:
             return f"a section front: {len(bylines)} items with a headline and a byline each"
+        # A dateline opens an article's lead; under no headline, one further down opens another
+        # story's: a column of leads.
+        if not headed and any(_dateline([ln], site) for ln in items[2:]):
+            return "a listing of leads: a dateline opens a paragraph after the first"
+        # Headlines of one series ("EurasiaChat: ...", three or more): its episode list.
+        series = Counter(m.group(1) for ln in shown if _title_ok(ln) and (m := _SERIES.match(ln)))
+        if series and max(series.values()) >= _FRONT_ITEMS:
+            label, n = series.most_common(1)[0]
+            return f"a series listing: {n} headlines labelled {label!r}"
         # Teasers cut off mid-sentence ("... talks on...") stand on fronts and mobile lists.
         cut = sum(1 for ln in shown if _CUT_OFF.search(ln))
         if cut >= _FRONT_ITEMS or (cut >= 2 and not headed):
@@ -125,6 +140,8 @@ def _not_an_article(
 
 
 _FRONT_ITEMS = 3
+# A series label before a headline: "EurasiaChat: Remittances and the ruble".
+_SERIES = re.compile(r"^([^\W\d_][\w.’'-]*(?: [^\W\d_][\w.’'-]*){0,2}):\s+\S")
 # A word cut off by an ellipsis at the end of a line: a teaser, not a sentence of an article.
 _CUT_OFF = re.compile(r"[^\W\d_](?:\.\.\.|…)\s*$")
 
@@ -280,6 +297,8 @@ def _article(
         article.issue = int(fields["issue"])
     if fields.get("authors"):
         article.authors = _authors(fields["authors"], site)
+    elif (signed := _signature(lines[start:], body_lines)) is not None:
+        article.authors = _authors(signed, site)
     tz = site.timezone_for(doc.url)
     date = None
     if fields.get("date"):
@@ -305,6 +324,23 @@ def _article(
         authors=origin(site_byline and "authors" in byline_fields, bool(article.authors)),
     )
     return article
+
+
+# A post signed under its text: "-- Dilnoza Rahimova", "— Иван Петров".
+_SIGNATURE = re.compile(r"^\s*(?:--|—|–)\s*(?P<name>[^\W\d_][\w'’.-]+(?: [^\W\d_][\w'’.-]+){1,3})\s*$")
+_SIGNATURE_REACH = 2
+
+
+def _signature(rest: list[str], body_lines: list[str]) -> str | None:
+    """The name a post is signed with, on a line right under its last paragraph (none above)."""
+    if not body_lines or body_lines[-1] not in rest:
+        return None
+    end = len(rest) - 1 - rest[::-1].index(body_lines[-1])
+    for line in rest[end + 1 : end + 1 + _SIGNATURE_REACH]:
+        match = _SIGNATURE.match(line)
+        if match and is_person_name(match.group("name")):
+            return match.group("name")
+    return None
 
 
 def _is_prose(line: str, site: Site) -> bool:
@@ -365,10 +401,12 @@ def _body(lines: list[str], site: Site) -> list[str]:
         return []
     last = prose[-1]
     while last + 1 < len(classified):
-        nxt = classified[last + 1]
-        if nxt.boilerplate or not nxt.sentence_like or nxt.words < 4 or _title_cased(nxt.text):
+        if _continues(classified[last + 1]):
+            last += 1
+        elif _subhead_then_text(classified, last + 1):
+            last += 2
+        else:
             break
-        last += 1
     span = classified[: last + 1]
     menu = para_classifier.menu_runs(span)
     return [
@@ -376,6 +414,28 @@ def _body(lines: list[str], site: Site) -> list[str]:
         for k, c in enumerate(span)
         if k == 0 or not (c.boilerplate or k in menu or (c.short and _looks_like_date_line(c.text)))
     ]
+
+
+def _continues(line: para_classifier.Line) -> bool:
+    """A line after the last prose line that is still the text: a sentence, not a headline."""
+    return not line.boilerplate and line.sentence_like and line.words >= 4 and not _title_cased(line.text)
+
+
+# A subhead past the last line the classifier calls prose is kept only when the text goes on
+# under it for this many sentence lines of this many words: a related-stories heading is followed
+# by headlines or one teaser, an article's subhead by paragraphs.
+_SUBHEAD_FOLLOWERS, _FOLLOWER_WORDS = 2, 8
+
+
+def _subhead_then_text(classified: list[para_classifier.Line], i: int) -> bool:
+    """classified[i] is a lone subhead ("“THEY TOOK MY PAPERS”") with the text going on under it."""
+    head = classified[i]
+    if head.boilerplate or not head.short or head.words == 0:
+        return False
+    following = classified[i + 1 : i + 1 + _SUBHEAD_FOLLOWERS]
+    return len(following) == _SUBHEAD_FOLLOWERS and all(
+        _continues(c) and c.words >= _FOLLOWER_WORDS for c in following
+    )
 
 
 # --- title, byline, date ---------------------------------------------------------------------------
@@ -607,6 +667,7 @@ def _dateline(body_lines: list[str], site: Site) -> tuple[str, ParsedDate | None
     """(place, date or None) of the dateline opening one of the first paragraphs: the site's
     pattern, else the general one (capitals, or a place with a date or an agency, then a dash)."""
     patterns = [p for p in (site.text.dateline, GENERIC.text.dateline) if p is not None]
+    patterns.append(_DATE_ONLY_DATELINE)
     for line in body_lines[:4]:
         for pattern in patterns:
             match = pattern.search(line)
@@ -618,6 +679,13 @@ def _dateline(body_lines: list[str], site: Site) -> tuple[str, ParsedDate | None
             date = parse_date(raw_date, "dateline") if raw_date else None
             return place, date
     return None
+
+
+# A dateline of the date alone: "18 October 2004 -- Officials said ...", "May 4, 2007 — ...".
+_DATE_ONLY_DATELINE = re.compile(
+    r"^(?P<date>\d{1,2} [A-Z][a-z]+ \d{4}|[A-Z][a-z]+\.? \d{1,2}, \d{4}|\d{1,2} [а-яё]+ \d{4}(?: года)?)"
+    r"\s*(?:--|—|–)\s"
+)
 
 
 def _set_date(article: Article, date: ParsedDate | None) -> None:

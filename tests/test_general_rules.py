@@ -609,3 +609,77 @@ def test_a_lead_paragraph_announcing_a_quotation_with_a_colon_opens_the_body():
     text = "\n".join(["Fuel Talks Resume", lead, *_PROSE])
     [article] = extract_text(RawDocument("e.txt", "text", text), GENERIC)
     assert article.body.startswith(lead)
+
+
+def test_a_tajik_news_sentence_is_prose_for_the_classifier() -> None:
+    from pipeline import paragraphs
+
+    line = (
+        "Далер Ҳасанови 27-сола мегӯяд, дар идораи муҳоҷирати шаҳри Самара ба ӯ гуфтанд,"
+        " ки бе имзои қарордод иҷозаи иқомат намегирад."
+    )
+    assert paragraphs.classify(line).good
+
+
+def test_a_subhead_with_the_text_going_on_under_it_stays_and_a_related_heading_does_not() -> None:
+    short = [p[:60].rsplit(" ", 1)[0] + "." for p in _PROSE]  # sentences too short to be called prose
+    text = "\n".join(["Fuel Talks Resume", _PROSE[0], "“THEY TOOK OUR PAPERS”", *short[1:]])
+    [article] = extract_text(RawDocument("a.txt", "text", text), GENERIC)
+    assert "“THEY TOOK OUR PAPERS”" in article.body and article.body.endswith(short[-1])
+    text = "\n".join(
+        ["Fuel Talks Resume", *_PROSE, "Related", "Drivers count the cost of diesel in Dushanbe."]
+    )
+    [article] = extract_text(RawDocument("a.txt", "text", text), GENERIC)
+    assert article.body.endswith(_PROSE[-1])
+
+
+def test_a_dateline_of_the_date_alone_dates_the_article() -> None:
+    text = "\n".join(["Fuel Talks Resume", "18 October 2004 -- " + _PROSE[0], *_PROSE[1:]])
+    [article] = extract_text(RawDocument("a.txt", "text", text), GENERIC)
+    assert (article.published_date, article.date_precision) == (dt.date(2004, 10, 18), "day")
+
+
+def test_a_long_publishers_footer_paragraph_is_not_body() -> None:
+    footer = (
+        "The Bulletin is a publication of the Example Foundation. It is written by a team of analysts in"
+        " Washington and Prague. If you have any questions regarding its content, please contact us by"
+        " e-mail or by fax. If you would like information on subscribing, write to the foundation's"
+        " office. Unauthorized reproduction or redistribution of the Bulletin is strictly prohibited by"
+        " law. Copyright (c) 1997 The Example Foundation."
+    )
+    text = "\n".join(["Fuel Talks Resume", *_PROSE, footer])
+    [article] = extract_text(RawDocument("a.txt", "text", text), GENERIC)
+    assert article.body.endswith(_PROSE[-1])
+
+
+def test_a_post_signed_under_its_text_is_by_that_person() -> None:
+    text = "\n".join(["Fuel Talks Resume", *_PROSE, "-- Dilnoza Rahimova", "See comments (6)"])
+    [article] = extract_text(RawDocument("a.txt", "text", text), GENERIC)
+    assert article.authors == ["Dilnoza Rahimova"] and "Rahimova" not in article.body
+
+
+def test_a_column_of_leads_and_a_series_episode_list_are_not_articles() -> None:
+    leads = [_PROSE[0], _PROSE[1], _PROSE[2], "DUSHANBE -- " + _PROSE[3], _PROSE[0][::-1].capitalize() + "."]
+    result = extract_text(RawDocument("l.txt", "text", "\n".join(leads)), GENERIC)
+    assert isinstance(result, Reject) and "dateline" in result.detail
+    episodes = []
+    for n, p in enumerate(_PROSE[:3]):
+        episodes += [f"FuelCast: episode {n} on diesel quotas", p]
+    result = extract_text(RawDocument("s.txt", "text", "\n".join(episodes)), GENERIC)
+    assert isinstance(result, Reject) and "FuelCast" in result.detail
+
+
+def test_an_article_under_a_question_headline_with_its_dateline_below_a_summary_is_kept() -> None:
+    text = "\n".join(
+        [
+            "Will Moscow Give Dushanbe More Fuel?",
+            _PROSE[1],
+            "Prague, 12 April 2005 (RFE/RL) -- " + _PROSE[0],
+            *_PROSE[2:],
+            _PROSE[3][::-1].capitalize() + ".",
+        ]
+    )
+    [article] = extract_text(RawDocument("q.txt", "text", text), SITES["rferl"])
+    assert article.title == "Will Moscow Give Dushanbe More Fuel?" and article.published_date == dt.date(
+        2005, 4, 12
+    )
