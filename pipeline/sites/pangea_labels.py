@@ -137,7 +137,15 @@ PERSIAN = ServiceLabels(
     patterns=(r"^\s*\([^)]{1,12}\)\s*صدا\s*\|\s*\[\s*\d{1,2}:\d{2}\s*mins\s*\]\s*$",),
     markers=("لینک‌های قابلیت دسترسی", "لینکهای قابلیت دسترسی"),
 )
-SERVICES = (KYRGYZ, UZBEK, TURKMEN, PERSIAN)
+# Tajik lines found since the Tajik rule set was written: its video player's own words ("please
+# wait", "not working now") and the 2015 wording of the AMP fallback.
+TAJIK_PLAYER = ServiceLabels(
+    name="rferl-tg-player",
+    language="tg",
+    since="2015-01-01",
+    labels=("лутфан мунтазир бошед", "Феълан кор намекунад", "Браузери шумо HTML5-ро намешиносад"),
+)
+SERVICES = (KYRGYZ, UZBEK, TURKMEN, PERSIAN, TAJIK_PLAYER)
 
 
 @dataclass(frozen=True)
