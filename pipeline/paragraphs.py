@@ -331,11 +331,16 @@ class Line:
     stop_density: float
     sentence_like: bool
     boilerplate: bool
+    chars: int = 0
 
     @property
     def good(self) -> bool:
+        """Prose: dense in function words, or a long sentence. Long is measured in characters too:
+        Kyrgyz, Turkmen or Uzbek say in 20 words what English says in 30, and have few function
+        words to count."""
         return not self.boilerplate and (
-            (self.words >= 15 and self.stop_density >= 0.2) or (self.words >= 25 and self.sentence_like)
+            (self.words >= 15 and self.stop_density >= 0.2)
+            or (self.sentence_like and (self.words >= 25 or (self.words >= 12 and self.chars >= _LONG_CHARS)))
         )
 
     @property
@@ -358,9 +363,11 @@ def classify(text: str) -> Line:
         stop_density=_stop_density(words),
         sentence_like=bool(_SENTENCE_END.search(text)),
         boilerplate=_is_boilerplate(text, len(words)),
+        chars=len(text),
     )
 
 
+_LONG_CHARS = 150
 _SENTENCES = re.compile(r"(?<=[.!?…])\s+(?=\S)")
 # The legal lines that close a publisher's footer.
 _LEGAL = re.compile(

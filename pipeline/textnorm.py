@@ -13,14 +13,20 @@ from collections import Counter
 _ODD_SPACE_CHARS = r"\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\f\v"
 _ZERO_WIDTH_CHARS = r"\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _ODD_SPACES = re.compile(f"[{_ODD_SPACE_CHARS}]")
-_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARS}]")
+# The zero-width non-joiner is spelling in Persian (and Dari, Pashto) words: "می‌دهد" is one word
+# written in two joined parts, and without the ZWNJ the letters join into a misspelling. It is kept
+# between two Arabic-script letters and dropped everywhere else.
+_ARABIC_LETTER = r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufefc]"
+_DROPPED_ZWNJ = rf"(?<!{_ARABIC_LETTER})\u200c|\u200c(?!{_ARABIC_LETTER})"
+_ZERO_WIDTH = re.compile(r"[\u200b\u200d\u2060\ufeff\u00ad]|" + _DROPPED_ZWNJ)
 # Either kind: one scan tells whether the two substitutions have any work to do.
 _ODD_OR_ZERO_WIDTH = re.compile(f"[{_ODD_SPACE_CHARS}{_ZERO_WIDTH_CHARS}]")
 _MULTI_SPACE = re.compile(r" {2,}")
 
 
 def normalize_line(text: str) -> str:
-    """One line or paragraph: NFC, odd spaces to ' ', zero-width characters and soft hyphens out.
+    """One line or paragraph: NFC, odd spaces to ' ', zero-width characters and soft hyphens out
+    (but the non-joiner inside a Persian word, which is part of its spelling).
 
     Called some seventy times per page: most lines have no odd space and no double space, so one
     search (and a substring test for the double space) stands in for three substitutions.

@@ -683,3 +683,14 @@ def test_an_article_under_a_question_headline_with_its_dateline_below_a_summary_
     assert article.title == "Will Moscow Give Dushanbe More Fuel?" and article.published_date == dt.date(
         2005, 4, 12
     )
+
+
+def test_a_long_sentence_of_a_language_with_few_function_words_is_prose() -> None:
+    from pipeline import paragraphs
+
+    kyrgyz = (
+        "Кыргызстандын президенти Садыр Жапаров Москвада Орусиянын президенти Владимир Путин менен"
+        " жолугуп, эмгек мигранттарынын укуктарын жана акча которууларын талкуулады."
+    )
+    assert paragraphs.classify(kyrgyz).good
+    assert not paragraphs.classify("Жапаров Москвада Путин менен мигранттардын укугун талкуулады").good

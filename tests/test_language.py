@@ -1,4 +1,5 @@
-"""Language detection: the three languages, the hint, and the ASCII shortcut equal to the general rule."""
+"""Language detection: the three languages, RFE/RL's other services' languages, the hint, and the
+ASCII shortcut equal to the general rule."""
 
 from __future__ import annotations
 
@@ -50,3 +51,26 @@ def test_ascii_text_takes_the_shortcut(monkeypatch) -> None:
     assert detect_language("Plain English text of the kind the outlets publish.") == "en"
     assert detect_language("Текст на русском языке") == "xx"
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Москвада кармалган мигранттар үч күндөн бери полиция бөлүмүндө кармалып турганын айтышты.", "ky"),
+        ("Ресейдегі қазақтардың ахуалы туралы Азаттық тілшілері әңгімелесті, бұл әлі де маңызды.", "kk"),
+        ("Россия ҳукумати ўзбек муҳожирлари учун имтиҳонни қийинлаштирди, бу ўзгариш кўпчиликка.", "uz"),
+        ("Rossiyadan qaytgan yigitlar ish topa olmayapti, ketishga majbur bo‘lyapti, dedi o‘qituvchi.", "uz"),
+        ("Orsýetde işleýän zähmet migrantlarynyň sözlerine görä, patent tölegleriniň bahasy artdy.", "tk"),
+        ("وزیران خارجه تاجیکستان و روسیه درباره وضعیت کارگران مهاجر گفت‌وگو کردند و پیشنهاد دادند.", "fa"),
+        ("XS SM MD LG وزیران خارجه تاجیکستان و روسیه درباره وضعیت کارگران مهاجر گفت‌وگو کردند.", "fa"),
+        ("په مسکو کې د ازادې اروپا راډيو بيورو خپله قضيه د اروپا محکمې ته وړاندې کړه.", "ps"),
+        # A Kazakh or Kyrgyz name quoted once in a Russian text leaves it Russian.
+        ("В Москве задержали гражданина Казахстана Нұрлана Сейітова, сообщает полиция города.", "ru"),
+        # Belarusian has ў but none of the Central Asian letters; Arabic has none of Persian's.
+        ("Беларускія ўлады не пракаментавалі затрыманне журналістаў у Мінску.", "ru"),
+        ("وقال المتحدث باسم الوزارة إن المفاوضات ستستمر الأسبوع المقبل في العاصمة.", None),
+        ("Vláda schválila návrh zákona o daních, který předložil ministr financí Zbyněk.", None),
+    ],
+)
+def test_languages_of_the_other_services(text: str, expected: str | None) -> None:
+    assert detect_language(text) == expected

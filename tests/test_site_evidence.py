@@ -92,3 +92,13 @@ def test_a_marker_still_outweighs_evidence() -> None:
     text = "Tajikistan: Migrants brace for new exam rules\n" + _BODY_EN + "Copyright (c) 2021. RFE/RL, Inc.\n"
     text += "RFE/RL's Tajik Service contributed to this report.\n"
     assert detect(None, text).key == "rferl"
+
+
+def test_a_language_of_rferls_other_services_alone_is_no_evidence() -> None:
+    """Persian is RFE/RL's (Radio Farda) among the known sites, but many outlets write it."""
+    text = (
+        "گفت‌وگوهای تاجیکستان و روسیه\n"
+        "مقام‌های تاجیکستان روز سه‌شنبه گفتند که گفت‌وگوها با مسکو درباره سهمیه سوخت ماه آینده ادامه می‌یابد.\n"
+        "دو دولت یک سال است که بر سر شرایط این توافق اختلاف دارند و هنوز به نتیجه نرسیده‌اند.\n"
+    )
+    assert detect(None, text).key == "other"

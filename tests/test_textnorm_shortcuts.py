@@ -13,7 +13,7 @@ from pipeline.textnorm import _count_words, _fold, normalize_line
 def _reference(text: str) -> str:
     """normalize_line as it was first written: every substitution, always."""
     text = unicodedata.normalize("NFC", text)
-    text = re.sub(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]", "", text)
+    text = re.sub(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]", "", text)  # no Arabic script here
     text = re.sub(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\f\v]", " ", text)
     return re.sub(r" {2,}", " ", text).strip()
 
@@ -25,6 +25,14 @@ def test_normalize_line_matches_the_reference():
     for _ in range(5000):
         text = "".join(rng.choices(alphabet, k=rng.randint(0, 14)))
         assert normalize_line(text) == _reference(text), repr(text)
+
+
+def test_the_non_joiner_of_a_persian_word_is_kept_and_dropped_elsewhere():
+    """'می\u200cدهد' is one word in two joined parts: without the ZWNJ it is misspelt."""
+    assert normalize_line("می\u200cدهد گفت\u200cوگو") == "می\u200cدهد گفت\u200cوگو"
+    assert normalize_line("zero\u200cwidth") == "zerowidth"
+    assert normalize_line("\u200cمی \u200c دهد\u200c") == "می دهد"
+    assert normalize_line("д\u200cم") == "дم"  # a non-joiner needs an Arabic-script letter each side
 
 
 def test_normalize_line_on_ascii_matches_the_reference():

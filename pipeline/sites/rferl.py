@@ -6,6 +6,7 @@ the rest are leads. Selectors hold across every Pangea host and language.
 
 import re
 
+from pipeline.sites import pangea_labels
 from pipeline.sites.base import CrawlFacts, HtmlRules, Site, TextRules, line, merged, starts
 
 HOSTS = ("www.rferl.org", "www.ozodi.org", "rus.ozodi.org")
@@ -115,7 +116,9 @@ RUSSIAN = TextRules(
     ),
     tail_start=(line("КОММЕНТАРИИ"), line("Выпуски"), line("Подкасты"), starts("Радио Свобода признано")),
 )
-TEXT = merged(ENGLISH_2004, TAJIK, RUSSIAN)
+# The other services (Kyrgyz, Uzbek, Turkmen, Persian, ...): tables of labels, one per language.
+OTHER_SERVICES = pangea_labels.rule_sets(_MEDIA_PLAYER)
+TEXT = merged(ENGLISH_2004, TAJIK, RUSSIAN, *OTHER_SERVICES)
 
 HTML = HtmlRules(
     container=(
@@ -212,8 +215,9 @@ TEXT_EVIDENCE = (
 SITE = Site(
     key="rferl",
     name="RFE/RL",
-    hosts=HOSTS + ("www.azattyq.org", "rus.azattyq.org", "www.azattyk.org", "rferl.eu"),
+    hosts=HOSTS + ("www.azattyq.org", "rus.azattyq.org", "www.azattyk.org", "rferl.eu") + pangea_labels.HOSTS,
     content_markers=(
+        *pangea_labels.CONTENT_MARKERS,
         "(RFE/RL) --",
         "RFE/RL has been declared",
         "RFE/RL's ",
@@ -236,10 +240,11 @@ SITE = Site(
     ),
     text_evidence=TEXT_EVIDENCE,
     text=TEXT,
-    rule_sets=(ENGLISH_2004, TAJIK, RUSSIAN),
+    rule_sets=(ENGLISH_2004, TAJIK, RUSSIAN, *OTHER_SERVICES),
     html=HTML,
     crawl=CRAWL,
     host_languages={
+        **pangea_labels.HOST_LANGUAGES,
         "www.rferl.org": "en",
         "www.ozodi.org": "tg",
         "rus.ozodi.org": "ru",
@@ -248,6 +253,7 @@ SITE = Site(
     default_language="en",
     # RFE/RL's English site is edited in Prague; each service dates in its own country's zone.
     host_timezones={
+        **pangea_labels.HOST_TIMEZONES,
         "www.rferl.org": "Europe/Prague",
         "www.ozodi.org": "Asia/Dushanbe",
         "rus.ozodi.org": "Asia/Dushanbe",
