@@ -217,6 +217,29 @@ def test_page_with_none_of_the_markers_is_not_an_article() -> None:
     assert "archive category" in result.detail
 
 
+def test_drupal6_listing_of_teasers_is_not_an_eurasianet_article() -> None:
+    """A Drupal 6 term page prints a "submitted" line per teaser; an article prints one."""
+    teaser = (
+        '<div class="node"><h2><a href="/node/{n}">Tajikistan: Teaser {n}</a></h2>'
+        '<div class="submitted"><span class="timestamp">October {n}, 2011 - 10:00am</span>, by '
+        '<span class="authors"><a href="/taxonomy/term/9">{name}</a></span></div>'
+        '<div class="content clear-block"><p>{text}</p></div></div>'
+    )
+    names = {1: "Dilnoza Karimova", 2: "Bakhtiyor Saidov"}
+    nodes = "".join(teaser.format(n=n, text=_PARAS[n], name=names[n]) for n in (1, 2))
+    page = f"""<html><head><title>Migration | EurasiaNet.org</title></head>
+    <body class="not-front page-taxonomy"><div id="content"><h1 class="title">Migration</h1>
+    {nodes}</div></body></html>"""
+    url = "http://www.eurasianet.org/taxonomy/term/2892"
+    result = extract_html(_doc(page, url), SITES["eurasianet"])
+    assert isinstance(result, Reject) and result.reason == "not_article"
+    # The same markup with one node is the article the node holds.
+    one = page.replace(teaser.format(n=2, text=_PARAS[2], name=names[2]), "")
+    article = _one(extract_html(_doc(one, url), SITES["eurasianet"]))
+    found = (article.title, article.authors, str(article.published_date))
+    assert found == ("Migration", ["Dilnoza Karimova"], "2011-10-01")
+
+
 def test_js_app_shell_is_rejected_for_known_and_unknown_sites() -> None:
     shell = (
         '<!doctype html><html><head><title>App</title><script src="/static/app.js"></script></head>'
