@@ -127,9 +127,12 @@ def _template(name: str, text: str, expected: dict) -> Template:
 
 
 def _id_token(url: str) -> str:
-    """What makes the URL this article's: Pangea's numeric id, else the last path segment."""
-    path = urlsplit(url).path.rstrip("/")
-    digits = re.search(r"/(\d{5,})\.html$", path)
+    """What makes the URL this article's: Pangea's numeric id, else a numeric id in the query
+    (TYPO3's /single/?tx_ttnews[tt_news]=<id>, whose path is the same for every article), else the
+    last path segment."""
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    digits = re.search(r"/(\d{5,})\.html$", path) or re.search(r"=(\d{4,})(?:&|$)", parts.query)
     return digits.group(1) if digits else path.rsplit("/", 1)[-1].removesuffix(".html")
 
 

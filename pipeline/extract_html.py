@@ -479,15 +479,18 @@ def _generic_byline_names(root: html.HtmlElement) -> list[str]:
         rank = _byline_rank(element)
         if rank is None or (best is not None and rank >= best[0]):
             continue
-        if any(
-            "statement" in (a.get("class") or "") or "claim" in (a.get("class") or "")
-            for a in element.iterancestors()
-        ):
-            continue  # a fact-check's claimant is never its author
+        if any(_ELSEWHERE.search(a.get("class") or "") for a in element.iterancestors()):
+            # A fact-check's claimant is never its author, nor is the writer of a teaser of
+            # another article ("Popular", "Related" blocks under an article with no byline).
+            continue
         text = normalize_line(element.text_content())
         if text:
             best = (rank, [text])
     return best[1] if best else []
+
+
+# Ancestors whose bylines belong to someone other than the page's author.
+_ELSEWHERE = re.compile(r"statement|claim|teaser|related|popular|views-row", re.I)
 
 
 def _byline_rank(element: html.HtmlElement) -> int | None:

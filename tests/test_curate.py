@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
@@ -198,16 +199,33 @@ def test_second_run_on_a_locked_directory_refuses_clearly(seeds_raw, tmp_path):
     assert _run(seeds_raw, curated).articles_total == 9  # the lock is gone with its holder
 
 
+# Drupal 6 EurasiaNet pages carry none of the markers the site is told by without its URL (the
+# outlet wrote its name "EurasiaNet"; no "Eurasianet ©" footer): saved without their address they
+# are 'other' today. A gap, not a wish: when the site's markers cover that era, this set empties.
+UNDETECTED_WITHOUT_URL = {
+    "eurasianet-en-2011-10-31-drupal6-node.html",
+    "eurasianet-ru-2012-03-14-drupal6-node.html",
+}
+
+
 def test_saved_html_pages_get_their_site_from_the_page(tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()
+    expected: Counter[str] = Counter()
+    addressed = set()  # pages that state their own address (canonical link or og:url)
     for site in ("rferl", "jamestown", "eurasianet"):
         for page in sorted((FIXTURES / site).glob("*.html")):
-            if not page.name.startswith("voanews"):
-                shutil.copy(page, raw / page.name)
+            shutil.copy(page, raw / page.name)
+            source = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))["source"]
+            expected["other" if page.name in UNDETECTED_WITHOUT_URL else source] += 1
+            text = page.read_text(encoding="utf-8")
+            if 'rel="canonical"' in text or 'property="og:url"' in text:
+                addressed.add(page.name)
     summary = _run(raw, tmp_path / "c")
-    assert summary.articles == {"rferl": 4, "jamestown": 2, "eurasianet": 2}
-    assert all(r["url"].startswith("https://") for r in _articles(tmp_path / "c"))
+    assert summary.articles == expected
+    rows = _articles(tmp_path / "c")
+    assert {Path(r["raw_path"]).name for r in rows if r["url"]} == addressed
+    assert all(r["url"].startswith("https://") for r in rows if r["url"])
 
 
 def test_same_article_as_html_and_as_text_dump_is_one_article(tmp_path):

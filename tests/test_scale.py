@@ -208,3 +208,14 @@ def test_counting_pending_inputs_stops_once_auto_can_decide(tmp_path):
     assert count_pending(raw, curated) == 10
     assert count_pending(raw, curated, stop_after=3) == 4  # one past the limit: "more than 3"
     assert count_pending(raw, curated, stop_after=20) == 10
+
+
+def test_a_template_whose_address_is_a_query_keeps_its_markup():
+    """TYPO3's /single/?tx_ttnews[tt_news]=<id>: the id is the query's number, not the path's
+    'single', which would also rewrite the page's news-single-item classes."""
+    import random
+
+    [typo3] = [t for t in load_templates(("jamestown",)) if "typo3" in t.name]
+    assert typo3.id_token == "39676"
+    page = typo3.render(random.Random(0), 5)
+    assert "news-single-item" in page and "tt_news%5D=40000005" in page

@@ -61,13 +61,38 @@ def _one(result: list[Article] | Reject) -> Article:
     return result[0]
 
 
-def test_there_are_fixtures_for_every_site() -> None:
-    counts = {
-        site: sum(1 for p in HTML_FIXTURES if p.parent.name == site)
-        for site in ("rferl", "jamestown", "eurasianet")
-    }
-    # rferl: en 2024, a fact-check, tg and ru pages here; the real Pangea page is read from ../shared.
-    assert counts["rferl"] >= 4 and counts["jamestown"] >= 2 and counts["eurasianet"] >= 2, counts
+# Each template era of each site, in each language it served, has a page (docs/research/html-markup.md).
+REQUIRED_ERAS = {
+    "rferl": {
+        ("pangea-old-2009-2014", "en"),
+        ("pangea-old-2009-2014", "ru"),
+        ("pangea-old-2009-2014", "tg"),
+        ("pangea-pg-article", "en"),
+        ("pangea-pg-article", "ru"),
+        ("pangea-pg-article", "tg"),
+    },
+    "jamestown": {
+        ("typo3-tt_news-to-2016", "en"),
+        ("wordpress-legacy-import-1995-2007", "en"),
+        ("wordpress-2017-2023", "en"),
+        ("wordpress-2024-executive-summary", "en"),
+    },
+    "eurasianet": {
+        ("drupal6-2000s-2017", "en"),
+        ("drupal6-2000s-2017", "ru"),
+        ("drupal8-2018-", "en"),
+        ("drupal8-2018-", "ru"),
+    },
+}
+
+
+def test_every_template_era_and_language_has_a_fixture() -> None:
+    covered: dict[str, set[tuple[str, str]]] = {site: set() for site in REQUIRED_ERAS}
+    for path in HTML_FIXTURES:
+        expected = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        covered[path.parent.name].add((expected["era"], expected["language"]))
+    for site, required in REQUIRED_ERAS.items():
+        assert required <= covered[site], (site, required - covered[site])
 
 
 @pytest.mark.parametrize("path", HTML_FIXTURES, ids=lambda p: f"{p.parent.name}/{p.stem}")
@@ -215,6 +240,29 @@ def test_page_with_none_of_the_markers_is_not_an_article() -> None:
     result = extract_html(_doc(archive, "https://jamestown.org/program-name/edm/page/3/"), SITES["jamestown"])
     assert isinstance(result, Reject) and result.reason == "not_article"
     assert "archive category" in result.detail
+
+
+def test_drupal6_listing_of_teasers_is_not_an_eurasianet_article() -> None:
+    """A Drupal 6 term page prints a "submitted" line per teaser; an article prints one."""
+    teaser = (
+        '<div class="node"><h2><a href="/node/{n}">Tajikistan: Teaser {n}</a></h2>'
+        '<div class="submitted"><span class="timestamp">October {n}, 2011 - 10:00am</span>, by '
+        '<span class="authors"><a href="/taxonomy/term/9">{name}</a></span></div>'
+        '<div class="content clear-block"><p>{text}</p></div></div>'
+    )
+    names = {1: "Dilnoza Karimova", 2: "Bakhtiyor Saidov"}
+    nodes = "".join(teaser.format(n=n, text=_PARAS[n], name=names[n]) for n in (1, 2))
+    page = f"""<html><head><title>Migration | EurasiaNet.org</title></head>
+    <body class="not-front page-taxonomy"><div id="content"><h1 class="title">Migration</h1>
+    {nodes}</div></body></html>"""
+    url = "http://www.eurasianet.org/taxonomy/term/2892"
+    result = extract_html(_doc(page, url), SITES["eurasianet"])
+    assert isinstance(result, Reject) and result.reason == "not_article"
+    # The same markup with one node is the article the node holds.
+    one = page.replace(teaser.format(n=2, text=_PARAS[2], name=names[2]), "")
+    article = _one(extract_html(_doc(one, url), SITES["eurasianet"]))
+    found = (article.title, article.authors, str(article.published_date))
+    assert found == ("Migration", ["Dilnoza Karimova"], "2011-10-01")
 
 
 def test_js_app_shell_is_rejected_for_known_and_unknown_sites() -> None:

@@ -34,6 +34,13 @@ TEXT = TextRules(
 
 # The full view of a node; teasers in listings and "Popular" blocks are articles too.
 _FULL = "//article[contains(@class, 'node--view-mode-full')]"
+# The Drupal 6 site (www.eurasianet.org/node/<id>, 2000s-2017): the node's "submitted" line holds
+# span.authors links and span.timestamp "October 31, 2011 - 11:28am"; topic links are
+# div.terms.terms-inline li a[rel=tag] [code: zotero/translators EurasiaNet.js, 2011, tested on
+# /node/64419]. The body is the node's div.content (Drupal 6 node.tpl.php convention; not seen on
+# a EurasiaNet page). A listing has one "submitted" line per teaser, an article exactly one.
+_D6_SUBMITTED = "//div[contains(concat(' ', normalize-space(@class), ' '), ' submitted ')]"
+_D6_NODE = "//div[contains(concat(' ', normalize-space(@class), ' '), ' node ')]"
 
 HTML = HtmlRules(
     container=(
@@ -41,6 +48,7 @@ HTML = HtmlRules(
         "//div[contains(@class, 'field--name-body')]",
         _FULL + "//div[contains(@class, 'node__content')]",
         _FULL,
+        _D6_NODE + "//div[contains(concat(' ', normalize-space(@class), ' '), ' content ')]",
     ),
     prune=(
         ".//div[contains(@class, 'newsletter')]",
@@ -49,28 +57,50 @@ HTML = HtmlRules(
         ".//aside",
         ".//script",
         ".//figure",
+        # Drupal 6 node furniture, when a theme prints it inside the content: the submitted line,
+        # the terms, the node links ("Printer-friendly version") and the image captions.
+        ".//div[contains(concat(' ', normalize-space(@class), ' '), ' submitted ')]",
+        ".//div[contains(concat(' ', normalize-space(@class), ' '), ' terms ')]",
+        ".//div[contains(concat(' ', normalize-space(@class), ' '), ' links ')]",
+        ".//ul[contains(concat(' ', normalize-space(@class), ' '), ' links ')]",
+        ".//div[contains(@class, 'service-links')]",
+        ".//div[contains(@class, 'image-caption')]",
     ),
-    title=("//h1[contains(@class, 'page-title')]", "//h1", "//meta[@property='og:title']/@content"),
+    title=(
+        "//h1[contains(@class, 'page-title')]",
+        "//h1[@class='title']",  # Drupal 6 [code: EurasiaNet.js]
+        "//h1",
+        "//meta[@property='og:title']/@content",
+    ),
+    # Scoped to the full node: the "Popular" block under every article lists other articles with
+    # their authors' byline lines [docs/research/eurasianet.md S3].
     authors=(
-        "//div[contains(@class, 'field--name-field-byline')]//a",
+        _FULL + "//div[contains(@class, 'field--name-field-byline')]//a",
         _FULL + "//a[contains(@href, '/author/')]",
         # A plain-text byline (no author page).
-        "//div[contains(@class, 'field--name-field-byline')]",
+        _FULL + "//div[contains(@class, 'field--name-field-byline')]",
+        _D6_SUBMITTED + "//span[contains(@class, 'authors')]//a",
+        _D6_SUBMITTED + "//span[contains(@class, 'authors')]",
     ),
     date=(
         "//meta[@property='article:published_time']/@content",
-        "//div[contains(@class, 'field--name-field-publication-date')]//time/@datetime",
+        _FULL + "//div[contains(@class, 'field--name-field-publication-date')]//time/@datetime",
         _FULL + "//time/@datetime",
-        "//div[contains(@class, 'field--name-field-publication-date')]",
+        _FULL + "//div[contains(@class, 'field--name-field-publication-date')]",
+        _D6_SUBMITTED + "//span[contains(@class, 'timestamp')]",
     ),
     # Topic tags; without them the article's own region link (not the menu's region links).
     tags=(
         _FULL + "//div[contains(@class, 'field--name-field-tags')]//a",
         _FULL + "//div[contains(@class, 'field--name-field-region')]//a",
+        "//div[contains(concat(' ', normalize-space(@class), ' '), ' terms ')]//a[@rel='tag']",
     ),
     article_markers=(
         "//article[contains(@class, 'node--type-article')][contains(@class, 'node--view-mode-full')]",
         "//body[contains(concat(' ', normalize-space(@class), ' '), ' page-node-type-article ')]",
+        # Drupal 6: one node's submitted line with a timestamp, under an h1.title.
+        "//body[count(.//div[contains(concat(' ', normalize-space(@class), ' '), ' submitted ')]) = 1]"
+        "[.//h1[@class='title']]" + _D6_SUBMITTED + "//span[contains(@class, 'timestamp')]",
     ),
     desk_authors=(re.compile(r"^Eurasianet$", re.I),),
 )

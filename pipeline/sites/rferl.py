@@ -120,10 +120,18 @@ RUSSIAN = TextRules(
 OTHER_SERVICES = pangea_labels.rule_sets(_MEDIA_PLAYER)
 TEXT = merged(ENGLISH_2004, TAJIK, RUSSIAN, *OTHER_SERVICES)
 
+# The template before the current one (2009-2014, /content/article/<id>.html): div#article holds
+# the h1, an h2 section name, div.author ("By <Name>"), p.article_date ("29.07.2011", "Опубликовано
+# 05.11.2011 06:49") and the body in div.zoomMe, whose first line may carry "PLACE (RFE/RL) --"
+# [code: the 2014 version of Zotero's "Radio Free Europe - Radio Liberty.js" translator]. The same
+# ids are served at /a/<id>.html since (the translator's 2021 tests).
+_OLD_ARTICLE = "//div[@id='article']"
+
 HTML = HtmlRules(
     container=(
         "//div[@id='article-content']",
         "//div[contains(concat(' ', normalize-space(@class), ' '), ' wsw ')]",
+        _OLD_ARTICLE + "//div[contains(concat(' ', normalize-space(@class), ' '), ' zoomMe ')]",
         "//div[contains(@class, 'articleContent')]",
     ),
     prune=(
@@ -140,6 +148,7 @@ HTML = HtmlRules(
         ".//span[contains(@class, 'dateline')]",
         # Fact-checks: the claim's author is a claimant, never a writer of the piece.
         ".//div[contains(@class, 'statement-author')]",
+        ".//li[contains(@class, 'listenlink')]",  # the old template's audio link
     ),
     title=(
         "//h1[contains(@class, 'pg-title')]",
@@ -147,21 +156,28 @@ HTML = HtmlRules(
     ),
     # Byline links only; then the extractor tries JSON-LD Persons and meta author (which cannot
     # tell a desk or agency from a person, so it comes last).
-    authors=("//div[contains(@class, 'links')]//a[contains(@class, 'links__item-link')]",),
+    authors=(
+        "//div[contains(@class, 'links')]//a[contains(@class, 'links__item-link')]",
+        _OLD_ARTICLE + "//div[@class='author']",
+    ),
     date=(
         "//div[contains(@class, 'published')]//time/@datetime",
         "//time[@pubdate]/@datetime",
+        _OLD_ARTICLE + "//p[contains(@class, 'article_date')]",
     ),
     # One union, in document order: the keywords (head), then the section link; deduped.
     tags=(
         "//head/meta[@name='keywords']/@content"
         " | //div[contains(concat(' ', normalize-space(@class), ' '), ' category ')]/a",
+        # The old template names the section in an h2 above the headline.
+        _OLD_ARTICLE + "/h2 | //div[contains(@class, 'middle_content')]/h2",
     ),
     dateline=("//div[@id='article-content']//span[contains(@class, 'dateline')]",),
     article_markers=(
         "//body[contains(concat(' ', normalize-space(@class), ' '), ' pg-article ')]",
         "//body[contains(concat(' ', normalize-space(@class), ' '), ' pg-fc ')]",
         "//div[@id='article-content']",
+        _OLD_ARTICLE + "[.//div[contains(concat(' ', normalize-space(@class), ' '), ' zoomMe ')]]",
     ),
     desk_authors=(
         re.compile(r"^RFE/RL", re.I),
