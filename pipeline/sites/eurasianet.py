@@ -111,9 +111,12 @@ CRAWL = CrawlFacts(
     # An index paged as sitemap.xml?page=<n> [code]; the children are ordinary urlsets.
     sitemap_paths=("/sitemap.xml",),
     feeds=("https://eurasianet.org/region/tajikistan/feed", "https://eurasianet.org/rss.xml"),
-    # Articles are bare slugs; listing, region, author and system paths are excluded.
+    # Articles are bare slugs (Drupal 8, 2018-) or /node/<id> (Drupal 6, to 2017 [code: zotero
+    # EurasiaNet.js, docs/research/html-markup.md]), on the English and the Russian host; listing,
+    # region, author and system paths are excluded.
     article_url=re.compile(
-        r"^https?://(?:www\.)?eurasianet\.org/(?!region/|topic/|author/|node$|latest|search)[a-z0-9-]{8,}/?$"
+        r"^https?://(?:www\.|russian\.)?eurasianet\.org/"
+        r"(?:node/\d+|(?!region/|topic/|author/|node$|latest|search)[a-z0-9-]{8,})/?$"
     ),
     # Drupal views markup (unverified): .views-row teasers with <time datetime>, 0-based ?page=.
     listing_item="//div[contains(concat(' ', normalize-space(@class), ' '), ' views-row ')]",

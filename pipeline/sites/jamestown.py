@@ -136,7 +136,13 @@ CRAWL = CrawlFacts(
         "https://jamestown.org/region/central-asia/tajikistan/",
     ),
     feeds=("https://jamestown.org/feed/",),
-    article_url=re.compile(r"^https?://(?:staging\.)?jamestown\.org/program/[^/?#]+/?$"),
+    # /program/<slug>/ to 2024; since 2025 a bare /<slug>/ [docs/research/html-markup.md], told
+    # from the site's own pages (about-us, analyst/..., region/...) by a headline-long slug.
+    article_url=re.compile(
+        r"^https?://(?:staging\.)?jamestown\.org/"
+        r"(?:program/[^/?#]+|(?!(?:program-name|program|region|analyst|category|tag|page|events?|product"
+        r"|wp-[a-z]+|feed|search)(?:/|$))[a-z0-9]+(?:-[a-z0-9]+){3,})/?$"
+    ),
     # WordPress archive markup (unverified): one <article> per teaser, <time datetime>.
     listing_item="//article",
     listing_link=".//a/@href",

@@ -199,7 +199,9 @@ CRAWL = CrawlFacts(
         "https://rus.ozodi.org/z/539",
     ),
     feeds=("https://www.rferl.org/api/z_iiol-vomx-tpevgmi",),
-    article_url=re.compile(r"^https?://[^/]+/a/(?:[^/]+/)?\d+\.html$"),
+    # /a/<slug>/<id>.html since ~2015; /content/<kind-or-slug>/<id>.html before, the same ids
+    # [docs/research/html-markup.md: Zotero's translators of 2014 and 2021].
+    article_url=re.compile(r"^https?://[^/]+/(?:a|content/[^/]+)/(?:[^/]+/)?\d+\.html$"),
     # sitemap_<site>_<n>.xml.gz are the archive; their lastmods are 2007/2008 batch dates [real].
     archive_sitemap=re.compile(r"/sitemap_\d+_\d+\.xml(?:\.gz)?$"),
     skip_sitemap=re.compile(r"/sitemap_\d+_(?:videos|sections)\.xml(?:\.gz)?$"),
@@ -279,6 +281,8 @@ SITE = Site(
     },
     default_timezone="Europe/Prague",
     # The numeric id is the article; the slug is decoration and changes when a title is edited.
-    url_identity=((re.compile(r"^https://([^/]+)/a/(?:[^/]+/)?(\d+)\.html$"), r"https://\1/a/\2.html"),),
+    url_identity=(
+        (re.compile(r"^https://([^/]+)/(?:a|content/[^/]+)/(?:[^/]+/)?(\d+)\.html$"), r"https://\1/a/\2.html"),
+    ),
     host_aliases={"rferl.eu": "rferl.org"},
 )
