@@ -21,7 +21,7 @@ def eurasianet_old(title: str, when: dt.datetime, seed: int, url: str | None = N
     canonical = f'<link rel="canonical" href="{url}">' if url else ""
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 {canonical}<meta property="article:published_time" content="{when.isoformat()}"></head>
-<body class="page-node-type-article"><article class="node node--type-article">
+<body class="page-node-type-article"><article class="node node--type-article node--view-mode-full">
 <h1 class="page-title">{html.escape(title)}</h1>
 <div class="field field--name-field-byline"><a href="/author/jane-doe">Jane Doe</a></div>
 <div class="field field--name-body">{paras}</div></article></body></html>"""
