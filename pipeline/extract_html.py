@@ -243,10 +243,7 @@ def _extract_unknown(doc: RawDocument, site: Site, root: html.HtmlElement) -> li
     if result is None:
         return Reject(doc.raw_path, "not_article", "no article text (0 words)", doc.raw_record)
     paragraphs = _split_lines(result.text or "")
-    not_names = _not_author_names(root, ld)
-    authors = _people(_authors_from_ld(ld), (), not_names) or _people(
-        [result.author] if result.author else [], (), not_names
-    )
+    authors, paragraphs = _unknown_site_authors(root, ld, result.author, paragraphs)
     # trafilatura's date comes from htmldate (meta, JSON, URL, text): "text" claims the least.
     date = _ld_date(ld) or _parsed(result.date, "text") or _url_date(url)
     # trafilatura cuts a <title> at its first separator ("Russia - Tajikistan talks" -> "Russia"):
@@ -266,6 +263,45 @@ def _extract_unknown(doc: RawDocument, site: Site, root: html.HtmlElement) -> li
         tags=tags,
         dateline=None,
     )
+
+
+def _unknown_site_authors(
+    root: html.HtmlElement, ld: dict[str, Any], guessed: str | None, paragraphs: list[str]
+) -> tuple[list[str], list[str]]:
+    """The people who wrote a page of a site we have no rules for, and its paragraphs.
+
+    The page's own author fields come before trafilatura's guess, which rewrites names ("Dana A.
+    Ford" -> "Dana A Ford"); byline markup after it, for it is often a related story's; a byline
+    printed as the first lines of the text last (that line then leaves the text).
+    """
+    not_names = _not_author_names(root, ld)
+    for raw in (
+        lambda: _authors_from_ld(ld),
+        lambda: _strings(root, _META_AUTHOR),
+        lambda: [guessed] if guessed else [],
+        lambda: _generic_byline_names(root),
+    ):
+        names = _people(raw(), (), not_names)
+        if names:
+            return names, paragraphs
+    return _byline_paragraph(paragraphs, not_names)
+
+
+_META_AUTHOR = "//meta[translate(@name, 'AUTHOR', 'author')='author']/@content"
+# "By Jane Doe", "Written by: Jane Doe" as a paragraph of its own at the top of the text.
+_BYLINE_PARAGRAPH = re.compile(r"^(?:by|written by|posted by|story by|автор|муаллиф)\s*:?\s+\S", re.I)
+
+
+def _byline_paragraph(paragraphs: list[str], not_names: frozenset[str]) -> tuple[list[str], list[str]]:
+    """Authors named by a byline that the page prints as one of the first paragraphs of the text
+    (no byline markup, no metadata), and the paragraphs without that line: it is not text."""
+    for index, paragraph in enumerate(paragraphs[:3]):
+        if len(paragraph.split()) > 12 or not _BYLINE_PARAGRAPH.match(paragraph):
+            continue
+        names = _people([paragraph], (), not_names)
+        if names and all(len(n.split()) >= 2 for n in names):
+            return names, paragraphs[:index] + paragraphs[index + 1 :]
+    return [], paragraphs
 
 
 def _page_options(url: str | None) -> Extractor:
@@ -354,11 +390,11 @@ def _without_site_name(title: str | None, root: html.HtmlElement, ld: dict[str, 
     if not title:
         return title
     title = normalize_line(title)
+    h1 = _first_text(root, ("//h1",))
+    if h1 and h1 != title and _is_h1_with_site_name(title, h1):
+        return h1
     if not _TITLE_SEPARATOR.search(title):
         return title
-    h1 = _first_text(root, ("//h1",))
-    if h1 and len(h1.split()) >= 3 and h1 != title and _letters(title).startswith(_letters(h1)):
-        return h1
     names = {
         _letters(v)
         for v in _strings(root, "//meta[@property='og:site_name' or @name='application-name']/@content")
@@ -389,6 +425,33 @@ def _letters(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
+_SEPARATOR_CHARS = "|-–—:·•/»«~_"
+
+
+def _is_h1_with_site_name(title: str, h1: str) -> bool:
+    """True when title is the page's <h1> with something set off by a separator before or after
+    it ("Headline | Site", "Site: Headline", "标题-新华网"): the <h1> is the headline. Letters are
+    compared, so quotes and spacing may differ; a headline in a script without spaces between
+    words counts from six letters, one with spaces from three words."""
+    key = _letters(h1)
+    if len(h1.split()) < 3 and (h1.isascii() or len(key) < 6):
+        return False
+    for text in (title, title[::-1]):
+        wanted = key if text is title else key[::-1]
+        if not _letters(text).startswith(wanted):
+            continue
+        seen, cut = 0, len(text)
+        for index, char in enumerate(text):
+            if seen == len(wanted):
+                cut = index
+                break
+            seen += char.casefold().isalnum() and len(char.casefold())
+        rest = text[cut:].strip()
+        if not rest or rest[0] in _SEPARATOR_CHARS:
+            return True
+    return False
+
+
 def _authors(
     root: html.HtmlElement, xpaths: Iterable[str], desks: Iterable[re.Pattern[str]], ld: dict[str, Any]
 ) -> list[str]:
@@ -409,7 +472,7 @@ def _authors(
     names = _people(_authors_from_ld(ld), desks, not_names)
     if names:
         return names
-    meta = _first_text(root, ("//meta[translate(@name, 'AUTHOR', 'author')='author']/@content",))
+    meta = _first_text(root, (_META_AUTHOR,))
     names = _people([meta] if meta else [], desks, not_names)
     if names or bylined:
         return names
@@ -426,19 +489,30 @@ def _generic_byline_names(root: html.HtmlElement) -> list[str]:
         rank = _byline_rank(element)
         if rank is None or (best is not None and rank >= best[0]):
             continue
-        if any(
-            "statement" in (a.get("class") or "") or "claim" in (a.get("class") or "")
-            for a in element.iterancestors()
-        ):
-            continue  # a fact-check's claimant is never its author
+        if any(_OTHER_PIECE.search(a.get("class") or "") for a in element.iterancestors()):
+            continue  # a fact-check's claimant, a related story's byline
         text = normalize_line(element.text_content())
+        if rank == _LABEL_RANK:  # <li><strong>Author</strong> Jane Doe</li>: the field's value
+            value = element.getnext() if element.tag == "dt" else element.getparent()
+            text = normalize_line(value.text_content()) if value is not None else ""
         if text:
             best = (rank, [text])
     return best[1] if best else []
 
 
+# Ancestors whose byline is not the page's: a fact-check's claim, teasers of other stories.
+_OTHER_PIECE = re.compile(r"statement|claim|teaser|related|recommend|promo|card", re.I)
+# The label of an author field ("Author", "Автор"), in a cell or bold run of its own.
+_AUTHOR_LABEL = re.compile(r"^(?:authors?|by|autor(?:en)?|auteur|автор(?:ы)?|муаллиф)\s*:?$", re.I)
+_LABEL_RANK = 5
+
+
 def _byline_rank(element: html.HtmlElement) -> int | None:
     """How specific a generic byline element is (lower is better), or None."""
+    if element.tag in _LABEL_TAGS:
+        parent = element.getparent()
+        label = normalize_line(element.text_content())
+        return _LABEL_RANK if parent is not None and _AUTHOR_LABEL.match(label) else None
     classes = f" {' '.join((element.get('class') or '').split())} "
     if element.get("itemprop") == "name" and any(
         a.get("itemprop") == "author" for a in element.iterancestors()
@@ -455,19 +529,21 @@ def _byline_rank(element: html.HtmlElement) -> int | None:
     ):
         return 4
     if "byline" in classes:
-        return 5
-    if " author " in classes:
         return 6
+    if " author " in classes:
+        return 7
     return None
 
 
-# Where CMSs put a byline when a site's own selectors miss it (schema.org microdata, rel=author,
-# author pages, "byline" and "author" classes), most specific first.
+_LABEL_TAGS = frozenset({"strong", "b", "dt", "th"})
+
+
 # Where CMSs put a byline when a site's own selectors miss it (microdata, rel=author, author
-# pages, "byline" and "author" classes): one walk of the page, ranked by _byline_rank.
+# pages, "byline" and "author" classes, a bold "Author" label): one walk, ranked by _byline_rank.
 _BYLINE_UNION = (
     "//*[@itemprop='author' or @itemprop='name'] | //a[@rel='author' or contains(@href, '/author')]"
     " | //*[contains(@class, 'byline') or contains(@class, 'author')]"
+    " | //*[self::strong or self::b or self::dt or self::th][string-length(normalize-space()) < 12]"
 )
 
 
@@ -482,7 +558,11 @@ def _not_author_names(root: html.HtmlElement, ld: dict[str, Any]) -> frozenset[s
     itemReviewed, people it mentions or cites)."""
     names = {
         v.casefold()
-        for v in _strings(root, "//meta[@property='og:site_name' or @name='application-name']/@content")
+        for v in _strings(
+            root,
+            "//meta[@property='og:site_name' or @name='application-name' or @name='publisher'"
+            " or @name='copyright']/@content",
+        )
     }
     for key, value in ld.items():
         if key != "author":

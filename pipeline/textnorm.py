@@ -136,13 +136,15 @@ def fingerprint_text(text: str) -> str:
 def drop_repeated_paragraphs(paragraphs: list[str], min_words: int = 6) -> list[str]:
     """Keep each paragraph once: pull quotes repeat a sentence of the text as a block of its own.
 
-    A paragraph of min_words or more that recurs identically is kept at its last place (the pull
-    quote comes first, the sentence in its real paragraph after). A short paragraph whose words
-    stand inside a longer paragraph is the pull quote of that paragraph and is dropped. Lines
-    shorter than min_words that recur (list items, table cells, standings, recipe steps) are
-    content and all stay.
+    Only a paragraph that reads as a sentence can be a pull quote (min_words or more, mostly words
+    rather than figures, not a list item or a table row: _sentence_like). Such a paragraph that
+    recurs identically, alone, is kept at its last place (the pull quote comes first, the sentence
+    in its real paragraph after); one whose words stand inside a longer paragraph is that
+    paragraph's pull quote and is dropped. Everything else that recurs is content and all stays:
+    list items, table rows, standings, recipe steps, and runs of repeated lines (the same list
+    printed under two headings).
     """
-    return [paragraphs[i] for i in _kept([_fold(p) for p in paragraphs], min_words)]
+    return [paragraphs[i] for i in _kept(paragraphs, [_fold(p) for p in paragraphs], min_words)]
 
 
 def body_and_words(paragraphs: list[str], min_words: int = 6) -> str:
@@ -154,7 +156,7 @@ def body_and_words(paragraphs: list[str], min_words: int = 6) -> str:
     """
     global _last_fold
     folds = [_fold(p) for p in paragraphs]
-    kept = _kept(folds, min_words)
+    kept = _kept(paragraphs, folds, min_words)
     normal = [normalize_line(paragraphs[i]) for i in kept]  # each normalised once, not twice
     body = "\n\n".join(p for p in normal if p)  # join_paragraphs
     if all(n == paragraphs[i] and n for n, i in zip(normal, kept, strict=True)):
@@ -162,20 +164,41 @@ def body_and_words(paragraphs: list[str], min_words: int = 6) -> str:
     return body
 
 
-def _kept(folds: list[list[str]], min_words: int) -> list[int]:
+# A list item or table row as trafilatura and text dumps write them: "- ", "• ", "1. ", "| ".
+_LIST_MARK = re.compile(r"^\s*(?:[-–—•*·▪|]|\(?\d{1,3}[.)])\s")
+
+
+def _sentence_like(paragraph: str, words: list[str], min_words: int) -> bool:
+    """Long enough, not a list item or table row, and mostly words rather than figures."""
+    if len(words) < min_words or _LIST_MARK.match(paragraph):
+        return False
+    figures = sum(1 for w in words if w.isdigit())
+    return figures * 4 < len(words)
+
+
+def _kept(paragraphs: list[str], folds: list[list[str]], min_words: int) -> list[int]:
     """Indices of the paragraphs drop_repeated_paragraphs keeps, from their folded words."""
     prints = [" ".join(words) for words in folds]
     last_index = {fp: i for i, fp in enumerate(prints)}
     copies = Counter(prints)
+    repeated = [bool(fp) and copies[fp] > 1 for fp in prints]
     # One search of all paragraphs instead of one per pair: fp stands inside a longer paragraph
     # when it occurs more often than its identical copies (paragraphs never contain a newline).
     everything = "\n".join(prints)
     kept = []
     for i, fp in enumerate(prints):
-        n_words = len(folds[i])
-        if not fp or (last_index[fp] != i and n_words >= min_words):
-            continue  # a sentence printed twice; a short line printed twice is a list's or table's
-        if min_words <= n_words < 60 and everything.count(fp) > copies[fp]:
+        if not fp:
             continue
+        if not _sentence_like(paragraphs[i], folds[i], min_words):
+            kept.append(i)  # a list item, table row or short line: content, however often
+            continue
+        if last_index[fp] != i:
+            # The same sentence printed again later: a pull quote, unless its neighbours repeat
+            # too (a block printed twice, such as one list under two headings, is content).
+            in_block = (i > 0 and repeated[i - 1]) or (i + 1 < len(prints) and repeated[i + 1])
+            if not in_block:
+                continue
+        if len(folds[i]) < 60 and everything.count(fp) > copies[fp]:
+            continue  # the words of a longer paragraph, printed as a block of their own
         kept.append(i)
     return kept
