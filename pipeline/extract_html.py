@@ -127,7 +127,7 @@ def _extract_known(doc: RawDocument, site: Site, root: html.HtmlElement) -> list
     ld = _json_ld(root)
     url = doc.url or _canonical_url(root, doc.url)
     # Read everything outside the body before the body is pruned (the dateline span is pruned).
-    title = _title(root, rules.title, ld)
+    title = _title(root, rules.title, ld, url)
     authors = _authors(root, rules.authors, rules.desk_authors, ld)
     date = _published(root, rules.date, ld, url, site.timezone_for(url))
     tags = _tags(root, rules.tags, ld)
@@ -248,7 +248,7 @@ def _extract_unknown(doc: RawDocument, site: Site, root: html.HtmlElement) -> li
     date = _ld_date(ld) or _parsed(result.date, "text") or _url_date(url)
     # trafilatura cuts a <title> at its first separator ("Russia - Tajikistan talks" -> "Russia"):
     # the page's own headline fields come first, its title only when they are missing.
-    title = _title(root, ("//meta[@property='og:title']/@content",), ld) or result.title
+    title = _title(root, ("//meta[@property='og:title']/@content",), ld, url) or result.title
     tags = _split_keywords(result.tags or []) or _ld_keywords(ld)
     return _article(
         doc,
@@ -270,21 +270,35 @@ def _unknown_site_authors(
 ) -> tuple[list[str], list[str]]:
     """The people who wrote a page of a site we have no rules for, and its paragraphs.
 
-    The page's own author fields come before trafilatura's guess, which rewrites names ("Dana A.
-    Ford" -> "Dana A Ford"); byline markup after it, for it is often a related story's; a byline
-    printed as the first lines of the text last (that line then leaves the text).
+    The page's own author fields (JSON-LD, meta, microdata) come before trafilatura's guess,
+    which rewrites names ("Dana A. Ford" -> "Dana A Ford", "Autor/in: A" -> "Autor; In A") and
+    is dropped when the page shows the name only in a comment or a teaser; class-named byline
+    markup after it, for it is often a related story's; a byline printed as the first lines of
+    the text last (that line then leaves the text).
     """
     not_names = _not_author_names(root, ld)
     for raw in (
         lambda: _authors_from_ld(ld),
         lambda: _strings(root, _META_AUTHOR),
-        lambda: [guessed] if guessed else [],
+        lambda: _generic_byline_names(root, _MICRODATA_RANK),
+        lambda: [guessed] if guessed and not _shown_only_elsewhere(root, guessed) else [],
         lambda: _generic_byline_names(root),
     ):
         names = _people(raw(), (), not_names)
         if names:
             return names, paragraphs
     return _byline_paragraph(paragraphs, not_names)
+
+
+def _shown_only_elsewhere(root: html.HtmlElement, name: str) -> bool:
+    """True when every element that shows name sits in a comment, a teaser or a claim."""
+    first = normalize_line(name.split(";")[0])
+    if not first or "'" in first:
+        return False
+    holders = _xpath(root, f"//body//*[contains(text(), '{first}')]")
+    return bool(holders) and all(
+        any(_OTHER_PIECE.search(a.get("class") or "") for a in (h, *h.iterancestors())) for h in holders
+    )
 
 
 _META_AUTHOR = "//meta[translate(@name, 'AUTHOR', 'author')='author']/@content"
@@ -368,24 +382,30 @@ def _split_lines(text: str) -> list[str]:
 # ------------------------------------------------------------------------------------- metadata
 
 
-def _title(root: html.HtmlElement, xpaths: Iterable[str], ld: dict[str, Any]) -> str | None:
+def _title(
+    root: html.HtmlElement, xpaths: Iterable[str], ld: dict[str, Any], url: str | None = None
+) -> str | None:
     title = (
         _first_text(root, xpaths)
         or _ld_str(ld, "headline")
         or _first_text(root, ("//meta[@property='og:title']/@content", "//title"))
     )
-    return _without_site_name(title, root, ld)
+    return _without_site_name(title, root, ld, url)
 
 
-# " | Site", " - Site", " — Site", " :: Site", and the same before the headline.
-_TITLE_SEPARATOR = re.compile(r"\s+[|–—·•:]{1,2}\s+|\s+-\s+")
+# " | Site", " - Site", " — Site", " :: Site", " » Section » Site", and the same before the headline.
+_TITLE_SEPARATOR = re.compile(r"\s+[|–—·•:»›]{1,2}\s+|\s+-\s+|(?<=\w):\s+")  # "Site: Headline" too
+_BREADCRUMB = re.compile(r"[»›]")
 
 
-def _without_site_name(title: str | None, root: html.HtmlElement, ld: dict[str, Any]) -> str | None:
+def _without_site_name(
+    title: str | None, root: html.HtmlElement, ld: dict[str, Any], url: str | None = None
+) -> str | None:
     """The headline without the outlet's name that <title> and og:title often carry.
 
     A segment is the outlet's name by evidence: it matches og:site_name, the JSON-LD publisher,
     the application name or the host's name; or the page's own <h1> is the title without it.
+    A breadcrumb trail ("Headline » Section » Site") leaves the headline, its first segment.
     """
     if not title:
         return title
@@ -400,7 +420,7 @@ def _without_site_name(title: str | None, root: html.HtmlElement, ld: dict[str, 
         for v in _strings(root, "//meta[@property='og:site_name' or @name='application-name']/@content")
     }
     names.update(_letters(n) for n in _ld_names(ld.get("publisher")))
-    host = _host(_canonical_url(root, None)) or ""
+    host = _host(_canonical_url(root, None)) or _host(url) or ""
     label = host.removeprefix("www.").split(".")[0]
 
     def is_site(segment: str) -> bool:
@@ -415,6 +435,8 @@ def _without_site_name(title: str | None, root: html.HtmlElement, ld: dict[str, 
         parts, seps = parts[:-1], seps[:-1]
     while len(parts) > 1 and is_site(parts[0]):
         parts, seps = parts[1:], seps[1:]
+    if any(_BREADCRUMB.search(sep) for sep in seps) and len(parts[0].split()) >= 3:
+        return parts[0]
     out = parts[0]
     for sep, part in zip(seps, parts[1:], strict=True):
         out += sep + part
@@ -480,14 +502,15 @@ def _authors(
     return _people(_generic_byline_names(root), desks, not_names)
 
 
-def _generic_byline_names(root: html.HtmlElement) -> list[str]:
-    """The byline text of the most specific generic byline markup on the page (one walk)."""
+def _generic_byline_names(root: html.HtmlElement, max_rank: int = 99) -> list[str]:
+    """The byline text of the most specific generic byline markup on the page (one walk), of
+    rank max_rank or better."""
     best: tuple[int, list[str]] | None = None
     for element in _xpath(root, _BYLINE_UNION):
         if not isinstance(element, html.HtmlElement):
             continue
         rank = _byline_rank(element)
-        if rank is None or (best is not None and rank >= best[0]):
+        if rank is None or rank > max_rank or (best is not None and rank >= best[0]):
             continue
         if any(_OTHER_PIECE.search(a.get("class") or "") for a in element.iterancestors()):
             continue  # a fact-check's claimant, a related story's byline
@@ -501,10 +524,11 @@ def _generic_byline_names(root: html.HtmlElement) -> list[str]:
 
 
 # Ancestors whose byline is not the page's: a fact-check's claim, teasers of other stories.
-_OTHER_PIECE = re.compile(r"statement|claim|teaser|related|recommend|promo|card", re.I)
+_OTHER_PIECE = re.compile(r"statement|claim|teaser|related|recommend|promo|card|comment", re.I)
 # The label of an author field ("Author", "Автор"), in a cell or bold run of its own.
 _AUTHOR_LABEL = re.compile(r"^(?:authors?|by|autor(?:en)?|auteur|автор(?:ы)?|муаллиф)\s*:?$", re.I)
 _LABEL_RANK = 5
+_MICRODATA_RANK = 2  # itemprop author, rel=author: the page's own statement
 
 
 def _byline_rank(element: html.HtmlElement) -> int | None:
@@ -530,8 +554,8 @@ def _byline_rank(element: html.HtmlElement) -> int | None:
         return 4
     if "byline" in classes:
         return 6
-    if " author " in classes:
-        return 7
+    if " author " in classes or "autor" in classes or "auteur" in classes:
+        return 7  # English, German ("autoren"), French
     return None
 
 
@@ -542,7 +566,8 @@ _LABEL_TAGS = frozenset({"strong", "b", "dt", "th"})
 # pages, "byline" and "author" classes, a bold "Author" label): one walk, ranked by _byline_rank.
 _BYLINE_UNION = (
     "//*[@itemprop='author' or @itemprop='name'] | //a[@rel='author' or contains(@href, '/author')]"
-    " | //*[contains(@class, 'byline') or contains(@class, 'author')]"
+    " | //*[contains(@class, 'byline') or contains(@class, 'author') or contains(@class, 'autor')"
+    " or contains(@class, 'auteur')]"
     " | //*[self::strong or self::b or self::dt or self::th][string-length(normalize-space()) < 12]"
 )
 

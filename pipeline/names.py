@@ -15,8 +15,8 @@ import re
 from collections.abc import Iterable
 
 _BY = re.compile(
-    r"^\s*(?:by|from|(?:written|posted|story|reporting|words) by|authors?|автор(?:ы)?|муаллиф(?:он)?|текст)"
-    r"\s*:?\s+",
+    r"^\s*(?:by|from|(?:written|posted|story|reporting|words) by|authors?|von|par|por|autor(?:in|en)?"
+    r"(?:/-?in(?:nen)?)?|автор(?:ы)?|муаллиф(?:он)?|текст)\s*:?\s+",
     re.I,
 )
 # "A and B", "A, B & C", Russian "А и Б", Tajik "А ва Б", "|", ";", " / ".
@@ -48,7 +48,7 @@ _ORG_WORDS = frozenset(_ORG_WORDS_TEXT.split())
 # byline is read too widely ("Submitted on Mon", "Updated", "Print").
 _LABEL_WORDS_TEXT = """
     submitted posted updated published modified print share email comments comment follow
-    photo photos video read more author authors referees
+    photo photos video read more author authors autor referees
 """
 _LABEL_WORDS = frozenset(_LABEL_WORDS_TEXT.split())
 # Lower-case words that belong to a name ("Ursula von der Leyen", "Abu Bakr al-Baghdadi");
@@ -123,7 +123,10 @@ def clean_authors(
     desks, not_names = tuple(desks), tuple(not_names)
     out: list[str] = []
     seen: set[str] = set()
+    outlets = {outlet_key(other) for other in not_names} - {""}
     for value in raw:
+        if outlet_key(value) in outlets:
+            continue  # "SPIEGEL ONLINE, Hamburg, Germany", the copyright line: not a list of people
         for name in split_names(value):
             name = " ".join(name.split()).strip(" ,;")
             if not is_person_name(name, desks, not_names):
