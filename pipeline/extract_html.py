@@ -242,7 +242,7 @@ def _extract_unknown(doc: RawDocument, site: Site, root: html.HtmlElement) -> li
     result = trafilatura.bare_extraction(root, url=url, options=_page_options(url))
     if result is None:
         return Reject(doc.raw_path, "not_article", "no article text (0 words)", doc.raw_record)
-    paragraphs = _split_lines(result.text or "")
+    paragraphs = _without_trailing_notice(_split_lines(result.text or ""))
     authors, paragraphs = _unknown_site_authors(root, ld, result.author, paragraphs)
     # trafilatura's date comes from htmldate (meta, JSON, URL, text): "text" claims the least.
     date = _ld_date(ld) or _parsed(result.date, "text") or _url_date(url)
@@ -263,6 +263,20 @@ def _extract_unknown(doc: RawDocument, site: Site, root: html.HtmlElement) -> li
         tags=tags,
         dateline=None,
     )
+
+
+# "© 2013 Example News, Inc. All rights reserved.": the page's legal line, not the article's.
+_NOTICE = re.compile(
+    r"^[\W\d]*(?:©|\(c\)|copyright\b)|\ball rights reserved\b|\bвсе права защищены\b", re.I
+)
+
+
+def _without_trailing_notice(paragraphs: list[str]) -> list[str]:
+    """The paragraphs without the copyright lines trafilatura leaves at the end of the text."""
+    end = len(paragraphs)
+    while end and len(paragraphs[end - 1].split()) <= 40 and _NOTICE.search(paragraphs[end - 1]):
+        end -= 1
+    return paragraphs[:end]
 
 
 def _unknown_site_authors(

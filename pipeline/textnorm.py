@@ -181,7 +181,6 @@ def _kept(paragraphs: list[str], folds: list[list[str]], min_words: int) -> list
     prints = [" ".join(words) for words in folds]
     last_index = {fp: i for i, fp in enumerate(prints)}
     copies = Counter(prints)
-    repeated = [bool(fp) and copies[fp] > 1 for fp in prints]
     # One search of all paragraphs instead of one per pair: fp stands inside a longer paragraph
     # when it occurs more often than its identical copies (paragraphs never contain a newline).
     everything = "\n".join(prints)
@@ -189,16 +188,27 @@ def _kept(paragraphs: list[str], folds: list[list[str]], min_words: int) -> list
     for i, fp in enumerate(prints):
         if not fp:
             continue
-        if not _sentence_like(paragraphs[i], folds[i], min_words):
-            kept.append(i)  # a list item, table row or short line: content, however often
+        n_words = len(folds[i])
+        if n_words < min_words:
+            kept.append(i)  # a short line printed twice is a list's or a table's
             continue
         if last_index[fp] != i:
-            # The same sentence printed again later: a pull quote, unless its neighbours repeat
-            # too (a block printed twice, such as one list under two headings, is content).
-            in_block = (i > 0 and repeated[i - 1]) or (i + 1 < len(prints) and repeated[i + 1])
-            if not in_block:
+            # Printed again later: a pull quote, unless it is a list item or a table row, or its
+            # neighbour is another repeated line (a block printed twice: one list, two headings).
+            if _sentence_like(paragraphs[i], folds[i], min_words) and not _in_block(prints, i):
                 continue
-        if len(folds[i]) < 60 and everything.count(fp) > copies[fp]:
-            continue  # the words of a longer paragraph, printed as a block of their own
+        elif n_words < 60 and everything.count(fp) > copies[fp]:
+            if _sentence_like(paragraphs[i], folds[i], min_words):
+                continue  # the words of a longer paragraph, printed as a block of their own
         kept.append(i)
     return kept
+
+
+def _in_block(prints: list[str], i: int) -> bool:
+    """True when paragraph i and a neighbour are printed together twice: the same two lines in
+    the same order elsewhere (a list or recipe printed under two headings), not one line twice."""
+    pairs = Counter(zip(prints, prints[1:]))
+    return any(
+        0 <= j < len(prints) - 1 and prints[j] != prints[j + 1] and pairs[(prints[j], prints[j + 1])] > 1
+        for j in (i - 1, i)
+    )

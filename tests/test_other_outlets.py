@@ -208,3 +208,10 @@ def test_a_pull_quote_is_dropped_and_its_sentence_stays_in_the_text() -> None:
     assert kept == [_TEXT[0], _TEXT[1], paragraphs[3], _TEXT[2]]
     printed_twice = [_TEXT[0], quote, _TEXT[1], quote, _TEXT[2]]
     assert drop_repeated_paragraphs(printed_twice) == [_TEXT[0], _TEXT[1], quote, _TEXT[2]]
+
+
+def test_the_copyright_line_at_the_end_leaves_the_body_and_a_quoted_sign_in_the_text_stays() -> None:
+    notice = "™ & © 2024 Example News Network, Inc. All rights reserved."
+    inside = "The court ruled that the © sign on the leaflets proved nothing about who printed them."
+    article = _article(_page(og_title="Queues", paragraphs=[*_TEXT, inside, notice]))
+    assert article.body.endswith(inside)
