@@ -141,8 +141,8 @@ def drop_repeated_paragraphs(paragraphs: list[str], min_words: int = 6) -> list[
     recurs identically, alone, is kept at its last place (the pull quote comes first, the sentence
     in its real paragraph after); one whose words stand inside a longer paragraph is that
     paragraph's pull quote and is dropped. Everything else that recurs is content and all stays:
-    list items, table rows, standings, recipe steps, and runs of repeated lines (the same list
-    printed under two headings).
+    list items, table rows, standings, recipe steps, and lines printed together twice (the same
+    steps under two headings); a caption printed twice in a row is not such a block.
     """
     return [paragraphs[i] for i in _kept(paragraphs, [_fold(p) for p in paragraphs], min_words)]
 
@@ -197,9 +197,12 @@ def _kept(paragraphs: list[str], folds: list[list[str]], min_words: int) -> list
             # neighbour is another repeated line (a block printed twice: one list, two headings).
             if _sentence_like(paragraphs[i], folds[i], min_words) and not _in_block(prints, i):
                 continue
-        elif n_words < 60 and everything.count(fp) > copies[fp]:
-            if _sentence_like(paragraphs[i], folds[i], min_words):
-                continue  # the words of a longer paragraph, printed as a block of their own
+        elif (
+            n_words < 60
+            and everything.count(fp) > copies[fp]
+            and _sentence_like(paragraphs[i], folds[i], min_words)
+        ):
+            continue  # the words of a longer paragraph, printed as a block of their own
         kept.append(i)
     return kept
 
@@ -207,7 +210,7 @@ def _kept(paragraphs: list[str], folds: list[list[str]], min_words: int) -> list
 def _in_block(prints: list[str], i: int) -> bool:
     """True when paragraph i and a neighbour are printed together twice: the same two lines in
     the same order elsewhere (a list or recipe printed under two headings), not one line twice."""
-    pairs = Counter(zip(prints, prints[1:]))
+    pairs = Counter(zip(prints, prints[1:], strict=False))
     return any(
         0 <= j < len(prints) - 1 and prints[j] != prints[j + 1] and pairs[(prints[j], prints[j + 1])] > 1
         for j in (i - 1, i)
