@@ -266,9 +266,7 @@ def _extract_unknown(doc: RawDocument, site: Site, root: html.HtmlElement) -> li
 
 
 # "© 2013 Example News, Inc. All rights reserved.": the page's legal line, not the article's.
-_NOTICE = re.compile(
-    r"^[\W\d]*(?:©|\(c\)|copyright\b)|\ball rights reserved\b|\bвсе права защищены\b", re.I
-)
+_NOTICE = re.compile(r"^[\W\d]*(?:©|\(c\)|copyright\b)|\ball rights reserved\b|\bвсе права защищены\b", re.I)
 
 
 def _without_trailing_notice(paragraphs: list[str]) -> list[str]:
