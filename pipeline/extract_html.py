@@ -305,14 +305,17 @@ def _unknown_site_authors(
 def _shown_only_elsewhere(root: html.HtmlElement, name: str) -> bool:
     """True when every element that shows name sits in a comment, a teaser or a claim."""
     first = normalize_line(name.split(";")[0])
-    if not first or "'" in first:
+    if not first:
         return False
-    holders = _xpath(root, f"//body//*[contains(text(), '{first}')]")
+    holders = _HOLDERS(root, name=first)
     return bool(holders) and all(
         any(_OTHER_PIECE.search(a.get("class") or "") for a in (h, *h.iterancestors())) for h in holders
     )
 
 
+# One compiled query whatever the name: a query per name would crowd the site rules out of
+# _compiled's cache.
+_HOLDERS = etree.XPath("/html/body/descendant::*[contains(text(), $name)]")
 _META_AUTHOR = "//meta[translate(@name, 'AUTHOR', 'author')='author']/@content"
 # "By Jane Doe", "Written by: Jane Doe" as a paragraph of its own at the top of the text.
 _BYLINE_PARAGRAPH = re.compile(r"^(?:by|written by|posted by|story by|автор|муаллиф)\s*:?\s+\S", re.I)

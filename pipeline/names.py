@@ -54,7 +54,9 @@ _LABEL_WORDS_TEXT = """
 _LABEL_WORDS = frozenset(_LABEL_WORDS_TEXT.split())
 # Lower-case words that belong to a name ("Ursula von der Leyen", "Abu Bakr al-Baghdadi");
 # any other lower-case word makes the string something else ("on December", "at PM").
-_PARTICLES_TEXT = "de da di du del della der den van von ter ten le la bin ibn al el y e dos das do"
+_PARTICLES_TEXT = """
+    de da di du del della der den van von ter ten zu le la bin bint ben ibn al el y e dos das do
+"""
 _PARTICLES = frozenset(_PARTICLES_TEXT.split())
 _WORD = re.compile(r"[^\W\d_]+(?:['’.-][^\W\d_]+)*")
 # A letter from a name-writing script, capitalised: names start with one.

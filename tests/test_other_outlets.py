@@ -215,3 +215,12 @@ def test_the_copyright_line_at_the_end_leaves_the_body_and_a_quoted_sign_in_the_
     inside = "The court ruled that the © sign on the leaflets proved nothing about who printed them."
     article = _article(_page(og_title="Queues", paragraphs=[*_TEXT, inside, notice]))
     assert article.body.endswith(inside)
+
+
+def test_trafilaturas_author_guess_is_dropped_when_the_page_shows_it_only_in_comments() -> None:
+    # No author fields: trafilatura's guess is the commenter, whom the page shows only in a comment.
+    comments = (
+        '<div class="sf_comment"><p class="sf_comment_info">'
+        '<span class="sf_comment_author">Grumpy Reader</span></p></div>'
+    )
+    assert _article(_page(og_title="Queues", after=comments)).authors == []
