@@ -425,6 +425,8 @@ def _without_site_name(
     if not title:
         return title
     title = normalize_line(title)
+    if not any(char in title for char in _SEPARATOR_CHARS):
+        return title  # nothing set off: a headline as it stands (no need to read the <h1>)
     h1 = _first_text(root, ("//h1",))
     if h1 and h1 != title and _is_h1_with_site_name(title, h1):
         return h1
