@@ -129,7 +129,7 @@ def _extract_known(doc: RawDocument, site: Site, root: html.HtmlElement) -> list
     ld = _json_ld(root)
     url = doc.url or _canonical_url(root, doc.url)
     # Read everything outside the body before the body is pruned (the dateline span is pruned).
-    title = _title(root, rules.title, ld)
+    title = _title(root, rules.title, ld, url)
     authors = _authors(root, rules.authors, rules.desk_authors, ld)
     date = _published(root, rules.date, ld, url, site.timezone_for(url))
     tags = _tags(root, rules.tags, ld)
@@ -281,16 +281,13 @@ def _extract_unknown(doc: RawDocument, site: Site, root: html.HtmlElement) -> li
     result = trafilatura.bare_extraction(root, url=url, options=_page_options(url))
     if result is None:
         return Reject(doc.raw_path, "not_article", "no article text (0 words)", doc.raw_record)
-    paragraphs = _split_lines(result.text or "")
-    not_names = _not_author_names(root, ld)
-    authors = _people(_authors_from_ld(ld), (), not_names) or _people(
-        [result.author] if result.author else [], (), not_names
-    )
+    paragraphs = _without_trailing_notice(_split_lines(result.text or ""))
+    authors, paragraphs = _unknown_site_authors(root, ld, result.author, paragraphs)
     # trafilatura's date comes from htmldate (meta, JSON, URL, text): "text" claims the least.
     date = _ld_date(ld) or _parsed(result.date, "text") or _url_date(url)
     # trafilatura cuts a <title> at its first separator ("Russia - Tajikistan talks" -> "Russia"):
     # the page's own headline fields come first, its title only when they are missing.
-    title = _title(root, ("//meta[@property='og:title']/@content",), ld) or result.title
+    title = _title(root, ("//meta[@property='og:title']/@content",), ld, url) or result.title
     tags = _split_keywords(result.tags or []) or _ld_keywords(ld)
     return _article(
         doc,
@@ -314,6 +311,74 @@ def _extract_unknown(doc: RawDocument, site: Site, root: html.HtmlElement) -> li
             authors=origin(False, bool(authors)),
         ),
     )
+
+
+# "© 2013 Example News, Inc. All rights reserved.": the page's legal line, not the article's.
+_NOTICE = re.compile(r"^[\W\d]*(?:©|\(c\)|copyright\b)|\ball rights reserved\b|\bвсе права защищены\b", re.I)
+
+
+def _without_trailing_notice(paragraphs: list[str]) -> list[str]:
+    """The paragraphs without the copyright lines trafilatura leaves at the end of the text."""
+    end = len(paragraphs)
+    while end and len(paragraphs[end - 1].split()) <= 40 and _NOTICE.search(paragraphs[end - 1]):
+        end -= 1
+    return paragraphs[:end]
+
+
+def _unknown_site_authors(
+    root: html.HtmlElement, ld: dict[str, Any], guessed: str | None, paragraphs: list[str]
+) -> tuple[list[str], list[str]]:
+    """The people who wrote a page of a site we have no rules for, and its paragraphs.
+
+    The page's own author fields (JSON-LD, meta, microdata) come before trafilatura's guess,
+    which rewrites names ("Dana A. Ford" -> "Dana A Ford", "Autor/in: A" -> "Autor; In A") and
+    is dropped when the page shows the name only in a comment or a teaser; class-named byline
+    markup after it, for it is often a related story's; a byline printed as the first lines of
+    the text last (that line then leaves the text).
+    """
+    not_names = _not_author_names(root, ld)
+    for raw in (
+        lambda: _authors_from_ld(ld),
+        lambda: _strings(root, _META_AUTHOR),
+        lambda: _generic_byline_names(root, _MICRODATA_RANK),
+        lambda: [guessed] if guessed and not _shown_only_elsewhere(root, guessed) else [],
+        lambda: _generic_byline_names(root),
+    ):
+        names = _people(raw(), (), not_names)
+        if names:
+            return names, paragraphs
+    return _byline_paragraph(paragraphs, not_names)
+
+
+def _shown_only_elsewhere(root: html.HtmlElement, name: str) -> bool:
+    """True when every element that shows name sits in a comment, a teaser or a claim."""
+    first = normalize_line(name.split(";")[0])
+    if not first:
+        return False
+    holders = _HOLDERS(root, name=first)
+    return bool(holders) and all(
+        any(_OTHER_PIECE.search(a.get("class") or "") for a in (h, *h.iterancestors())) for h in holders
+    )
+
+
+# One compiled query whatever the name: a query per name would crowd the site rules out of
+# _compiled's cache.
+_HOLDERS = etree.XPath("/html/body/descendant::*[contains(text(), $name)]")
+_META_AUTHOR = "//meta[translate(@name, 'AUTHOR', 'author')='author']/@content"
+# "By Jane Doe", "Written by: Jane Doe" as a paragraph of its own at the top of the text.
+_BYLINE_PARAGRAPH = re.compile(r"^(?:by|written by|posted by|story by|автор|муаллиф)\s*:?\s+\S", re.I)
+
+
+def _byline_paragraph(paragraphs: list[str], not_names: frozenset[str]) -> tuple[list[str], list[str]]:
+    """Authors named by a byline that the page prints as one of the first paragraphs of the text
+    (no byline markup, no metadata), and the paragraphs without that line: it is not text."""
+    for index, paragraph in enumerate(paragraphs[:3]):
+        if len(paragraph.split()) > 12 or not _BYLINE_PARAGRAPH.match(paragraph):
+            continue
+        names = _people([paragraph], (), not_names)
+        if names and all(len(n.split()) >= 2 for n in names):
+            return names, paragraphs[:index] + paragraphs[index + 1 :]
+    return [], paragraphs
 
 
 def _page_options(url: str | None) -> Extractor:
@@ -385,39 +450,47 @@ def _split_lines(text: str) -> list[str]:
 # ------------------------------------------------------------------------------------- metadata
 
 
-def _title(root: html.HtmlElement, xpaths: Iterable[str], ld: dict[str, Any]) -> str | None:
+def _title(
+    root: html.HtmlElement, xpaths: Iterable[str], ld: dict[str, Any], url: str | None = None
+) -> str | None:
     title = (
         _first_text(root, xpaths)
         or _ld_str(ld, "headline")
         or _first_text(root, ("//meta[@property='og:title']/@content", "//title"))
     )
-    return _without_site_name(title, root, ld)
+    return _without_site_name(title, root, ld, url)
 
 
-# " | Site", " - Site", " — Site", " :: Site", and the same before the headline.
-_TITLE_SEPARATOR = re.compile(r"\s+[|–—·•:]{1,2}\s+|\s+-\s+")
+# " | Site", " - Site", " — Site", " :: Site", " » Section » Site", and the same before the headline.
+_TITLE_SEPARATOR = re.compile(r"\s+[|–—·•:»›]{1,2}\s+|\s+-\s+|(?<=\w):\s+")  # "Site: Headline" too
+_BREADCRUMB = re.compile(r"[»›]")
 
 
-def _without_site_name(title: str | None, root: html.HtmlElement, ld: dict[str, Any]) -> str | None:
+def _without_site_name(
+    title: str | None, root: html.HtmlElement, ld: dict[str, Any], url: str | None = None
+) -> str | None:
     """The headline without the outlet's name that <title> and og:title often carry.
 
     A segment is the outlet's name by evidence: it matches og:site_name, the JSON-LD publisher,
     the application name or the host's name; or the page's own <h1> is the title without it.
+    A breadcrumb trail ("Headline » Section » Site") leaves the headline, its first segment.
     """
     if not title:
         return title
     title = normalize_line(title)
+    if not any(char in title for char in _SEPARATOR_CHARS):
+        return title  # nothing set off: a headline as it stands (no need to read the <h1>)
+    h1 = _first_text(root, ("//h1",))
+    if h1 and h1 != title and _is_h1_with_site_name(title, h1):
+        return h1
     if not _TITLE_SEPARATOR.search(title):
         return title
-    h1 = _first_text(root, ("//h1",))
-    if h1 and len(h1.split()) >= 3 and h1 != title and _letters(title).startswith(_letters(h1)):
-        return h1
     names = {
         _letters(v)
         for v in _strings(root, "//meta[@property='og:site_name' or @name='application-name']/@content")
     }
     names.update(_letters(n) for n in _ld_names(ld.get("publisher")))
-    host = _host(_canonical_url(root, None)) or ""
+    host = _host(_canonical_url(root, None)) or _host(url) or ""
     label = host.removeprefix("www.").split(".")[0]
 
     def is_site(segment: str) -> bool:
@@ -432,6 +505,8 @@ def _without_site_name(title: str | None, root: html.HtmlElement, ld: dict[str, 
         parts, seps = parts[:-1], seps[:-1]
     while len(parts) > 1 and is_site(parts[0]):
         parts, seps = parts[1:], seps[1:]
+    if any(_BREADCRUMB.search(sep) for sep in seps) and len(parts[0].split()) >= 3:
+        return parts[0]
     out = parts[0]
     for sep, part in zip(seps, parts[1:], strict=True):
         out += sep + part
@@ -440,6 +515,33 @@ def _without_site_name(title: str | None, root: html.HtmlElement, ld: dict[str, 
 
 def _letters(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+_SEPARATOR_CHARS = "|-–—:·•/»«~_"
+
+
+def _is_h1_with_site_name(title: str, h1: str) -> bool:
+    """True when title is the page's <h1> with something set off by a separator before or after
+    it ("Headline | Site", "Site: Headline", "标题-新华网"): the <h1> is the headline. Letters are
+    compared, so quotes and spacing may differ; a headline in a script without spaces between
+    words counts from six letters, one with spaces from three words."""
+    key = _letters(h1)
+    if len(h1.split()) < 3 and (h1.isascii() or len(key) < 6):
+        return False
+    for text in (title, title[::-1]):
+        wanted = key if text is title else key[::-1]
+        if not _letters(text).startswith(wanted):
+            continue
+        seen, cut = 0, len(text)
+        for index, char in enumerate(text):
+            if seen == len(wanted):
+                cut = index
+                break
+            seen += char.casefold().isalnum() and len(char.casefold())
+        rest = text[cut:].strip()
+        if not rest or rest[0] in _SEPARATOR_CHARS:
+            return True
+    return False
 
 
 def _authors(
@@ -462,7 +564,7 @@ def _authors(
     names = _people(_authors_from_ld(ld), desks, not_names)
     if names:
         return names
-    meta = _first_text(root, ("//meta[translate(@name, 'AUTHOR', 'author')='author']/@content",))
+    meta = _first_text(root, (_META_AUTHOR,))
     names = _people([meta] if meta else [], desks, not_names)
     if names or bylined:
         return names
@@ -470,31 +572,43 @@ def _authors(
     return _people(_generic_byline_names(root), desks, not_names)
 
 
-def _generic_byline_names(root: html.HtmlElement) -> list[str]:
-    """The byline text of the most specific generic byline markup on the page (one walk)."""
+def _generic_byline_names(root: html.HtmlElement, max_rank: int = 99) -> list[str]:
+    """The byline text of the most specific generic byline markup on the page (one walk), of
+    rank max_rank or better."""
     best: tuple[int, list[str]] | None = None
     for element in _xpath(root, _BYLINE_UNION):
         if not isinstance(element, html.HtmlElement):
             continue
         rank = _byline_rank(element)
-        if rank is None or (best is not None and rank >= best[0]):
+        if rank is None or rank > max_rank or (best is not None and rank >= best[0]):
             continue
-        if any(_ELSEWHERE.search(a.get("class") or "") for a in element.iterancestors()):
-            # A fact-check's claimant is never its author, nor is the writer of a teaser of
-            # another article ("Popular", "Related" blocks under an article with no byline).
-            continue
+        if any(_OTHER_PIECE.search(a.get("class") or "") for a in element.iterancestors()):
+            continue  # a fact-check's claimant, a related story's byline
         text = normalize_line(element.text_content())
+        if rank == _LABEL_RANK:  # <li><strong>Author</strong> Jane Doe</li>: the field's value
+            value = element.getnext() if element.tag == "dt" else element.getparent()
+            text = normalize_line(value.text_content()) if value is not None else ""
         if text:
             best = (rank, [text])
     return best[1] if best else []
 
 
-# Ancestors whose bylines belong to someone other than the page's author.
-_ELSEWHERE = re.compile(r"statement|claim|teaser|related|popular|views-row", re.I)
+# Ancestors whose byline is not the page's: a fact-check's claim, teasers of other stories.
+_OTHER_PIECE = re.compile(
+    r"statement|claim|teaser|related|recommend|promo|card|comment|popular|views-row", re.I
+)
+# The label of an author field ("Author", "Автор"), in a cell or bold run of its own.
+_AUTHOR_LABEL = re.compile(r"^(?:authors?|by|autor(?:en)?|auteur|автор(?:ы)?|муаллиф)\s*:?$", re.I)
+_LABEL_RANK = 5
+_MICRODATA_RANK = 2  # itemprop author, rel=author: the page's own statement
 
 
 def _byline_rank(element: html.HtmlElement) -> int | None:
     """How specific a generic byline element is (lower is better), or None."""
+    if element.tag in _LABEL_TAGS:
+        parent = element.getparent()
+        label = normalize_line(element.text_content())
+        return _LABEL_RANK if parent is not None and _AUTHOR_LABEL.match(label) else None
     classes = f" {' '.join((element.get('class') or '').split())} "
     if element.get("itemprop") == "name" and any(
         a.get("itemprop") == "author" for a in element.iterancestors()
@@ -511,19 +625,22 @@ def _byline_rank(element: html.HtmlElement) -> int | None:
     ):
         return 4
     if "byline" in classes:
-        return 5
-    if " author " in classes:
         return 6
+    if " author " in classes or "autor" in classes or "auteur" in classes:
+        return 7  # English, German ("autoren"), French
     return None
 
 
-# Where CMSs put a byline when a site's own selectors miss it (schema.org microdata, rel=author,
-# author pages, "byline" and "author" classes), most specific first.
+_LABEL_TAGS = frozenset({"strong", "b", "dt", "th"})
+
+
 # Where CMSs put a byline when a site's own selectors miss it (microdata, rel=author, author
-# pages, "byline" and "author" classes): one walk of the page, ranked by _byline_rank.
+# pages, "byline" and "author" classes, a bold "Author" label): one walk, ranked by _byline_rank.
 _BYLINE_UNION = (
     "//*[@itemprop='author' or @itemprop='name'] | //a[@rel='author' or contains(@href, '/author')]"
-    " | //*[contains(@class, 'byline') or contains(@class, 'author')]"
+    " | //*[contains(@class, 'byline') or contains(@class, 'author') or contains(@class, 'autor')"
+    " or contains(@class, 'auteur')]"
+    " | //*[self::strong or self::b or self::dt or self::th][string-length(normalize-space()) < 12]"
 )
 
 
@@ -538,7 +655,11 @@ def _not_author_names(root: html.HtmlElement, ld: dict[str, Any]) -> frozenset[s
     itemReviewed, people it mentions or cites)."""
     names = {
         v.casefold()
-        for v in _strings(root, "//meta[@property='og:site_name' or @name='application-name']/@content")
+        for v in _strings(
+            root,
+            "//meta[@property='og:site_name' or @name='application-name' or @name='publisher'"
+            " or @name='copyright']/@content",
+        )
     }
     for key, value in ld.items():
         if key != "author":

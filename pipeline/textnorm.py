@@ -142,13 +142,15 @@ def fingerprint_text(text: str) -> str:
 def drop_repeated_paragraphs(paragraphs: list[str], min_words: int = 6) -> list[str]:
     """Keep each paragraph once: pull quotes repeat a sentence of the text as a block of its own.
 
-    A paragraph of min_words or more that recurs identically is kept at its last place (the pull
-    quote comes first, the sentence in its real paragraph after). A short paragraph whose words
-    stand inside a longer paragraph is the pull quote of that paragraph and is dropped. Lines
-    shorter than min_words that recur (list items, table cells, standings, recipe steps) are
-    content and all stay.
+    Only a paragraph that reads as a sentence can be a pull quote (min_words or more, mostly words
+    rather than figures, not a list item or a table row: _sentence_like). Such a paragraph that
+    recurs identically, alone, is kept at its last place (the pull quote comes first, the sentence
+    in its real paragraph after); one whose words stand inside a longer paragraph is that
+    paragraph's pull quote and is dropped. Everything else that recurs is content and all stays:
+    list items, table rows, standings, recipe steps, and lines printed together twice (the same
+    steps under two headings); a caption printed twice in a row is not such a block.
     """
-    return [paragraphs[i] for i in _kept([_fold(p) for p in paragraphs], min_words)]
+    return [paragraphs[i] for i in _kept(paragraphs, [_fold(p) for p in paragraphs], min_words)]
 
 
 def body_and_words(paragraphs: list[str], min_words: int = 6) -> str:
@@ -160,7 +162,7 @@ def body_and_words(paragraphs: list[str], min_words: int = 6) -> str:
     """
     global _last_fold
     folds = [_fold(p) for p in paragraphs]
-    kept = _kept(folds, min_words)
+    kept = _kept(paragraphs, folds, min_words)
     normal = [normalize_line(paragraphs[i]) for i in kept]  # each normalised once, not twice
     body = "\n\n".join(p for p in normal if p)  # join_paragraphs
     if all(n == paragraphs[i] and n for n, i in zip(normal, kept, strict=True)):
@@ -168,7 +170,19 @@ def body_and_words(paragraphs: list[str], min_words: int = 6) -> str:
     return body
 
 
-def _kept(folds: list[list[str]], min_words: int) -> list[int]:
+# A list item or table row as trafilatura and text dumps write them: "- ", "• ", "1. ", "| ".
+_LIST_MARK = re.compile(r"^\s*(?:[-–—•*·▪|]|\(?\d{1,3}[.)])\s")
+
+
+def _sentence_like(paragraph: str, words: list[str], min_words: int) -> bool:
+    """Long enough, not a list item or table row, and mostly words rather than figures."""
+    if len(words) < min_words or _LIST_MARK.match(paragraph):
+        return False
+    figures = sum(1 for w in words if w.isdigit())
+    return figures * 4 < len(words)
+
+
+def _kept(paragraphs: list[str], folds: list[list[str]], min_words: int) -> list[int]:
     """Indices of the paragraphs drop_repeated_paragraphs keeps, from their folded words."""
     prints = [" ".join(words) for words in folds]
     last_index = {fp: i for i, fp in enumerate(prints)}
@@ -178,11 +192,23 @@ def _kept(folds: list[list[str]], min_words: int) -> list[int]:
     everything = "\n".join(prints)
     kept = []
     for i, fp in enumerate(prints):
-        n_words = len(folds[i])
-        if not fp or (last_index[fp] != i and n_words >= min_words):
-            continue  # a sentence printed twice; a short line printed twice is a list's or table's
-        if min_words <= n_words < 60 and everything.count(fp) > copies[fp]:
+        if not fp:
             continue
+        n_words = len(folds[i])
+        if n_words < min_words:
+            kept.append(i)  # a short line printed twice is a list's or a table's
+            continue
+        if last_index[fp] != i:
+            # Printed again later: a pull quote, unless it is a list item or a table row, or its
+            # neighbour is another repeated line (a block printed twice: one list, two headings).
+            if _sentence_like(paragraphs[i], folds[i], min_words) and not _in_block(prints, i):
+                continue
+        elif (
+            n_words < 60
+            and everything.count(fp) > copies[fp]
+            and _sentence_like(paragraphs[i], folds[i], min_words)
+        ):
+            continue  # the words of a longer paragraph, printed as a block of their own
         kept.append(i)
     return kept
 
@@ -207,3 +233,11 @@ def without_cross_links(paragraphs: list[str]) -> list[str]:
         if paragraph:
             out.append(paragraph)
     return out
+def _in_block(prints: list[str], i: int) -> bool:
+    """True when paragraph i and a neighbour are printed together twice: the same two lines in
+    the same order elsewhere (a list or recipe printed under two headings), not one line twice."""
+    pairs = Counter(zip(prints, prints[1:], strict=False))
+    return any(
+        0 <= j < len(prints) - 1 and prints[j] != prints[j + 1] and pairs[(prints[j], prints[j + 1])] > 1
+        for j in (i - 1, i)
+    )

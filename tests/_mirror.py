@@ -74,7 +74,7 @@ def pangea_article(title: str, when: dt.datetime, seed: int) -> str:
 </h1></div><div class="published"><span class="date"><time pubdate="pubdate"
 datetime="{when.isoformat()}">{when:%B %d, %Y}</time></span></div>
 <div class="links"><ul class="links__list"><li class="links__item">By <a class="links__item-link"
-href="/author/a/b">Test Author</a></li></ul></div>
+href="/author/a/b">Anora Karimova</a></li></ul></div>
 <div id="article-content" class="content-floated-wrap fb-quotable"><div class="wsw">{paras}</div></div>
 </body></html>"""
 
@@ -85,7 +85,7 @@ def wordpress_article(title: str, when: dt.datetime, seed: int) -> str:
     return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <meta property="article:published_time" content="{when.isoformat()}"></head>
 <body class="post-template-default single single-post"><article class="post">
-<h1 class="entry-title">{html.escape(title)}</h1><a rel="author" href="/author/x/">Test Author</a>
+<h1 class="entry-title">{html.escape(title)}</h1><a rel="author" href="/author/x/">Anora Karimova</a>
 <div class="entry-content">{paras}</div></article></body></html>"""
 
 
