@@ -120,7 +120,7 @@ def _not_an_article(
         if not headed and len(items) >= 5 and _cohesion(items) <= 0.2:
             return f"a section front or author page: {len(items)} items that share no topic"
         # An article has one headline and byline; a front gives each item its own.
-        bylines = {shown[i].casefold() for i in range(1, len(shown) - 1) if _item_byline(shown, i)}
+        bylines = {shown[i].casefold() for i in range(1, len(shown) - 1) if _item_byline(shown, i, site)}
         if len(bylines) >= 2:
             return f"a section front: {len(bylines)} items with a headline and a byline each"
         # A dateline opens an article's lead; under no headline, one further down opens another
@@ -146,14 +146,17 @@ _SERIES = re.compile(r"^([^\W\d_][\w.’'-]*(?: [^\W\d_][\w.’'-]*){0,2}):\s+\S
 _CUT_OFF = re.compile(r"[^\W\d_](?:\.\.\.|…)\s*$")
 
 
-def _item_byline(lines: list[str], i: int) -> bool:
-    """lines[i] is a byline under a headline and over a teaser."""
+def _item_byline(lines: list[str], i: int, site: Site) -> bool:
+    """lines[i] is a byline ("By Name", or the site's own "Name Mon D, YYYY") under a headline and
+    over a teaser (a caption may stand between)."""
     line = lines[i]
+    byline = (_is_byline_shape(line) and _short_unended(line)) or any(
+        p.match(line) for p in site.text.bylines
+    )
     return (
-        _is_byline_shape(line)
-        and _short_unended(line)
+        byline
         and _title_ok(lines[i - 1])
-        and para_classifier.classify(lines[i + 1]).good
+        and any(para_classifier.classify(ln).good for ln in lines[i + 1 : i + 3])
     )
 
 
@@ -276,6 +279,11 @@ def _article(
     # What the head gave beyond title, byline and date: a lead or summary stands before the byline
     # on some templates; it is body when it reads as prose.
     body_lines = without_cross_links(drop_repeated_paragraphs(body_lines))
+    if body_lines:
+        body_lines[0] = _SECTION_PREFIX.sub("", body_lines[0])
+        glued, body_lines[0] = _unglued_byline(body_lines[0])
+        if glued and not fields.get("authors"):
+            fields["authors"] = glued
     if not body_lines:
         return None
     if title is None:
@@ -341,6 +349,23 @@ def _signature(rest: list[str], body_lines: list[str]) -> str | None:
         if match and is_person_name(match.group("name")):
             return match.group("name")
     return None
+
+
+# A byline run into the text it signs when the page's inline elements lost their space: "By Daniel
+# HarlowThe collapse of the ruble ...": the name ends where a capital follows a small letter.
+_GLUED_BYLINE = re.compile(
+    r"^(?:By|By:|Автор:?)\s+(?P<name>[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){0,3}?[a-zа-яё])(?=[A-ZА-ЯЁ][a-zа-яё])"
+)
+# Section labels printed into the lead: "НОВОСТИ / АНАЛИТИКА. В Душанбе ...".
+_SECTION_PREFIX = re.compile(r"^[A-ZА-ЯЁ]{3,}(?: ?/ ?[A-ZА-ЯЁ]{3,})+\.\s+(?=\S)")
+
+
+def _unglued_byline(line: str) -> tuple[str | None, str]:
+    """(the name, the text) of a line that opens with a byline glued to its first word."""
+    match = _GLUED_BYLINE.match(line)
+    if match is None or not is_person_name(match.group("name")):
+        return None, line
+    return match.group("name"), line[match.end() :]
 
 
 def _is_prose(line: str, site: Site) -> bool:
@@ -788,15 +813,22 @@ def _teasers(
             start -= 1
         if start == len(text):
             continue
-        heads = [i for i in range(start) if _title_ok(text[i]) and text[i].casefold() not in not_titles]
+        # A one-word line over a teaser is a block label ("Briefs", "Video"), not its headline.
+        heads = [
+            i
+            for i in range(start)
+            if _title_ok(text[i]) and text[i].casefold() not in not_titles and len(text[i].split()) > 1
+        ]
         if not heads or heads[-1] != start - 1:
             continue
         title, body_lines = text[heads[-1]], drop_repeated_paragraphs(text[start:])
+        glued, body_lines[0] = _unglued_byline(body_lines[0])
         body = join_paragraphs(body_lines)
         if word_count(body) < MIN_TEASER_WORDS:
             continue
         articles.append(
             Article(
+                authors=_authors(glued, site) if glued else [],
                 source=site.key,
                 body=body,
                 raw_path=doc.raw_path,

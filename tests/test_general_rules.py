@@ -694,3 +694,68 @@ def test_a_long_sentence_of_a_language_with_few_function_words_is_prose() -> Non
     )
     assert paragraphs.classify(kyrgyz).good
     assert not paragraphs.classify("Жапаров Москвада Путин менен мигранттардын укугун талкуулады").good
+
+
+def test_a_byline_glued_to_its_teaser_or_lead_is_the_author_and_leaves_the_text() -> None:
+    teasers = "\n".join(
+        [
+            "Latest Articles",
+            "Fuel Talks Resume",
+            "By Daniel Harlow" + _PROSE[0] + " MORE",
+            "Quota Dispute Drags On",
+            "By Irina Sokolova" + _PROSE[1] + " MORE",
+        ]
+    )
+    got = extract_text(RawDocument("l.txt", "text", teasers), SITES["jamestown"])
+    assert [(t.title, t.authors, t.body[:20]) for t in got] == [
+        ("Fuel Talks Resume", ["Daniel Harlow"], _PROSE[0][:20]),
+        ("Quota Dispute Drags On", ["Irina Sokolova"], _PROSE[1][:20]),
+    ]
+    [article] = extract_text(
+        RawDocument(
+            "a.txt", "text", "\n".join(["Fuel Talks Resume", "By Anora Karimova" + _PROSE[0], *_PROSE[1:]])
+        ),
+        GENERIC,
+    )
+    assert article.authors == ["Anora Karimova"] and article.body.startswith(_PROSE[0])
+
+
+def test_a_one_word_block_label_is_never_a_teasers_headline() -> None:
+    text = "\n".join(
+        ["Latest Articles", "Briefs", _PROSE[0] + " MORE", "Fuel Talks Resume", _PROSE[1] + " MORE"]
+    )
+    got = extract_text(RawDocument("l.txt", "text", text), SITES["jamestown"])
+    assert [t.title for t in got] == ["Fuel Talks Resume"]
+
+
+def test_section_labels_printed_into_the_lead_are_not_body() -> None:
+    lead = "Власти Таджикистана заявили, что переговоры с Москвой возобновятся в следующем месяце."
+    rest = [
+        "Стороны уже год спорят об условиях соглашения и о том, кто будет за него платить в будущем году."
+    ] * 1
+    text = "\n".join(
+        [
+            "НОВОСТИ / АНАЛИТИКА. " + lead,
+            *rest,
+            "Эксперты не ждут перемен до конца года, когда истекает срок договора.",
+        ]
+    )
+    [article] = extract_text(RawDocument("r.txt", "text", text), GENERIC)
+    assert article.body.startswith("Власти Таджикистана")
+
+
+def test_an_archive_heading_makes_a_front_and_an_archive_photo_caption_is_chrome() -> None:
+    text = "\n".join(["Qishloq Ovozi (Archive)", "Fuel Talks Resume", *_PROSE])
+    result = extract_text(RawDocument("a.txt", "text", text), SITES["rferl"])
+    assert isinstance(result, Reject) and "Archive" in result.detail
+    caption = "Министр труда Таджикистана Фаррух Назарзода. Архивное фото"
+    body = [
+        "Власти Таджикистана заявили, что переговоры с Москвой о квотах возобновятся в следующем месяце.",
+        caption,
+        "Стороны уже год спорят об условиях соглашения и о том, кто будет за него платить в будущем году.",
+        "Эксперты не ждут перемен до конца года, когда истекает срок действующего договора о мигрантах.",
+    ]
+    [article] = extract_text(
+        RawDocument("r.txt", "text", "\n".join(["Переговоры о квотах", *body])), SITES["rferl"]
+    )
+    assert caption not in article.body

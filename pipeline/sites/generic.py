@@ -54,6 +54,8 @@ TEXT = TextRules(
         re.compile(r"(?i)^\W*(?:load|show|see|view) more(?: (?:stories|articles|news|results))?\W*$"),
         re.compile(r"(?i)^\W*(?:показать|загрузить) (?:ещ[её]|больше)\W*$"),
         re.compile(r"(?i)^\W*ёфтҳои бештар\W*$|^\W*бештар нишон диҳед\W*$"),
+        # A blog's or section's archive, named so in its heading: "Qishloq Ovozi (Archive)".
+        re.compile(r"(?i)^.{1,60}\((?:archives?|архив|бойгонӣ)\)\s*$"),
         # A section front's block headings: "Latest Tajikistan News", "More Tajikistan News".
         re.compile(r"^\s*(?:Latest|More) [A-Z][\w ]{1,30} News\s*$"),
         # An author's or a region's page: "Daler Saidov | 318 Articles", "Кавказ | 651 Articles".

@@ -105,6 +105,8 @@ RUSSIAN = TextRules(
         line("Ваш браузер не поддерживает HTML5"),
         line("пожалуйста, подождите"),
         line("Иллюстративное фото"),
+        # A caption that says what the photo is: "<Name>, <role>. Архивное фото".
+        re.compile(r"^.{0,120}[.,]\s+(?:Архивное|Иллюстративное) фото\.?\s*$"),
         # Current Time's promo block inside its pages.
         line("В моей стране заблокировали"),
         line("Настоящее Время"),
