@@ -47,6 +47,22 @@ def say_starting_prefect(command: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
 
+def stop_cleanly_on_ctrl_c(args: argparse.Namespace) -> None:
+    """Ctrl-C during a flow command: one line saying what was kept, exit 130 (pipeline.interrupt)."""
+    if args.command not in FLOW_COMMANDS:
+        return
+    from pipeline import interrupt
+    from pipeline.settings import load_settings
+
+    curated = load_settings(overrides={"paths.curated": getattr(args, "curated", None)}).paths.curated
+    if args.command == "run":
+        interrupt.stop_on_interrupt(lambda: interrupt.curate_outcome(curated))
+    elif args.command == "crawl":
+        interrupt.stop_on_interrupt(interrupt.crawl_outcome)
+    else:
+        interrupt.stop_on_interrupt(lambda: interrupt.gather_outcome(curated))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pipeline",
@@ -69,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    stop_cleanly_on_ctrl_c(args)
     try:
         return int(args.func(args) or 0)
     except BrokenPipeError:

@@ -27,6 +27,7 @@ from pipeline.curate_run import (  # noqa: F401 - batch_result, counted_into: us
     resolve_kind,
 )
 from pipeline.curate_run import curate_with as _curate_with
+from pipeline.interrupt import note_flow_run
 from pipeline.settings import Dedupe, Executor, Limits, Settings, load_settings
 from pipeline.summary import RunSummary
 from pipeline.work import Batch, FileResult
@@ -83,7 +84,7 @@ def _quiet_distributed() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-@flow(name="curate", log_prints=False)
+@flow(name="curate", log_prints=False, on_running=[note_flow_run])
 def curate(
     raw: str = "raw", curated: str = "curated", full: bool = False, overrides: dict[str, Any] | None = None
 ) -> dict[str, Any]:
