@@ -32,7 +32,9 @@ FLOW_COMMANDS = frozenset({"run", "crawl", "backfill", "ingest"})
 
 def announce_prefect(command: str | None) -> str | None:
     """The line a flow command prints before Prefect starts a temporary server, or None."""
-    if command not in FLOW_COMMANDS or os.environ.get("PREFECT_API_URL"):
+    from pipeline.prefect_config import configured_api_url
+
+    if command not in FLOW_COMMANDS or configured_api_url():
         return None
     return (
         "starting Prefect (a temporary local API server: 10-15 s; set PREFECT_API_URL to use a "
