@@ -50,8 +50,9 @@ def say_starting_prefect(command: str) -> None:
 
 
 def stop_cleanly_on_ctrl_c(args: argparse.Namespace) -> None:
-    """Ctrl-C during a flow command: one line saying what was kept, exit 130 (pipeline.interrupt)."""
-    if args.command not in FLOW_COMMANDS:
+    """Ctrl-C during a flow command or serve: one line saying what was kept, exit 130
+    (pipeline.interrupt)."""
+    if args.command not in FLOW_COMMANDS | {"serve"}:
         return
     from pipeline import interrupt
     from pipeline.settings import load_settings
@@ -59,6 +60,8 @@ def stop_cleanly_on_ctrl_c(args: argparse.Namespace) -> None:
     curated = load_settings(overrides={"paths.curated": getattr(args, "curated", None)}).paths.curated
     if args.command == "run":
         interrupt.stop_on_interrupt(lambda: interrupt.curate_outcome(curated))
+    elif args.command == "serve":
+        interrupt.stop_on_interrupt(interrupt.serve_outcome)
     elif args.command == "crawl":
         interrupt.stop_on_interrupt(interrupt.crawl_outcome)
     else:

@@ -55,8 +55,11 @@ def stop_on_interrupt(describe: Callable[[], str]) -> None:
                 line = describe()
             except Exception as exc:  # noqa: BLE001 - the line must come out whatever went wrong
                 line = f"interrupted ({exc})"
-            _cancel_flow_run()
+            FLOW_RUNS.extend(flow_runs_of_children())
+            # Children first: a flow run's process that is being stopped reports its run Crashed,
+            # and the Cancelled state must come after that.
             stop_children()
+            _cancel_flow_run()
             say(line)
         finally:
             os._exit(EXIT_INTERRUPTED)
@@ -130,6 +133,31 @@ def note_flow_run(flow: Any, flow_run: Any, state: Any) -> None:
     FLOW_RUNS.append(flow_run.id)
 
 
+def flow_runs_of_children() -> list[str]:
+    """Ids of the flow runs that child processes execute (`serve` runs each in a process of its
+    own, whose environment names the run in PREFECT__FLOW_RUN_ID)."""
+    ids = []
+    with contextlib.suppress(psutil.Error):
+        for child in psutil.Process().children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                flow_run_id = child.environ().get("PREFECT__FLOW_RUN_ID")
+                if flow_run_id and flow_run_id not in ids:
+                    ids.append(flow_run_id)
+    return ids
+
+
+def serve_outcome() -> str:
+    """What stopping `serve` leaves: the runs it was executing are cancelled, their processes ended."""
+    running = len(flow_runs_of_children())
+    if not running:
+        return "interrupted: serve stopped; no flow run was in progress"
+    runs = "1 flow run" if running == 1 else f"{running} flow runs"
+    return (
+        f"interrupted: serve stopped; {runs} in progress marked Cancelled, processes ended (a crawl "
+        "keeps the pages it fetched, a curate run commits all or nothing)"
+    )
+
+
 def _cancel_flow_run(timeout: float = API_REPORT_SECONDS) -> None:
     """Mark the running flow runs Cancelled on their server, so the UI does not show them
     Running forever.
@@ -142,10 +170,17 @@ def _cancel_flow_run(timeout: float = API_REPORT_SECONDS) -> None:
 
     def report() -> None:
         from prefect.client.orchestration import get_client
+        from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
         from prefect.states import Cancelled
 
         with contextlib.suppress(Exception), get_client(sync_client=True) as client:
-            for flow_run_id in reversed(FLOW_RUNS):  # the innermost (a subflow) first
+            # A run noted twice (hook and environment) once; then the subflows of those runs
+            # (the curate run of an ingest) that a stopped process left unfinished.
+            runs = list(dict.fromkeys(str(run_id) for run_id in FLOW_RUNS))
+            parents = FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=runs))
+            subflows = client.read_flow_runs(flow_run_filter=parents)
+            runs += [str(r.id) for r in subflows if r.state is None or not r.state.is_final()]
+            for flow_run_id in runs:
                 client.set_flow_run_state(flow_run_id, Cancelled(message="interrupted (Ctrl-C)"), force=True)
 
     reporter = threading.Thread(target=report, name="report-cancelled", daemon=True)

@@ -190,3 +190,52 @@ def test_the_line_after_the_commit_says_the_run_is_kept(tmp_path, monkeypatch):
     summary.articles["rferl"] = 7
     monkeypatch.setattr(curate_run, "COMMITTED", [summary])
     assert curate_outcome(tmp_path).startswith("interrupted after the commit: the run's 7 articles are kept")
+
+
+def test_ctrl_c_on_serve_cancels_its_running_flow_run_and_ends_its_processes(tmp_path, prefect_api):
+    mirror, raw = Mirror(tmp_path / "tree"), tmp_path / "raw"
+    when = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)  # inside the default window of a crawl
+    urls = [f"https://www.rferl.org/a/serve-{i}/{9100 + i}.html" for i in range(8)]
+    mirror.put(
+        "https://www.rferl.org/sitemap.xml",
+        urlset([(u, when - dt.timedelta(minutes=i)) for i, u in enumerate(urls)]),
+    )
+    for i, url in enumerate(urls):
+        mirror.put(url, pangea_article(f"Served {i}", when, 910 + i))
+    hang = "/" + urls[5].split("://", 1)[1]
+    mirror.faults[hang] = slow(120)
+    env = {**env_for(tmp_path, api=prefect_api), "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
+    with mirror:
+        args = ["serve", "--site", "rferl", "--raw", str(raw), "--curated", str(tmp_path / "curated")]
+        args += ["--mirror", mirror.url, "--cron", "0 0 1 1 *"]  # nothing scheduled: the test starts the run
+        for key, value in {**FAST, "DOWNLOAD_TIMEOUT": "200"}.items():
+            args += ["-s", f"{key}={value}"]
+        flow_run: dict = {}
+
+        def crawling() -> bool:
+            if not flow_run:
+                flow_run.update(_start_deployment_run(prefect_api, "scheduled-ingest", str(raw)))
+            return any(p == hang for _, p in mirror.log)
+
+        code, err, took, alive = interrupt(args, env, crawling, timeout=240)
+    assert code == EXIT_INTERRUPTED
+    assert err.splitlines()[-1].startswith(
+        "interrupted: serve stopped; 1 flow run in progress marked Cancelled"
+    )
+    assert "Traceback" not in err
+    assert took < PROMPT_SECONDS
+    assert alive == []  # the flow run's process and its spider
+    state = httpx.get(f"{prefect_api}/flow_runs/{flow_run['id']}", timeout=10).json()
+    assert state["state_type"] == "CANCELLED", state["state"]  # not Running forever
+
+
+def _start_deployment_run(api: str, name: str, raw: str) -> dict:
+    """A run of the deployment `serve` registered for this test (its raw), or {} while there is none."""
+    found = httpx.post(
+        f"{api}/deployments/filter", json={"deployments": {"name": {"any_": [name]}}}, timeout=10
+    )
+    ours = [d for d in found.json() if d["parameters"].get("raw") == raw]
+    if not ours:
+        return {}
+    created = httpx.post(f"{api}/deployments/{ours[0]['id']}/create_flow_run", json={}, timeout=10).json()
+    return created if "id" in created else {}
