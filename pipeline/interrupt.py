@@ -64,6 +64,8 @@ def stop_on_interrupt(describe: Callable[[], str]) -> None:
         finally:
             os._exit(EXIT_INTERRUPTED)
 
+    if threading.current_thread() is not threading.main_thread():
+        return  # signals are the main thread's to handle (a command run from a test's thread)
     signal.signal(signal.SIGINT, lambda signum, frame: stop())
     read_end, write_end = os.pipe()
     os.set_blocking(write_end, False)

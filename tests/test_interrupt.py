@@ -239,3 +239,17 @@ def _start_deployment_run(api: str, name: str, raw: str) -> dict:
         return {}
     created = httpx.post(f"{api}/deployments/{ours[0]['id']}/create_flow_run", json={}, timeout=10).json()
     return created if "id" in created else {}
+
+
+def test_backfill_and_ingest_say_what_the_crawl_and_the_curate_run_kept(tmp_path, monkeypatch):
+    from pipeline.interrupt import crawl_outcome, gather_outcome
+
+    monkeypatch.setattr(curate_run, "COMMITTED", [])
+    assert crawl_outcome().startswith("interrupted: the pages fetched so far are kept in raw/")
+    assert gather_outcome(tmp_path).endswith("; no curate run committed")
+    summary = RunSummary("r2", "raw", str(tmp_path), dt.datetime.now(dt.UTC))
+    summary.articles["jamestown"] = 3
+    monkeypatch.setattr(curate_run, "COMMITTED", [summary])
+    assert gather_outcome(tmp_path).endswith(
+        "; curate run interrupted after the commit: the run's 3 articles are kept (its report may be missing)"
+    )
