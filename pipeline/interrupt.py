@@ -94,8 +94,11 @@ def _quiet_output() -> Callable[[str], None]:
     for fd in (1, 2):
         os.dup2(devnull, fd)
 
+    # On a terminal, the line replaces the progress bar the run was drawing (\r, erase line).
+    clear = "\r\x1b[K" if os.isatty(real_stderr) else ""
+
     def say(line: str) -> None:
-        os.write(real_stderr, (line + "\n").encode())
+        os.write(real_stderr, (clear + line + "\n").encode())
 
     return say
 

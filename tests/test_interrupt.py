@@ -253,3 +253,26 @@ def test_backfill_and_ingest_say_what_the_crawl_and_the_curate_run_kept(tmp_path
     assert gather_outcome(tmp_path).endswith(
         "; curate run interrupted after the commit: the run's 3 articles are kept (its report may be missing)"
     )
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_on_a_terminal_the_line_replaces_the_progress_bar(terminal):
+    import pty
+
+    code = (
+        "import sys; from pipeline.interrupt import _quiet_output\n"
+        "sys.stderr.write('curate: 40/1500 files'); sys.stderr.flush()\n"
+        "say = _quiet_output(); print('not shown', file=sys.stderr); say('interrupted: x')\n"
+    )
+    if terminal:
+        leader, follower = pty.openpty()
+        proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, stderr=follower, timeout=60)
+        os.close(follower)
+        seen = os.read(leader, 4096).decode()
+        os.close(leader)
+        assert seen == "curate: 40/1500 files\r\x1b[Kinterrupted: x\r\n"  # the pty turns \n into \r\n
+    else:
+        cmd = [sys.executable, "-c", code]
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert proc.stderr == "curate: 40/1500 files" + "interrupted: x\n"  # no escape codes in a log
+    assert proc.returncode == 0
