@@ -21,6 +21,8 @@ and Prefect's temporary API server are its children. Figures:
   deployment runs once, not part of a run. The later rounds run in a driver that has already
   run curate (the allocator keeps some of what earlier runs freed): their peak is shown apart.
 - no-op rerun: the flow again over the same pages, nothing new.
+- start-up: `python -m pipeline run` over the five samples, the whole command in a fresh process,
+  with no Prefect server configured; and once with --prefect (pipeline.bench_startup).
 - near-dup: near-duplicate detection over a synthetic set of articles, one in ten an edited copy
   of an earlier one: signatures in worker processes, LSH decisions here, as in a run; how many
   copies were found is shown.
@@ -42,6 +44,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 
+from pipeline.bench_startup import StartupFigures
 from pipeline.benchpages import Template, load_templates, write_pages
 
 TARGETS = {"ratio": 6.0, "peak_rss_mb": 600.0, "noop_seconds": 5.0, "near_dup_seconds": 60.0}
@@ -73,6 +76,7 @@ class Figures:
     near_dup_planted: int = 0
     near_dup_found: int = 0
     near_dup_peak_rss_mb: float = 0.0
+    startup: StartupFigures = field(default_factory=StartupFigures)
 
     @property
     def curate_seconds(self) -> float:
@@ -95,9 +99,9 @@ class Figures:
 
     def misses(self, near_dup_full: bool) -> list[str]:
         """The targets this run missed (near-dup only judged at 100,000 articles or more)."""
-        out = []
+        out = self.startup.misses()
         if not self.pages:  # --pages 0: no throughput, memory or rerun figures to judge
-            return self._near_dup_misses(near_dup_full)
+            return out + self._near_dup_misses(near_dup_full)
         if self.ratio < TARGETS["ratio"]:
             out.append(f"ratio {self.ratio:.2f} < {TARGETS['ratio']}")
         if self.peak_rss_mb > TARGETS["peak_rss_mb"]:
@@ -140,6 +144,7 @@ class Figures:
             ("near-dup seconds", f"{self.near_dup_seconds:.2f}"),
             ("near-dup copies found / planted", f"{self.near_dup_found} / {self.near_dup_planted}"),
             ("near-dup peak RSS MB", f"{self.near_dup_peak_rss_mb:.0f}"),
+            *self.startup.rows(),
         ]
         width = max(len(name) for name, _ in rows)
         return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
@@ -399,6 +404,7 @@ def run(
     keep: Path | None = None,
     say: object = print,
     rounds: int = 3,
+    startup_runs: int = 5,
 ) -> Figures:
     """Every figure of the benchmark; say(line) reports progress.
 
@@ -414,6 +420,10 @@ def run(
         raise ValueError(f"rounds must be 1 or more, not {rounds}")
     figures = Figures(pages=pages, templates=[t.name for t in chosen], executor=executor, rounds=rounds)
     figures.workers = workers or os.cpu_count() or 1
+    if startup_runs:
+        from pipeline import bench_startup
+
+        figures.startup = bench_startup.measure(startup_runs, say=say)
     if pages:
         with workdir(keep) as root:
             _throughput_figures(figures, root, chosen, workers, batch_size, executor, say)

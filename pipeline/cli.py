@@ -32,7 +32,9 @@ FLOW_COMMANDS = frozenset({"run", "crawl", "backfill", "ingest"})
 
 def announce_prefect(command: str | None) -> str | None:
     """The line a flow command prints before Prefect starts a temporary server, or None."""
-    if command not in FLOW_COMMANDS or os.environ.get("PREFECT_API_URL"):
+    from pipeline.prefect_config import configured_api_url
+
+    if command not in FLOW_COMMANDS or configured_api_url():
         return None
     return (
         "starting Prefect (a temporary local API server: 10-15 s; set PREFECT_API_URL to use a "
@@ -45,6 +47,25 @@ def say_starting_prefect(command: str) -> None:
     line = announce_prefect(command)
     if line:
         print(line, file=sys.stderr, flush=True)
+
+
+def stop_cleanly_on_ctrl_c(args: argparse.Namespace) -> None:
+    """Ctrl-C during a flow command or serve: one line saying what was kept, exit 130
+    (pipeline.interrupt)."""
+    if args.command not in FLOW_COMMANDS | {"serve"}:
+        return
+    from pipeline import interrupt
+    from pipeline.settings import load_settings
+
+    curated = load_settings(overrides={"paths.curated": getattr(args, "curated", None)}).paths.curated
+    if args.command == "run":
+        interrupt.stop_on_interrupt(lambda: interrupt.curate_outcome(curated))
+    elif args.command == "serve":
+        interrupt.stop_on_interrupt(interrupt.serve_outcome)
+    elif args.command == "crawl":
+        interrupt.stop_on_interrupt(interrupt.crawl_outcome)
+    else:
+        interrupt.stop_on_interrupt(lambda: interrupt.gather_outcome(curated))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    stop_cleanly_on_ctrl_c(args)
     try:
         return int(args.func(args) or 0)
     except BrokenPipeError:

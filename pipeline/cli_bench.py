@@ -45,6 +45,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=3,
         help="rounds of a bare-loop share then a curate run; the median curate round counts (default 3)",
     )
+    bench.add_argument(
+        "--startup-runs",
+        type=int,
+        default=5,
+        help="times `run` over the five samples is timed, a fresh process each (0: skip; default 5)",
+    )
     bench.add_argument("--keep", type=Path, help="work in this directory and keep it (default: a temp dir)")
     bench.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     bench.set_defaults(func=bench_command)
@@ -83,6 +89,7 @@ def bench_command(args: argparse.Namespace) -> int:
         keep=args.keep,
         say=say,
         rounds=args.rounds,
+        startup_runs=args.startup_runs,
     )
     print(f"machine: {machine()}")
     print(figures.table())

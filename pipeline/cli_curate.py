@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
+from typing import TYPE_CHECKING
 
 from pipeline import location
-from pipeline.settings import load_settings
+from pipeline.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from pipeline.summary import RunSummary
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,12 +30,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--dask", metavar="ADDRESS", help="run extraction on an existing Dask cluster")
     run.add_argument("--batch-size", type=int, help="input files per task")
     run.add_argument("--wait", type=float, metavar="SECONDS", help="wait this long for another run's lock")
+    run.add_argument(
+        "--prefect",
+        action="store_true",
+        help="run as a Prefect flow even when no Prefect server is configured (Prefect then starts "
+        "a temporary one: 8-15 s); with PREFECT_API_URL set, every run is a flow run",
+    )
     run.set_defaults(func=run_command)
 
 
 def run_command(args: argparse.Namespace) -> int:
     from pipeline.cli import say_starting_prefect
-    from pipeline.flows import PrefectApiLost, run_curate_flow
     from pipeline.store import CuratedLocked
     from pipeline.summary import RunSummary
 
@@ -52,17 +62,42 @@ def run_command(args: argparse.Namespace) -> int:
     if unwritable:
         print(f"error: {unwritable}", file=sys.stderr)
         return 4
-    say_starting_prefect("run")
     try:
-        result = run_curate_flow(settings, full=args.full)
+        if uses_prefect(args, settings):
+            say_starting_prefect("run")
+            from pipeline import flows  # here: Prefect's import alone is ~1.5 s
+
+            try:
+                result = flows.run_curate_flow(settings, full=args.full)
+            except flows.PrefectApiLost as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 5
+        else:
+            result = run_here(settings, full=args.full).as_dict()
     except CuratedLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
-    except PrefectApiLost as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 5
     print(RunSummary.from_dict(result).render_text())
     return 0
+
+
+def uses_prefect(args: argparse.Namespace, settings: Settings) -> bool:
+    """A Prefect flow run when a server is configured to record it, when asked for (--prefect),
+    or when a Dask cluster runs the batches (through prefect-dask); else a plain run here."""
+    from pipeline.prefect_config import configured_api_url
+
+    dask = settings.executor.kind == "dask" or bool(settings.executor.dask_address)
+    return bool(args.prefect or dask or configured_api_url())
+
+
+def run_here(settings: Settings, full: bool) -> RunSummary:
+    """The same run without Prefect: no API to record it, so no temporary server to wait for."""
+    from pipeline.curate_run import pending_for_auto, resolve_kind, run_without_prefect
+
+    kind = resolve_kind(settings.executor, pending_for_auto(settings, full))
+    # The kind 'auto' resolved to, as the flow is told it: _local_workers starts those workers.
+    settings = dataclasses.replace(settings, executor=dataclasses.replace(settings.executor, kind=kind))
+    return run_without_prefect(settings, kind, full=full)
 
 
 def curated_unwritable(curated: str) -> str | None:

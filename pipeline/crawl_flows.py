@@ -25,6 +25,7 @@ from typing import IO, Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from pipeline.interrupt import note_flow_run
 from pipeline.progress import CRAWL_COUNTERS, CrawlProgress
 from pipeline.sites import SITES
 
@@ -308,7 +309,7 @@ def _curate(raw: str, curated: str) -> dict[str, Any]:
     return run_curate_flow(load_settings(overrides={"paths.raw": raw, "paths.curated": curated}))
 
 
-@flow(name="crawl")
+@flow(name="crawl", on_running=[note_flow_run])
 def crawl(
     site: str,
     hosts: list[str] | None = None,
@@ -333,7 +334,7 @@ def crawl(
         )
 
 
-@flow(name="backfill")
+@flow(name="backfill", on_running=[note_flow_run])
 def backfill(
     since: str,
     until: str,
@@ -360,7 +361,7 @@ def backfill(
     return result
 
 
-@flow(name="ingest")
+@flow(name="ingest", on_running=[note_flow_run])
 def ingest(
     sites: list[str] | None = None,
     raw: str = "raw",

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -47,6 +48,9 @@ def _start_worker(driver_pid: int) -> None:
     write end it holds itself, so a driver killed with SIGKILL (or by the OOM killer) would leave
     it waiting forever: a watcher thread ends it.
     """
+    # Ctrl-C in a terminal reaches the whole process group: the driver handles it (and stops
+    # the workers); a worker's own KeyboardInterrupt would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     import pipeline.work  # noqa: F401
 
     threading.Thread(target=_exit_with, args=(driver_pid,), daemon=True, name="driver-watch").start()

@@ -13,6 +13,7 @@ import html
 import logging
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -614,6 +615,8 @@ def artifact_key(text: str) -> str:
 
 
 def _in_prefect_run() -> bool:
+    if "prefect.context" not in sys.modules:  # a run without Prefect: not worth its 1.5 s import
+        return False
     from prefect.context import FlowRunContext, TaskRunContext
 
     return FlowRunContext.get() is not None or TaskRunContext.get() is not None

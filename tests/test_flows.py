@@ -55,8 +55,9 @@ def test_cli_run_curates_the_seeds_and_prints_a_summary(seeds_raw, tmp_path, pre
         assert check.returncode == 0, check.stdout
         assert ", 0 failed" in check.stdout
 
-    # The first run above used a temporary server of its own, as on a fresh machine; this one the
-    # shared server, as under `prefect server start`.
+    # The first run above ran without Prefect (no server configured), as on a fresh machine; this
+    # one is a flow run of the shared server, as under `prefect server start`, and finds the
+    # first run's state as its own.
     again = subprocess.run(
         cmd, cwd=ROOT, env=_env(tmp_path, prefect_api), capture_output=True, text=True, timeout=240
     )

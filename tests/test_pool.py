@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import ROOT
 
-from pipeline import flows, pool
+from pipeline import curate_run, flows, pool
 from pipeline.loaders import InputFile
 from pipeline.settings import Dedupe, Executor, Limits
 from pipeline.work import Batch, FileResult
@@ -67,7 +67,7 @@ def test_a_file_that_kills_its_worker_is_rejected_and_its_batch_mates_are_not(mo
             raise pool.WorkerCrashed("a worker process died running process_batch")
         return [FileResult(i, documents=1) for i in items]
 
-    monkeypatch.setattr(flows, "run_in_pool", fake_run_in_pool)
+    monkeypatch.setattr(curate_run, "run_in_pool", fake_run_in_pool)  # where extract_batch_here looks
     batch = Batch(_items("a.html", "bad.html", "c.html"))
     results = flows.extract_batch.fn("/raw", batch, Limits(), Dedupe())
     assert calls == [["a.html", "bad.html", "c.html"], ["a.html"], ["bad.html"], ["c.html"]]

@@ -277,13 +277,13 @@ def test_report_markdown_has_run_and_dataset_numbers(curated: Path) -> None:
 
 def test_the_flows_artifact_shows_the_whole_dataset_like_the_html_report(curated, monkeypatch) -> None:
     """A run that added little still shows the dataset it left (7 articles), not its own numbers."""
-    from pipeline import flows, report
+    from pipeline import curate_run, report
 
     published: list[str] = []
     monkeypatch.setattr(
         report, "publish_artifact", lambda markdown, key, description=None: published.append(markdown)
     )
-    flows._publish(summary_for(curated), curated)
+    curate_run._publish(summary_for(curated), curated)
     [md] = published
     assert "## Whole dataset" in md and "**7** articles, **3** duplicates, **3** rejects" in md
 
