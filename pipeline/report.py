@@ -464,7 +464,10 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 28px 0 8p
 table { border-collapse: collapse; margin: 4px 0 12px; min-width: 260px; }
 th, td { border-bottom: 1px solid #eaeef2; padding: 3px 10px; text-align: left; }
 th { background: #f6f8fa; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
-td.note { color: #57606a; } #source-profiles td { vertical-align: top; }
+td.note { color: #57606a; }
+.scroll { max-height: 22em; overflow-y: auto; border: 1px solid #eaeef2; }  /* 50 titles, chart in view */
+.scroll table { margin: 0; width: 100%; } .scroll th { position: sticky; top: 0; }
+#source-profiles td { vertical-align: top; }
 svg text { font: 11px system-ui, sans-serif; fill: #1b1f24; } svg .axis-title { font-size: 12px; }
 svg .grid { stroke: #eaeef2; } svg .axis { stroke: #57606a; }
 code { background: #f6f8fa; padding: 1px 4px; border-radius: 4px; } .empty { color: #57606a; }
@@ -517,10 +520,13 @@ def _spread_text(spread: dict[str, int | None]) -> str:
 
 
 def _gaps_text(gaps: list[str], months: int) -> str:
+    """The gaps in time order; of a thinly covered source, only its longest (a silent year matters
+    more than one of a hundred quiet months)."""
     if not gaps:
         return "none"
-    shown = ", ".join(gaps[:GAPS_SHOWN])
-    more = f", and {len(gaps) - GAPS_SHOWN} more" if len(gaps) > GAPS_SHOWN else ""
+    longest = set(sorted(gaps, key=_months_in, reverse=True)[:GAPS_SHOWN])
+    shown = ", ".join(gap for gap in gaps if gap in longest)
+    more = f", and {len(gaps) - GAPS_SHOWN} shorter" if len(gaps) > GAPS_SHOWN else ""
     return f"{months:,} months: {shown}{more}"
 
 
@@ -568,8 +574,8 @@ def _new_articles_section(run: dict[str, Any]) -> str:
     )
     return (
         f"<h3>New in this run ({total:,})</h3>"
-        '<table id="new-articles"><thead><tr><th>title</th><th>source</th><th>date</th><th>language</th>'
-        f"</tr></thead><tbody>{rows}</tbody></table>{more}"
+        '<div class="scroll"><table id="new-articles"><thead><tr><th>title</th><th>source</th><th>date</th>'
+        f"<th>language</th></tr></thead><tbody>{rows}</tbody></table></div>{more}"
     )
 
 

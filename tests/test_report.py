@@ -448,7 +448,15 @@ def test_top_tags_are_capped_and_many_gaps_say_how_many_more(tmp_path: Path) -> 
     text = parse(render_report_html(dataset_stats(root), "t")).xpath(
         "//table[@id='source-profiles']/tbody/tr/td[5]/text()"
     )[0]
-    assert text.startswith("125 months: 2000-02, 2000-04") and text.endswith(", and 113 more")
+    assert text.startswith("125 months: 2000-02, 2000-04") and text.endswith(", and 113 shorter")
+
+
+def test_of_many_gaps_the_longest_are_shown_in_time_order() -> None:
+    gaps = [f"{y}-02" for y in range(2000, 2020)] + ["2020-02..2020-12", "2021-02..2021-04"]
+    text = report._gaps_text(sorted(gaps), 34)
+    assert text.startswith("34 months: 2000-02, 2001-02,") and text.endswith(
+        "2009-02, 2020-02..2020-12, 2021-02..2021-04, and 10 shorter"
+    )
 
 
 def test_new_in_this_run_lists_its_articles_with_links_newest_first(curated: Path) -> None:
