@@ -301,12 +301,17 @@ def _crawl_sites(
     return results, errors
 
 
-def _curate(raw: str, curated: str) -> dict[str, Any]:
-    """The curate flow as a subflow, with the executor the settings ask for."""
+def _curate(raw: str, curated: str, crawls: dict[str, Any]) -> dict[str, Any]:
+    """The curate flow as a subflow, with the executor the settings ask for; its run report shows
+    each site's crawl outcome."""
+    from pipeline.crawl_summary import site_crawl_outcome
     from pipeline.flows import run_curate_flow  # imported late so that crawling works alone
     from pipeline.settings import load_settings
 
-    return run_curate_flow(load_settings(overrides={"paths.raw": raw, "paths.curated": curated}))
+    outcomes = {site: site_crawl_outcome(summary) for site, summary in crawls.items()}
+    return run_curate_flow(
+        load_settings(overrides={"paths.raw": raw, "paths.curated": curated}), crawls=outcomes
+    )
 
 
 @flow(name="crawl", on_running=[note_flow_run])
@@ -355,7 +360,7 @@ def backfill(
         raw=raw,
         settings=settings,
     )
-    result = {"crawls": crawls, "curate": _curate(raw, curated), "errors": errors}
+    result = {"crawls": crawls, "curate": _curate(raw, curated, crawls), "errors": errors}
     if errors:
         raise CrawlError("; ".join(errors))
     return result
@@ -375,7 +380,7 @@ def ingest(
     crawls, errors = _crawl_sites(
         sites or sorted(SITES), hosts=hosts, since=None, until=None, mirror=mirror, raw=raw, settings=settings
     )
-    result = {"crawls": crawls, "curate": _curate(raw, curated), "errors": errors}
+    result = {"crawls": crawls, "curate": _curate(raw, curated, crawls), "errors": errors}
     if errors:
         raise CrawlError("; ".join(errors))
     return result

@@ -56,6 +56,32 @@ def render_crawl(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def site_crawl_outcome(summary: dict[str, Any]) -> dict[str, Any]:
+    """One site's crawl as the run report shows it: stored, skipped and failed, by reason.
+
+    Kept small on purpose: it is a parameter of the curate flow (shown in the Prefect UI).
+    """
+    if "error" in summary:
+        return {
+            "stored": 0,
+            "skipped": 0,
+            "failed": 0,
+            "failed_by_reason": {},
+            "error": str(summary["error"]),
+        }
+    counts = summary.get("counts") or {}
+    skipped = {label: int(counts[key]) for key, label in _SKIPPED.items() if counts.get(key)}
+    stopped = summary.get("reason")
+    return {
+        "stored": int(summary.get("stored") or 0),
+        "skipped": sum(skipped.values()),
+        "skipped_by_reason": skipped,
+        "failed": int(summary.get("failed") or 0),
+        "failed_by_reason": {str(k): int(v) for k, v in (summary.get("failed_by_reason") or {}).items()},
+        **({"stopped": f"stopped: {stopped}"} if stopped not in (None, "finished") else {}),
+    }
+
+
 def render_gather(result: dict[str, Any]) -> str:
     """backfill and ingest: every site's crawl, then the curate run's summary."""
     from pipeline.summary import RunSummary

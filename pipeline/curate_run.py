@@ -151,14 +151,17 @@ def curate_with(
     submit_batch: SubmitBatch,
     logger: logging.Logger | logging.LoggerAdapter,
     start_runner: Callable[[], None] | None = None,
+    crawls: dict[str, dict[str, Any]] | None = None,
 ) -> RunSummary:
     """The body of a curate run (the flow's, or the plain run's).
+
+    crawls: each site's crawl outcome when an ingest or backfill curates, for the run report.
 
     summary.seconds covers this whole body (listing, extraction, dedupe, writing, the report):
     what the run costs once the Prefect API and the task runner are up.
     """
     with _local_workers(settings.executor, start_runner):
-        return _curate_body(settings, full, submit_batch, logger)
+        return _curate_body(settings, full, submit_batch, logger, crawls)
 
 
 @contextlib.contextmanager
@@ -177,7 +180,11 @@ def _local_workers(executor: Executor, start_runner: Callable[[], None] | None) 
 
 
 def _curate_body(
-    settings: Settings, full: bool, submit_batch: SubmitBatch, logger: logging.Logger | logging.LoggerAdapter
+    settings: Settings,
+    full: bool,
+    submit_batch: SubmitBatch,
+    logger: logging.Logger | logging.LoggerAdapter,
+    crawls: dict[str, dict[str, Any]] | None = None,
 ) -> RunSummary:
     from pipeline.curate import run_curation  # driver only: workers never import the writer
 
@@ -226,7 +233,7 @@ def _curate_body(
         COMMITTED.append(summary)
         on_progress(summary)
     logger.info(summary.render_text())
-    _publish(summary, curated)
+    _publish(summary, curated, crawls)
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -269,19 +276,19 @@ def _import_report() -> None:
         importlib.import_module("pipeline.report")
 
 
-def _publish(summary: RunSummary, curated: Path) -> None:
+def _publish(summary: RunSummary, curated: Path, crawls: dict[str, dict[str, Any]] | None = None) -> None:
     """The run report file and the Prefect artifacts (pipeline.report, when it is installed)."""
     try:
         from pipeline import report
     except ImportError:
         return
-    path = report.write_report(
-        curated, summary.run_id, summary, run=report.run_stats(curated, summary.run_id)
-    )
+    run = report.run_stats(curated, summary.run_id)
+    path = report.write_report(curated, summary.run_id, summary, run=run, crawls=crawls)
     # The artifact shows the same dataset totals as the HTML report: a run that added nothing
     # still shows the dataset it left, not "0 articles".
     report.publish_artifact(
-        report.report_markdown(report.dataset_stats(curated), summary), key="curate-run-report"
+        report.report_markdown(report.dataset_stats(curated), summary, run=run, crawls=crawls),
+        key="curate-run-report",
     )
     summary.report_path = str(path)
     if summary.drift:  # the run stays Completed, with a warning of its own in the UI

@@ -86,14 +86,20 @@ def _quiet_distributed() -> None:
 
 @flow(name="curate", log_prints=False, on_running=[note_flow_run])
 def curate(
-    raw: str = "raw", curated: str = "curated", full: bool = False, overrides: dict[str, Any] | None = None
+    raw: str = "raw",
+    curated: str = "curated",
+    full: bool = False,
+    overrides: dict[str, Any] | None = None,
+    crawls: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Curate everything new under raw/ into the Parquet datasets under curated/.
 
     overrides: dotted settings ("executor.batch_size": 100) on top of pipeline.toml and TAJRUS_*.
+    crawls: each site's crawl outcome, when ingest or backfill curates what it gathered (the
+    run report shows it).
     """
     settings = load_settings(overrides={**(overrides or {}), "paths.raw": raw, "paths.curated": curated})
-    summary = curate_with(settings, full=full)
+    summary = curate_with(settings, full=full, crawls=crawls)
     _COMMITTED.append(summary.as_dict())  # what run_curate_flow reports if the API dies from here
     return summary.as_dict()
 
@@ -102,11 +108,13 @@ def curate(
 _COMMITTED: list[dict[str, Any]] = []
 
 
-def curate_with(settings: Settings, full: bool = False) -> RunSummary:
+def curate_with(
+    settings: Settings, full: bool = False, crawls: dict[str, dict[str, Any]] | None = None
+) -> RunSummary:
     """The body of the curate flow, callable from other flows (ingest, backfill): batches are
     extract-batch tasks of the current flow run, and its logger gets the summary."""
     return _curate_with(
-        settings, full, extract_batch.submit, get_run_logger(), start_runner=_start_task_runner
+        settings, full, extract_batch.submit, get_run_logger(), start_runner=_start_task_runner, crawls=crawls
     )
 
 
@@ -189,8 +197,10 @@ def _api_for_local_workers(runner: Any) -> Iterator[None]:
         os.environ.pop("PREFECT_API_URL", None)
 
 
-def run_curate_flow(settings: Settings, full: bool = False) -> dict[str, Any]:
-    """Run the curate flow with the task runner the settings ask for."""
+def run_curate_flow(
+    settings: Settings, full: bool = False, crawls: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Run the curate flow with the task runner the settings ask for (crawls: see curate)."""
     pending = pending_for_auto(settings, full)
     kind = resolve_kind(settings.executor, pending)
     runner = task_runner_for(settings.executor, kind)
@@ -201,7 +211,11 @@ def run_curate_flow(settings: Settings, full: bool = False) -> dict[str, Any]:
     try:
         with _api_for_local_workers(runner), _no_api_tracebacks():
             return configured(
-                raw=settings.paths.raw, curated=settings.paths.curated, full=full, overrides=overrides
+                raw=settings.paths.raw,
+                curated=settings.paths.curated,
+                full=full,
+                overrides=overrides,
+                crawls=crawls,
             )
     except Exception as exc:
         if not _api_error(exc):

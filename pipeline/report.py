@@ -27,6 +27,11 @@ from pipeline.summary import RunSummary
 log = logging.getLogger(__name__)
 
 REPORTS_DIR = "_reports"
+NEW_ARTICLES_SHOWN = 50  # the run's articles listed by title; the rest are counted
+TOP_VALUES = 5  # tags and authors shown per source
+GAPS_SHOWN = 12  # coverage-gap ranges shown per source; the rest are counted
+# The chart draws a bar per month up to six years, per quarter up to fifteen, per year beyond.
+MONTHLY_UP_TO, QUARTERLY_UP_TO = 72, 180
 
 # Column types of the hive partition keys of articles/ (source=<s>/year=<y>; year 0 = undated).
 _PARTITION_TYPES = "{'source': VARCHAR, 'year': INTEGER}"
@@ -154,8 +159,11 @@ def _stats(con: duckdb.DuckDBPyConnection, run_id: str | None) -> dict[str, Any]
 
     duplicates = group("duplicates", "kind")
     rejects = group("rejects", "reason")
+    _add_source_profiles(con, sources, per_month, where, params)
+    new_articles, new_total = _new_articles(con, run_id) if run_id else ([], 0)
     return {
         "scope": f"run {run_id}" if run_id else "dataset",
+        "run_id": run_id,
         "articles_total": total,
         "articles_by_source": {s["source"]: s["articles"] for s in sources},
         "sources": sources,
@@ -177,7 +185,107 @@ def _stats(con: duckdb.DuckDBPyConnection, run_id: str | None) -> dict[str, Any]
         "languages": group("articles", "coalesce(language, 'unknown')"),
         "per_month": per_month,
         "health": _latest_health(con, run_id),
+        "new_articles": new_articles,
+        "new_articles_total": new_total,
     }
+
+
+def _top(con: duckdb.DuckDBPyConnection, column: str, where: str, params: list[Any]) -> dict[str, list]:
+    """The TOP_VALUES most frequent entries of a list column (tags, authors) per source, with counts."""
+    rows = con.execute(
+        f"""SELECT source, value, n FROM (
+                SELECT source, value, count(*) AS n,
+                       row_number() OVER (PARTITION BY source ORDER BY count(*) DESC, value) AS rank
+                FROM (SELECT source, unnest({column}) AS value FROM articles {where})
+                WHERE coalesce(trim(value), '') <> '' GROUP BY source, value)
+            WHERE rank <= {TOP_VALUES} ORDER BY source, rank""",
+        params,
+    ).fetchall()
+    top: dict[str, list] = {}
+    for source, value, n in rows:
+        top.setdefault(source, []).append([value, int(n)])
+    return top
+
+
+def _add_source_profiles(
+    con: duckdb.DuckDBPyConnection,
+    sources: list[dict[str, Any]],
+    per_month: list[dict[str, Any]],
+    where: str,
+    params: list[Any],
+) -> None:
+    """What an analyst asks of each source before using it: its languages, what it writes about
+    and who writes it, the months it is silent, and how long its articles are."""
+    languages: dict[str, dict[str, int]] = {}
+    for source, language, n in con.execute(
+        f"""SELECT source, coalesce(language, 'unknown'), count(*) FROM articles {where}
+            GROUP BY ALL ORDER BY 1, 3 DESC, 2""",
+        params,
+    ).fetchall():
+        languages.setdefault(source, {})[language] = int(n)
+    spread = {
+        source: dict(
+            zip(
+                ("min", "q1", "median", "q3", "max"),
+                (None if v is None else int(v) for v in values),
+                strict=True,
+            )
+        )
+        for source, *values in con.execute(
+            f"""SELECT source, min(word_count), quantile_disc(word_count, 0.25),
+                       quantile_disc(word_count, 0.5), quantile_disc(word_count, 0.75), max(word_count)
+                FROM articles {where} GROUP BY source""",
+            params,
+        ).fetchall()
+    }
+    tags, authors = _top(con, "tags", where, params), _top(con, "authors", where, params)
+    months: dict[str, set[str]] = {}
+    for row in per_month:
+        months.setdefault(row["source"], set()).add(row["month"])
+    for s in sources:
+        name = s["source"]
+        s["languages"] = languages.get(name, {})
+        s["top_tags"] = tags.get(name, [])
+        s["top_authors"] = authors.get(name, [])
+        s["gaps"] = coverage_gaps(months.get(name, set()))
+        s["gap_months"] = sum(_months_in(gap) for gap in s["gaps"])
+        s["word_count"] = spread.get(name, dict.fromkeys(("min", "q1", "median", "q3", "max")))
+
+
+def coverage_gaps(months: set[str]) -> list[str]:
+    """Months with no article between a source's first and last, as ranges ('2023-07..2023-09').
+
+    A gap is a question to ask before reading a trend: the site was silent, or the crawl missed it.
+    """
+    if not months:
+        return []
+    gaps: list[str] = []
+    run: list[str] = []
+    for month in _month_range(min(months), max(months)):
+        if month not in months:
+            run.append(month)
+            continue
+        if run:
+            gaps.append(run[0] if len(run) == 1 else f"{run[0]}..{run[-1]}")
+            run = []
+    return gaps
+
+
+def _months_in(gap: str) -> int:
+    first, _, last = gap.partition("..")
+    return len(_month_range(first, last or first))
+
+
+def _new_articles(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[list[dict[str, Any]], int]:
+    """The run's articles, newest publication first (undated last), at most NEW_ARTICLES_SHOWN."""
+    total = con.execute("SELECT count(*) FROM articles WHERE run_id = ?", [run_id]).fetchone()[0]
+    rows = con.execute(
+        f"""SELECT title, url, source, published_date, language FROM articles WHERE run_id = ?
+            ORDER BY published_date DESC NULLS LAST, source, title LIMIT {NEW_ARTICLES_SHOWN}""",
+        [run_id],
+    ).fetchall()
+    keys = ("title", "url", "source", "date", "language")
+    return [dict(zip(keys, (*row[:3], _iso(row[3]), row[4]), strict=True)) for row in rows], int(total)
 
 
 def _latest_health(con: duckdb.DuckDBPyConnection, run_id: str | None) -> list[dict[str, Any]]:
@@ -228,14 +336,36 @@ def _nice_max(value: int) -> tuple[int, int]:
     return top, step
 
 
-def _x_labels(months: list[str]) -> dict[int, str]:
-    """Which bars get a label: about twelve at most, so that labels never overlap."""
-    if len(months) <= 36:
-        every = -(-len(months) // 12)
-        return {i: m for i, m in enumerate(months) if i % every == 0}
-    years = -(-len(months) // 12)
-    every = -(-years // 12)
-    return {i: m[:4] for i, m in enumerate(months) if m.endswith("-01") and int(m[:4]) % every == 0}
+def chart_unit(first: str, last: str) -> str:
+    """The bar width of the chart: months while each bar stays wide enough to see and to hover;
+    quarters, then years, over longer spans. Twenty years of a thinly covered source drawn by month
+    are 240 one-pixel bars of height one, which read as an empty chart."""
+    months = len(_month_range(first, last))
+    return "month" if months <= MONTHLY_UP_TO else "quarter" if months <= QUARTERLY_UP_TO else "year"
+
+
+def _period(month: str, unit: str) -> str:
+    if unit == "month":
+        return month
+    if unit == "quarter":
+        return f"{month[:4]}-Q{(int(month[5:7]) + 2) // 3}"
+    return month[:4]
+
+
+def _periods(first: str, last: str, unit: str) -> list[str]:
+    """Every period from first to last month, so that gaps in coverage show as gaps."""
+    return list(dict.fromkeys(_period(m, unit) for m in _month_range(first, last)))
+
+
+def _x_labels(periods: list[str], unit: str = "month") -> dict[int, str]:
+    """Which bars get a label: at most about twelve, so that labels never overlap."""
+    if unit == "month" and len(periods) <= 36:
+        every = -(-len(periods) // 12)
+        return {i: m for i, m in enumerate(periods) if i % every == 0}
+    # Longer spans: the year alone, at its first bar, every so many years.
+    starts = {i: p[:4] for i, p in enumerate(periods) if p.endswith(("-01", "-Q1")) or len(p) == 4}
+    every = -(-(len(set(starts.values())) or 1) // 12)
+    return {i: year for i, year in starts.items() if int(year) % every == 0}
 
 
 def _colors(sources: list[str]) -> dict[str, str]:
@@ -243,25 +373,28 @@ def _colors(sources: list[str]) -> dict[str, str]:
 
 
 def render_chart_svg(per_month: list[dict[str, Any]], width: int = 960, height: int = 360) -> str:
-    """Stacked bars of articles per month, one colour per source, with axes and a legend."""
+    """Stacked bars of articles per month (quarter, year: see chart_unit), one colour per source."""
     if not per_month:
         return '<p class="empty">No articles with a known month yet: nothing to chart.</p>'
     sources = sorted({row["source"] for row in per_month})
     colors = _colors(sources)
-    months = _month_range(per_month[0]["month"], max(row["month"] for row in per_month))
-    counts: dict[str, dict[str, int]] = {m: {} for m in months}
+    first, last = per_month[0]["month"], max(row["month"] for row in per_month)
+    unit = chart_unit(first, last)
+    periods = _periods(first, last, unit)
+    counts: dict[str, dict[str, int]] = {p: {} for p in periods}
     for row in per_month:
-        counts[row["month"]][row["source"]] = row["articles"]
+        per = counts[_period(row["month"], unit)]
+        per[row["source"]] = per.get(row["source"], 0) + row["articles"]
     top, step = _nice_max(max(sum(c.values()) for c in counts.values()))
 
     left, right, top_pad, bottom = 56, 16, 40, 56
     plot_w, plot_h = width - left - right, height - top_pad - bottom
-    slot = plot_w / len(months)
+    slot = plot_w / len(periods)
     bar_w = max(1.0, slot * 0.8)
     esc = html.escape
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" id="per-month-chart" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-label="Articles per month per source">'
+        f'width="100%" role="img" aria-label="Articles per {unit} per source" data-unit="{unit}">'
     ]
     # Legend along the top.
     x = left
@@ -283,23 +416,24 @@ def render_chart_svg(per_month: list[dict[str, Any]], width: int = 960, height: 
         f'text-anchor="middle">articles</text>'
     )
     # Bars, stacked in source order; each carries its numbers for tooltips and tests.
-    for i, month in enumerate(months):
+    for i, period in enumerate(periods):
         x = left + i * slot + (slot - bar_w) / 2
         base = top_pad + plot_h
+        month_attr = f' data-month="{period}"' if unit == "month" else ""
         for source in sources:
-            n = counts[month].get(source, 0)
+            n = counts[period].get(source, 0)
             if not n:
                 continue
             h = plot_h * n / top
             base -= h
             out.append(
                 f'<rect class="bar" x="{x:.2f}" y="{base:.2f}" width="{bar_w:.2f}" height="{h:.2f}" '
-                f'fill="{colors[source]}" data-source="{esc(source)}" data-month="{month}" data-count="{n}">'
-                f"<title>{esc(source)} {month}: {n}</title></rect>"
+                f'fill="{colors[source]}" data-source="{esc(source)}" data-period="{period}"{month_attr} '
+                f'data-count="{n}"><title>{esc(source)} {period}: {n}</title></rect>'
             )
-    # X axis: at most about twelve labels; whole years (at January) when the range is long.
+    # X axis: at most about twelve labels; whole years when the range is long.
     axis_y = top_pad + plot_h
-    for i, label in _x_labels(months).items():
+    for i, label in _x_labels(periods, unit).items():
         x = left + i * slot + slot / 2
         out.append(
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{axis_y}" y2="{axis_y + 5}" class="axis"/>'
@@ -309,7 +443,7 @@ def render_chart_svg(per_month: list[dict[str, Any]], width: int = 960, height: 
         f'<line x1="{left}" x2="{left + plot_w}" y1="{axis_y}" y2="{axis_y}" class="axis"/>'
         f'<line x1="{left}" x2="{left}" y1="{top_pad}" y2="{top_pad + plot_h}" class="axis"/>'
         f'<text class="axis-title" x="{left + plot_w / 2:.0f}" y="{height - 10}" text-anchor="middle">'
-        f"month of publication (UTC)</text>"
+        f"{unit} of publication (UTC)</text>"
     )
     out.append("</svg>")
     return "".join(out)
@@ -331,6 +465,9 @@ table { border-collapse: collapse; margin: 4px 0 12px; min-width: 260px; }
 th, td { border-bottom: 1px solid #eaeef2; padding: 3px 10px; text-align: left; }
 th { background: #f6f8fa; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
 td.note { color: #57606a; }
+.scroll { max-height: 22em; overflow-y: auto; border: 1px solid #eaeef2; }  /* 50 titles, chart in view */
+.scroll table { margin: 0; width: 100%; } .scroll th { position: sticky; top: 0; }
+#source-profiles td { vertical-align: top; }
 svg text { font: 11px system-ui, sans-serif; fill: #1b1f24; } svg .axis-title { font-size: 12px; }
 svg .grid { stroke: #eaeef2; } svg .axis { stroke: #57606a; }
 code { background: #f6f8fa; padding: 1px 4px; border-radius: 4px; } .empty { color: #57606a; }
@@ -370,7 +507,99 @@ def _card(value: Any, label: str) -> str:
     return f'<div class="card"><b>{html.escape(text)}</b><span>{html.escape(label)}</span></div>'
 
 
-def _run_section(summary: RunSummary, run: dict[str, Any] | None) -> str:
+def _counts_text(counts: dict[str, int] | list) -> str:
+    """'en 120, ru 3': a few counts in one table cell."""
+    items = counts.items() if isinstance(counts, dict) else counts
+    return ", ".join(f"{key} {n:,}" for key, n in items) or "-"
+
+
+def _spread_text(spread: dict[str, int | None]) -> str:
+    if spread.get("min") is None:
+        return "-"
+    return " / ".join(f"{spread[k]:,}" for k in ("min", "q1", "median", "q3", "max"))
+
+
+def _gaps_text(gaps: list[str], months: int) -> str:
+    """The gaps in time order; of a thinly covered source, only its longest (a silent year matters
+    more than one of a hundred quiet months)."""
+    if not gaps:
+        return "none"
+    longest = set(sorted(gaps, key=_months_in, reverse=True)[:GAPS_SHOWN])
+    shown = ", ".join(gap for gap in gaps if gap in longest)
+    more = f", and {len(gaps) - GAPS_SHOWN} shorter" if len(gaps) > GAPS_SHOWN else ""
+    return f"{months:,} months: {shown}{more}"
+
+
+def _profiles_table(sources: list[dict[str, Any]]) -> str:
+    """Per source: languages, top tags and authors, coverage gaps, word-count spread."""
+    rows = [
+        [
+            s["source"],
+            _counts_text(s.get("languages", {})),
+            _counts_text(s.get("top_tags", [])),
+            _counts_text(s.get("top_authors", [])),
+            _gaps_text(s.get("gaps", []), s.get("gap_months", 0)),
+            _spread_text(s.get("word_count", {})),
+        ]
+        for s in sources
+    ]
+    headers = ["source", "languages", "top tags", "top authors", "months without articles",
+               "words: min / q1 / median / q3 / max"]  # fmt: skip
+    return _table("source-profiles", headers, rows, {5})
+
+
+def _link(title: str | None, url: str | None) -> str:
+    """The title linked to its page; only http(s) links, so a scraped 'javascript:' URL stays text."""
+    text = html.escape(title or "(no title)")
+    if url and re.match(r"https?://", url, re.IGNORECASE):
+        return f'<a href="{html.escape(url, quote=True)}">{text}</a>'
+    return text
+
+
+def _new_articles_section(run: dict[str, Any]) -> str:
+    shown, total = run.get("new_articles", []), run.get("new_articles_total", 0)
+    rows = (
+        "".join(
+            f"<tr><td>{_link(a['title'], a['url'])}</td><td>{html.escape(a['source'])}</td>"
+            f"<td>{a['date'] or '-'}</td><td>{html.escape(a['language'] or '-')}</td></tr>"
+            for a in shown
+        )
+        or '<tr><td colspan="4" class="empty">none</td></tr>'
+    )
+    more = (
+        f'<p class="meta" id="new-articles-more">and {total - len(shown):,} more: <code>python -m pipeline '
+        f"query \"SELECT title, url FROM articles WHERE run_id = '{html.escape(run['run_id'])}'\"</code></p>"
+        if total > len(shown)
+        else ""
+    )
+    return (
+        f"<h3>New in this run ({total:,})</h3>"
+        '<div class="scroll"><table id="new-articles"><thead><tr><th>title</th><th>source</th><th>date</th>'
+        f"<th>language</th></tr></thead><tbody>{rows}</tbody></table></div>{more}"
+    )
+
+
+def _crawl_section(crawls: dict[str, dict[str, Any]]) -> str:
+    """Each site's crawl in the ingest or backfill run that curated: did it gather, and what failed."""
+    rows = [
+        [
+            site,
+            c.get("stored", 0),
+            c.get("skipped", 0),
+            c.get("failed", 0),
+            _counts_text(c.get("failed_by_reason") or {}) if c.get("failed") else "",
+            c.get("error") or c.get("stopped") or "finished",
+        ]
+        for site, c in sorted(crawls.items())
+    ]
+    table = _table("crawl", ["site", "stored", "skipped", "failed", "failed by reason", "outcome"], rows,
+                   {1, 2, 3})  # fmt: skip
+    return f'<h3 id="crawl-outcome">Crawl, per site</h3>{table}'
+
+
+def _run_section(
+    summary: RunSummary, run: dict[str, Any] | None, crawls: dict[str, dict[str, Any]] | None = None
+) -> str:
     esc = html.escape
     parts = [
         f"<h2>This run: <code>{esc(summary.run_id)}</code></h2>",
@@ -391,6 +620,10 @@ def _run_section(summary: RunSummary, run: dict[str, Any] | None) -> str:
             f'<p class="meta">Dates of this run\'s articles: {d["first"] or "-"} to {d["last"] or "-"}, '
             f"{d['dated_pct']}% dated.</p>"
         )
+    if crawls is not None:
+        parts.append(_crawl_section(crawls))
+    if run is not None:
+        parts.append(_new_articles_section(run))
     parts += [
         '<div class="grid-2"><div><h3>Articles by source</h3>',
         _count_table("run-articles", "source", dict(sorted(summary.articles.items()))),
@@ -448,6 +681,12 @@ def _health_table(table_id: str, rows: list[dict[str, Any]]) -> str:
     return _table(table_id, health.HEALTH_HEADERS, [health.health_cells(r) for r in rows], set(range(1, 11)))
 
 
+def _chart_unit_of(per_month: list[dict[str, Any]]) -> str:
+    if not per_month:
+        return "month"
+    return chart_unit(per_month[0]["month"], max(row["month"] for row in per_month))
+
+
 def _dataset_section(stats: dict[str, Any]) -> str:
     d = stats["dates"]
     sources = [
@@ -476,7 +715,7 @@ def _dataset_section(stats: dict[str, Any]) -> str:
             _card(f"{d['dated_pct']}%", "with a date"),
             _card(f"{d['first'] or '-'} to {d['last'] or '-'}", "date range"),
             "</div>",
-            "<h3>Articles per month per source</h3>",
+            f"<h3>Articles per {_chart_unit_of(stats['per_month'])} per source</h3>",
             render_chart_svg(stats["per_month"]),
             chart_note,
             "<h3>Articles by source</h3>",
@@ -486,6 +725,8 @@ def _dataset_section(stats: dict[str, Any]) -> str:
                 sources,
                 {1, 2, 5},
             ),
+            "<h3>Each source: languages, what it covers, who writes, when it is silent, length</h3>",
+            _profiles_table(stats["sources"]),
             '<div class="grid-2"><div><h3>Duplicates by kind</h3>',
             _count_table("duplicates", "kind", stats["duplicates_by_kind"], DUPLICATE_KINDS),
             "</div><div><h3>Rejects by reason</h3>",
@@ -508,12 +749,17 @@ def render_report_html(
     title: str,
     summary: RunSummary | None = None,
     run: dict[str, Any] | None = None,
+    crawls: dict[str, dict[str, Any]] | None = None,
 ) -> str:
-    """One self-contained page: the run's numbers (when given) above the whole dataset's."""
+    """One self-contained page: the run's numbers (when given) above the whole dataset's.
+
+    crawls: each site's crawl outcome (pipeline.crawl_summary.site_crawl_outcome) on ingest and backfill
+    runs; None on a plain curate run, which then shows no crawl table.
+    """
     generated = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     body = [f"<h1>{html.escape(title)}</h1>", f'<p class="meta">Generated {generated}</p>']
     if summary is not None:
-        body.append(_run_section(summary, run))
+        body.append(_run_section(summary, run, crawls))
         body.append("<h2>Whole dataset</h2>")
     body.append(_dataset_section(stats))
     return (
@@ -524,16 +770,25 @@ def render_report_html(
     )
 
 
-def write_report(curated: Path, run_id: str, summary: RunSummary, run: dict[str, Any] | None = None) -> Path:
+def write_report(
+    curated: Path,
+    run_id: str,
+    summary: RunSummary,
+    run: dict[str, Any] | None = None,
+    crawls: dict[str, dict[str, Any]] | None = None,
+) -> Path:
     """curated/_reports/<run-id>.html, renamed into place so a reader never opens half a report.
 
     run: run_stats(curated, run_id) when the caller has it already (the flow also publishes it).
+    crawls: the crawl outcome per site, when the run is the curate step of an ingest or backfill.
     """
     if not re.fullmatch(r"[\w.-]+", run_id) or run_id.startswith("."):
         raise ValueError(f"run id {run_id!r} cannot name a report file")
     curated = Path(curated)
     run = run if run is not None else run_stats(curated, run_id)
-    page = render_report_html(dataset_stats(curated), f"Curate run {run_id}", summary=summary, run=run)
+    page = render_report_html(
+        dataset_stats(curated), f"Curate run {run_id}", summary=summary, run=run, crawls=crawls
+    )
     reports = curated / REPORTS_DIR
     reports.mkdir(parents=True, exist_ok=True)
     target = reports / f"{run_id}.html"
@@ -555,9 +810,57 @@ def _md_table(headers: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def report_markdown(stats: dict[str, Any], summary: RunSummary | None = None) -> str:
-    """The report's numbers in markdown, for the Prefect UI (which shows artifacts, not files)."""
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md_link(title: str | None, url: str | None) -> str:
+    text = _md_cell(title or "(no title)").replace("[", "\\[").replace("]", "\\]")
+    return f"[{text}]({url})" if url and re.match(r"https?://\S+$", url, re.IGNORECASE) else text
+
+
+def report_markdown(
+    stats: dict[str, Any],
+    summary: RunSummary | None = None,
+    run: dict[str, Any] | None = None,
+    crawls: dict[str, dict[str, Any]] | None = None,
+) -> str:
+    """The report's numbers in markdown, for the Prefect UI (which shows artifacts, not files).
+
+    run and crawls: as render_report_html takes them (the run's new articles, the crawl per site).
+    """
     out = []
+    if crawls is not None:
+        out += [
+            "## Crawl, per site\n",
+            _md_table(
+                ["site", "stored", "skipped", "failed", "failed by reason", "outcome"],
+                [
+                    [
+                        site,
+                        c.get("stored", 0),
+                        c.get("skipped", 0),
+                        c.get("failed", 0),
+                        _counts_text(c.get("failed_by_reason") or {}) if c.get("failed") else "",
+                        _md_cell(c.get("error") or c.get("stopped") or "finished"),
+                    ]
+                    for site, c in sorted(crawls.items())
+                ],  # fmt: skip
+            ),
+        ]
+    if run is not None:
+        shown, total = run.get("new_articles", []), run.get("new_articles_total", 0)
+        out += [
+            f"## New in this run ({total})\n",
+            _md_table(
+                ["title", "source", "date", "language"],
+                [
+                    [_md_link(a["title"], a["url"]), a["source"], a["date"] or "-", a["language"] or "-"]
+                    for a in shown
+                ],  # fmt: skip
+            ),
+            *([f"and {total - len(shown)} more\n"] if total > len(shown) else []),
+        ]
     if summary is not None:
         out += [
             f"# Curate run {summary.run_id}\n",
@@ -587,6 +890,27 @@ def report_markdown(stats: dict[str, Any], summary: RunSummary | None = None) ->
                 [s["source"], s["articles"], s["dated"], s["first"], s["last"], s["teasers"]]
                 for s in stats["sources"]
             ],
+        ),
+        _md_table(
+            [
+                "source",
+                "languages",
+                "top tags",
+                "top authors",
+                "months without articles",
+                "words (min/q1/median/q3/max)",
+            ],
+            [
+                [
+                    s["source"],
+                    _counts_text(s.get("languages", {})),
+                    _md_cell(_counts_text(s.get("top_tags", []))),
+                    _md_cell(_counts_text(s.get("top_authors", []))),
+                    _gaps_text(s.get("gaps", []), s.get("gap_months", 0)),
+                    _spread_text(s.get("word_count", {})),
+                ]
+                for s in stats["sources"]
+            ],  # fmt: skip
         ),
         _md_table(["duplicate kind", "count"], list(stats["duplicates_by_kind"].items())),
         _md_table(["reject reason", "count"], list(stats["rejects_by_reason"].items())),

@@ -223,3 +223,31 @@ def test_progress_feed_turns_running_totals_into_increments():
         "rferl": {"fetched": 7, "queued": 9, "failed": 1},
         "jamestown": {"fetched": 0, "queued": 1, "failed": 0},
     }
+
+
+@pytest.mark.slow
+def test_backfill_report_shows_each_sites_crawl_and_the_new_articles(rferl_mirror, tmp_path, prefect_api):
+    """As a user runs it: `python -m pipeline backfill`, then the run report it points to."""
+    from lxml import html as lxml_html
+    from runkit import env_for
+
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    cmd = [sys.executable, "-m", "pipeline", "backfill", "--since", "2025-05-01", "--until", "2025-05-31"]
+    cmd += ["--site", "rferl", "--mirror", rferl_mirror.url, "--raw", str(raw), "--curated", str(curated)]
+    for key, value in FAST.items():
+        cmd += ["-s", f"{key}={value}"]
+    env = {
+        **env_for(tmp_path / "prefect", api=prefect_api, hosts__rferl="www.rferl.org"),
+        "PYTHONPATH": str(REPO),
+    }
+    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    [report] = (curated / "_reports").glob("*.html")
+    assert f"run report: {report}" in done.stdout
+    doc = lxml_html.fromstring(report.read_bytes())
+    [crawl] = [[td.text for td in row.xpath("td")] for row in doc.xpath("//table[@id='crawl']/tbody/tr")]
+    assert crawl[:4] == ["rferl", str(len(ARTICLES)), "0", "1"] and crawl[5] == "finished"
+    assert crawl[4] == "http_404 1"  # the sitemap URL the mirror does not have
+    new = doc.xpath("//table[@id='new-articles']/tbody/tr")
+    assert sorted(row.xpath("td[1]/a/@href")[0] for row in new) == sorted(ARTICLES)
+    assert {row.xpath("td[1]/a/text()")[0] for row in new} == {f"Story {i}" for i in range(len(ARTICLES))}

@@ -3,7 +3,7 @@ flow's dictionary for scripts (tests/test_crawl_progress.py runs the CLI with it
 
 from __future__ import annotations
 
-from pipeline.crawl_summary import render_crawl, render_gather
+from pipeline.crawl_summary import render_crawl, render_gather, site_crawl_outcome
 
 CRAWL = {
     "site": "rferl",
@@ -63,3 +63,20 @@ def test_ingest_prints_every_sites_crawl_then_the_curate_summary() -> None:
     text = render_gather({"crawls": {"rferl": CRAWL}, "curate": curate, "errors": []})
     assert text.startswith("rferl: stored 12 pages")
     assert "curated/_reports/r1.html" in text
+
+
+def test_the_run_report_gets_each_sites_stored_skipped_and_failed_by_reason() -> None:
+
+    assert site_crawl_outcome(CRAWL) == {
+        "stored": 12,
+        "skipped": 47,
+        "skipped_by_reason": {"already in raw/": 40, "outside the window": 7},
+        "failed": 3,
+        "failed_by_reason": {"http_404": 2, "timeout": 1},
+    }
+    assert site_crawl_outcome({**CRAWL, "reason": "closespider_timeout"})["stopped"] == (
+        "stopped: closespider_timeout"
+    )
+    assert site_crawl_outcome({"error": "scrapy exited with 1"}) == {
+        "stored": 0, "skipped": 0, "failed": 0, "failed_by_reason": {}, "error": "scrapy exited with 1"
+    }  # fmt: skip

@@ -111,8 +111,11 @@ def test_dataset_stats_counts_everything_committed(curated: Path) -> None:
     eurasianet = next(s for s in stats["sources"] if s["source"] == "eurasianet")
     assert eurasianet == {
         "source": "eurasianet", "articles": 2, "dated": 1, "first": "2024-01-07", "last": "2024-01-07",
-        "teasers": 1, "words": 60,
+        "teasers": 1, "words": 60, "languages": {"en": 1, "tg": 1}, "top_tags": [], "top_authors": [],
+        "gaps": [], "gap_months": 0, "word_count": {"min": 30, "q1": 30, "median": 30, "q3": 30, "max": 30},
     }  # fmt: skip
+    rferl = next(s for s in stats["sources"] if s["source"] == "rferl")
+    assert rferl["gaps"] == ["2024-02"] and rferl["gap_months"] == 1  # January and March, not February
 
 
 def test_run_stats_only_counts_that_run(curated: Path) -> None:
@@ -177,13 +180,43 @@ def test_chart_has_one_bar_per_month_and_source_scaled_to_counts(curated: Path) 
     assert "2023-12" in svg.xpath("//text[@class='tick']/text()")
 
 
-def test_long_ranges_label_whole_years_only() -> None:
+def test_twenty_years_are_drawn_by_year_with_whole_years_as_labels() -> None:
     per_month = [{"month": f"{y}-{m:02d}", "source": "rferl", "articles": 1} for y in range(2005, 2025)
                  for m in range(1, 13)]  # fmt: skip
     svg = parse(render_chart_svg(per_month))
     labels = svg.xpath("//text[@class='tick' and @text-anchor='middle']/text()")
     assert 5 <= len(labels) <= 12 and all(len(label) == 4 for label in labels)
-    assert len(svg.xpath("//rect[@class='bar']")) == 240
+    bars = svg.xpath("//rect[@class='bar']")
+    assert [b.get("data-period") for b in bars] == [str(y) for y in range(2005, 2025)]
+    assert {b.get("data-count") for b in bars} == {"12"}
+    assert svg.get("data-unit") == "year" and "year of publication (UTC)" in svg.xpath("//text/text()")
+
+
+@pytest.mark.parametrize(
+    ("years", "unit", "bars"), [(1, "month", 12), (6, "month", 72), (7, "quarter", 28), (15, "quarter", 60),
+                                (16, "year", 16)],
+)  # fmt: skip
+def test_the_chart_bins_by_quarter_or_year_as_the_span_grows(years: int, unit: str, bars: int) -> None:
+    # One article in the first and one in the last month: the bars in between are empty slots.
+    per_month = [{"month": "2001-01", "source": "rferl", "articles": 1},
+                 {"month": f"{2000 + years}-12", "source": "rferl", "articles": 1}]  # fmt: skip
+    assert report.chart_unit("2001-01", f"{2000 + years}-12") == unit
+    svg = parse(render_chart_svg(per_month))
+    drawn = svg.xpath("//rect[@class='bar']")
+    assert svg.get("data-unit") == unit and len(drawn) == 2
+    slot = (float(drawn[1].get("x")) - float(drawn[0].get("x"))) / (bars - 1)
+    assert slot == pytest.approx(888 / bars, abs=0.01)  # the plot's width shared by every period of the span
+    labels = svg.xpath("//text[@class='tick' and @text-anchor='middle']/text()")
+    assert 1 <= len(labels) <= 12
+
+
+def test_quarters_add_up_their_months() -> None:
+    per_month = [{"month": f"{y}-{m:02d}", "source": s, "articles": 1} for y in range(2010, 2020)
+                 for m in (1, 2, 4) for s in ("rferl", "jamestown")]  # fmt: skip
+    bars = parse(render_chart_svg(per_month)).xpath("//rect[@class='bar']")
+    counts = {(b.get("data-period"), b.get("data-source")): b.get("data-count") for b in bars}
+    assert counts[("2010-Q1", "rferl")] == "2" and counts[("2019-Q2", "jamestown")] == "1"
+    assert ("2010-Q3", "rferl") not in counts and len(bars) == 10 * 2 * 2
 
 
 def test_report_html_is_self_contained_and_escaped(curated: Path) -> None:
@@ -352,3 +385,155 @@ def test_report_file_has_no_leftovers_after_failed_render(
     with pytest.raises(RuntimeError):
         write_report(curated, RUN1, summary_for(curated))
     assert not (curated / "_reports").exists() or not os.listdir(curated / "_reports")
+
+
+# -- what an analyst asks first ---------------------------------------------------------------------
+
+
+def test_coverage_gaps_are_the_silent_months_as_ranges() -> None:
+    months = {"2020-01", "2020-05", "2020-06", "2020-08", "2021-02"}
+    assert report.coverage_gaps(months) == ["2020-02..2020-04", "2020-07", "2020-09..2021-01"]
+    assert report.coverage_gaps({"2020-01", "2020-02"}) == [] and report.coverage_gaps(set()) == []
+
+
+@pytest.fixture
+def profiled(tmp_path: Path) -> Path:
+    """rferl: 9 articles with tags, authors, two languages, word counts 100..900 and a silent spring."""
+    root = tmp_path / "curated"
+    w = RunWriter(root, RUN1)
+    months = [1, 1, 2, 6, 6, 7, 7, 7, 7]  # March to May silent
+    for i, month in enumerate(months, 1):
+        w.add_article(article(
+            f"r{i}", "rferl", dt.date(2024, month, 3), RUN1, word_count=100 * i,
+            language="ru" if i > 6 else "en",
+            tags=["Tajikistan", *(["Russia"] if i % 2 else []), *(["Rogun"] if i == 9 else [])],
+            authors=["A. Writer"] if i < 8 else ["B. Other", ""],
+        ))  # fmt: skip
+    w.add_article(article("j1", "jamestown", None, RUN1, word_count=None))
+    w.commit()
+    return root
+
+
+def test_each_source_has_languages_top_tags_authors_gaps_and_word_spread(profiled: Path) -> None:
+    rferl, jamestown = sorted(dataset_stats(profiled)["sources"], key=lambda s: s["source"], reverse=True)
+    assert rferl["languages"] == {"en": 6, "ru": 3}
+    assert rferl["top_tags"] == [["Tajikistan", 9], ["Russia", 5], ["Rogun", 1]]
+    assert rferl["top_authors"] == [["A. Writer", 7], ["B. Other", 2]]  # an empty name is no author
+    assert rferl["gaps"] == ["2024-03..2024-05"] and rferl["gap_months"] == 3
+    assert rferl["word_count"] == {"min": 100, "q1": 300, "median": 500, "q3": 700, "max": 900}
+    # An undated source with no word counts: nothing to say, and nothing that breaks.
+    assert jamestown["gaps"] == [] and jamestown["word_count"]["min"] is None
+
+    doc = parse(render_report_html(dataset_stats(profiled), "t"))
+    cells = {r.xpath("td")[0].text: [td.text for td in r.xpath("td")] for r in doc.xpath(
+        "//table[@id='source-profiles']/tbody/tr")}  # fmt: skip
+    assert cells["rferl"][1:] == [
+        "en 6, ru 3", "Tajikistan 9, Russia 5, Rogun 1", "A. Writer 7, B. Other 2",
+        "3 months: 2024-03..2024-05", "100 / 300 / 500 / 700 / 900",
+    ]  # fmt: skip
+    assert cells["jamestown"][4:] == ["none", "-"]
+
+
+def test_top_tags_are_capped_and_many_gaps_say_how_many_more(tmp_path: Path) -> None:
+    root = tmp_path / "curated"
+    w = RunWriter(root, RUN1)
+    for year in range(2000, 2021):  # every other month: 125 one-month gaps
+        for month in range(1, 13, 2):
+            w.add_article(article(f"{year}{month}", "rferl", dt.date(year, month, 1), RUN1,
+                                  tags=[f"t{month}", f"u{month}", "x"]))  # fmt: skip
+    w.commit()
+    [source] = dataset_stats(root)["sources"]
+    assert len(source["top_tags"]) == report.TOP_VALUES and source["top_tags"][0] == ["x", 126]
+    assert len(source["gaps"]) == 125 and source["gap_months"] == 125
+    text = parse(render_report_html(dataset_stats(root), "t")).xpath(
+        "//table[@id='source-profiles']/tbody/tr/td[5]/text()"
+    )[0]
+    assert text.startswith("125 months: 2000-02, 2000-04") and text.endswith(", and 113 shorter")
+
+
+def test_of_many_gaps_the_longest_are_shown_in_time_order() -> None:
+    gaps = [f"{y}-02" for y in range(2000, 2020)] + ["2020-02..2020-12", "2021-02..2021-04"]
+    text = report._gaps_text(sorted(gaps), 34)
+    assert text.startswith("34 months: 2000-02, 2001-02,") and text.endswith(
+        "2009-02, 2020-02..2020-12, 2021-02..2021-04, and 10 shorter"
+    )
+
+
+def test_new_in_this_run_lists_its_articles_with_links_newest_first(curated: Path) -> None:
+    run = run_stats(curated, RUN2)
+    assert run["new_articles_total"] == 3
+    assert [(a["title"], a["date"]) for a in run["new_articles"]] == [
+        ("b1", "2024-01-07"), ("b3", "2022-01-01"), ("b2", None),  # undated last
+    ]  # fmt: skip
+    doc = parse(render_report_html(dataset_stats(curated), "t", summary=summary_for(curated), run=run))
+    rows = doc.xpath("//table[@id='new-articles']/tbody/tr")
+    assert [r.xpath("td[1]/a/@href")[0] for r in rows] == [f"https://x.org/{a}" for a in ("b1", "b3", "b2")]
+    assert [td.text_content() for td in rows[2].xpath("td")] == ["b2", "eurasianet", "-", "tg"]
+    assert "New in this run (3)" in doc.text_content() and not doc.xpath("//*[@id='new-articles-more']")
+    # Only runs list new articles: the dataset report has no such table.
+    assert not parse(render_report_html(dataset_stats(curated), "t")).xpath("//table[@id='new-articles']")
+
+
+def test_new_in_this_run_is_capped_and_a_scraped_script_url_is_no_link(tmp_path: Path) -> None:
+    root = tmp_path / "curated"
+    w = RunWriter(root, RUN1)
+    for i in range(report.NEW_ARTICLES_SHOWN + 3):
+        w.add_article(article(f"a{i:02d}", "rferl", dt.date(2024, 1, 1) + dt.timedelta(days=i), RUN1))
+    w.add_article(article("evil", "rferl", dt.date(2030, 1, 1), RUN1, url="javascript:alert(1)",
+                          title="<b>Evil</b>"))  # fmt: skip
+    w.add_article(article("nourl", "rferl", dt.date(2029, 1, 1), RUN1, url=None, title=None))
+    w.commit()
+    run = run_stats(root, RUN1)
+    page = render_report_html(dataset_stats(root), "t", summary=summary_for(root), run=run)
+    doc = parse(page)
+    rows = doc.xpath("//table[@id='new-articles']/tbody/tr")
+    assert len(rows) == report.NEW_ARTICLES_SHOWN
+    assert rows[0].xpath("td[1]/a") == [] and rows[0].xpath("td[1]/text()") == ["<b>Evil</b>"]
+    assert rows[1].xpath("td[1]/text()") == ["(no title)"]
+    assert "javascript:" not in page.split("<body>")[1].replace(">javascript:alert(1)<", "")
+    more = doc.xpath("//*[@id='new-articles-more']")[0].text_content()
+    assert more.startswith("and 5 more:") and f"WHERE run_id = '{RUN1}'" in more
+
+
+CRAWLS = {
+    "rferl": {"stored": 12, "skipped": 47, "skipped_by_reason": {"already in raw/": 47}, "failed": 3,
+              "failed_by_reason": {"http_404": 2, "timeout": 1}},
+    "jamestown": {"stored": 0, "skipped": 0, "failed": 0, "failed_by_reason": {}, "error": "exited 1"},
+    "eurasianet": {"stored": 5, "skipped": 0, "skipped_by_reason": {}, "failed": 0, "failed_by_reason": {},
+                   "stopped": "stopped: closespider_timeout"},
+}  # fmt: skip
+
+
+def test_the_crawl_outcome_per_site_is_shown_on_ingest_runs_only(curated: Path) -> None:
+    path = write_report(curated, RUN2, summary_for(curated), crawls=CRAWLS)
+    doc = parse(path.read_text())
+    rows = [[td.text for td in r.xpath("td")] for r in doc.xpath("//table[@id='crawl']/tbody/tr")]
+    assert rows == [
+        ["eurasianet", "5", "0", "0", None, "stopped: closespider_timeout"],
+        ["jamestown", "0", "0", "0", None, "exited 1"],
+        ["rferl", "12", "47", "3", "http_404 2, timeout 1", "finished"],
+    ]
+    plain = parse(write_report(curated, RUN2, summary_for(curated)).read_text())
+    assert not plain.xpath("//table[@id='crawl']") and not plain.xpath("//*[@id='crawl-outcome']")
+
+
+def test_publish_puts_crawls_and_new_articles_in_the_report_and_the_artifact(curated, monkeypatch) -> None:
+    from pipeline import curate_run
+
+    published: list[str] = []
+    monkeypatch.setattr(
+        report, "publish_artifact", lambda markdown, key, description=None: published.append(markdown)
+    )
+    summary = summary_for(curated)
+    curate_run._publish(summary, curated, CRAWLS)
+    doc = parse(Path(summary.report_path).read_text())
+    assert len(doc.xpath("//table[@id='crawl']/tbody/tr")) == 3
+    assert len(doc.xpath("//table[@id='new-articles']/tbody/tr")) == 3
+    [md] = published
+    assert "## Crawl, per site" in md and "| rferl | 12 | 47 | 3 | http_404 2, timeout 1 | finished |" in md
+    assert (
+        "## New in this run (3)" in md and "| [b1](https://x.org/b1) | eurasianet | 2024-01-07 | en |" in md
+    )
+    assert "| rferl | en 3, ru 1 |" in md  # the per-source profile of the whole dataset
+    curate_run._publish(summary, curated)
+    assert "Crawl, per site" not in published[-1] and "New in this run (3)" in published[-1]

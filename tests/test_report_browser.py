@@ -7,6 +7,7 @@ Set REPORT_SCREENSHOT_OUT=docs/report-screenshot.png to refresh the README's scr
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import random
 import shutil
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from pipeline.report import PALETTE, write_report
+from pipeline.report import PALETTE, dataset_stats, write_report
 from pipeline.store import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, REJECT_SCHEMA, RunWriter
 from pipeline.summary import RunSummary
 
@@ -201,3 +202,80 @@ def test_chromium_renders_chart_bars_and_tables(tmp_path: Path) -> None:
             if rgb in wanted:
                 painted[wanted[rgb]] += 1
     assert all(painted[color] > 500 for color in wanted.values()), painted
+
+
+MEASURE = """<script>
+const box = (el) => { const r = el.getBoundingClientRect(); return [r.left, r.right, r.width, r.height]; };
+const chart = document.getElementById('per-month-chart');
+const measured = {
+  width: window.innerWidth,
+  labels: [...chart.querySelectorAll('text.tick[text-anchor=middle]')].map((t) => [t.textContent, ...box(t)]),
+  bars: [...chart.querySelectorAll('rect.bar')].map(box),
+};
+const out = document.createElement('pre'); out.id = 'measured'; out.textContent = JSON.stringify(measured);
+document.body.appendChild(out);
+</script>"""
+
+
+def measure_chart(report: Path, tmp: Path, *window: str) -> dict:
+    """Where Chromium laid out the chart's x labels and bars (a copy of the report, plus a script)."""
+    probe = tmp / f"probe-{report.name}"
+    probe.write_text(report.read_text().replace("</body>", MEASURE + "</body>"))
+    dom = lxml_html.fromstring(chromium(*window, "--dump-dom", probe.as_uri(), tmp=tmp).stdout)
+    return json.loads(dom.xpath("//pre[@id='measured']/text()")[0])
+
+
+def thin_twenty_years(curated: Path, run_id: str = "20250115T120000-thin20") -> RunSummary:
+    """2005-2024, three sources, an article in about one month of six: a thinly spread archive."""
+    rng = random.Random(20)
+    writer = RunWriter(curated, run_id)
+    summary = RunSummary(run_id=run_id, raw="raw", curated="curated", started_at=T0, seconds=3.0)
+    n = 0
+    for year in range(2005, 2025):
+        for month in range(1, 13):
+            for source in SOURCES:
+                if rng.random() > 1 / 6 or (source == "jamestown" and 2010 <= year <= 2012):
+                    continue
+                n += 1
+                row = article(source, n, dt.date(year, month, rng.randint(1, 28)), "day", run_id)
+                row.update(tags=["Tajikistan", rng.choice(["Russia", "migrants", "Rogun"])],
+                           authors=[rng.choice(["A. Writer", "B. Reporter"])],
+                           word_count=rng.randint(200, 1500))  # fmt: skip
+                writer.add_article(row)
+                summary.articles[source] += 1
+    writer.commit()
+    summary.inputs_seen = summary.inputs_read = summary.documents = n
+    return summary
+
+
+@needs_chromium
+def test_a_thin_archive_of_twenty_years_stays_readable_in_chromium(tmp_path: Path) -> None:
+    curated = tmp_path / "curated"
+    summary = thin_twenty_years(curated)
+    report = write_report(curated, summary.run_id, summary)
+    years_with_articles = {(row["month"][:4], row["source"]) for row in dataset_stats(curated)["per_month"]}
+
+    for window in ((), ("--window-size=1280,2000",)):  # the browser's default width, and a wide one
+        chart = measure_chart(report, tmp_path, *window)
+        labels = sorted(chart["labels"], key=lambda label: label[1])
+        assert 5 <= len(labels) <= 12, labels
+        assert all(len(text) == 4 for text, *_ in labels)  # whole years
+        for (_, _, right, _, _), (text, left, *_) in zip(labels, labels[1:], strict=False):
+            assert left > right + 4, (chart["width"], text, labels)  # no label touches the next
+        # One bar per year and source (not 240 hairlines): each wide and tall enough to see and hover.
+        assert len(chart["bars"]) == len(years_with_articles) > 40
+        assert min(width for _, _, width, _ in chart["bars"]) >= 10, chart["width"]
+        assert min(height for *_, height in chart["bars"]) >= 2
+
+    dom = lxml_html.fromstring(chromium("--dump-dom", report.as_uri(), tmp=tmp_path).stdout)
+    assert dom.xpath("//h3[text()='Articles per year per source']")
+    profiles = {r.xpath("td")[0].text: r.xpath("td/text()") for r in dom.xpath(
+        "//table[@id='source-profiles']/tbody/tr")}  # fmt: skip
+    assert set(profiles) == set(SOURCES)
+    # Of its many quiet months, jamestown's silent years 2010-2012 are listed, as one range.
+    ranges = [r.split("..") for r in profiles["jamestown"][4].split(": ")[1].split(", ") if ".." in r]
+    assert any(first <= "2010-01" and last >= "2012-12" for first, last in ranges), profiles["jamestown"]
+    assert profiles["rferl"][2].startswith("Tajikistan ")
+    new = dom.xpath("//table[@id='new-articles']/tbody/tr")
+    assert len(new) == 50 and new[0].xpath("td[1]/a/@href")[0].startswith("https://example.org/")
+    assert new[0].xpath("td[3]/text()")[0] >= new[-1].xpath("td[3]/text()")[0]  # newest first
