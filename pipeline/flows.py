@@ -277,6 +277,9 @@ def _curate_body(settings: Settings, full: bool) -> RunSummary:
     logger = get_run_logger()
     logger.info(summary.render_text())
     _publish(summary, curated)
+    from pipeline.compact import prune_reports
+
+    summary.reports_pruned = prune_reports(curated, settings.store.keep_reports)
     summary.seconds = time.monotonic() - started
     return summary
 

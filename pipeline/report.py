@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from pipeline.store import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, REJECT_SCHEMA
+from pipeline.store import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, REJECT_SCHEMA, RUN_SCHEMA
 from pipeline.summary import RunSummary
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def _empty(schema: pa.Schema) -> pa.Table:
 
 
 def connect(curated: Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with views articles, duplicates, rejects over the committed files.
+    """An in-memory DuckDB with views articles, duplicates, rejects, runs over the committed files.
 
     Files are listed explicitly (not globbed in SQL) so that odd characters in the path need no
     escaping beyond quotes, and staging or temporary files can never be read. A table with no
@@ -86,7 +86,7 @@ def connect(curated: Path) -> duckdb.DuckDBPyConnection:
         schema = ARTICLE_SCHEMA.append(pa.field("source", pa.string())).append(pa.field("year", pa.int32()))
         con.register("_empty_articles", _empty(schema))
         con.execute("CREATE VIEW articles AS SELECT * FROM _empty_articles")
-    for name, schema in (("duplicates", DUPLICATE_SCHEMA), ("rejects", REJECT_SCHEMA)):
+    for name, schema in (("duplicates", DUPLICATE_SCHEMA), ("rejects", REJECT_SCHEMA), ("runs", RUN_SCHEMA)):
         files = sorted(p for p in curated.glob(f"{name}/*.parquet") if not p.name.startswith("."))
         if files:
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({_sql_list(files)})")

@@ -57,6 +57,20 @@ AUTO_WORKERS_ABOVE = 400
 
 
 @dataclass
+class Store:
+    """How curated/ is kept over months of scheduled runs (pipeline.compact)."""
+
+    # A table directory (an articles partition, duplicates/, rejects/, runs/, a _state table)
+    # holding more Parquet files than this is rewritten into one at the end of a run; every run
+    # that finds something adds one to each table it touches. 0: never during a run (`compact`
+    # still does it on demand).
+    compact_above_files: int = 24
+    # Run reports (_reports/<run>.html) kept: the newest this many (a week of hourly runs); 0 keeps
+    # all. The runs table keeps every run's summary.
+    keep_reports: int = 168
+
+
+@dataclass
 class Executor:
     # auto: processes when there are more than AUTO_WORKERS_ABOVE new inputs, else local;
     # local: this process; processes: a pool of `workers` extraction processes (pipeline.pool);
@@ -116,6 +130,7 @@ class Settings:
     paths: Paths = field(default_factory=Paths)
     limits: Limits = field(default_factory=Limits)
     dedupe: Dedupe = field(default_factory=Dedupe)
+    store: Store = field(default_factory=Store)
     executor: Executor = field(default_factory=Executor)
     crawl: Crawl = field(default_factory=Crawl)
     hosts: Hosts = field(default_factory=Hosts)
