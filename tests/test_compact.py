@@ -30,6 +30,7 @@ from pipeline.cli import main
 from pipeline.compact import compact, prune_reports, table_files, table_name
 from pipeline.curate import run_curation
 from pipeline.settings import load_settings
+from pipeline.summary import RunSummary
 
 SMALL_RUNS = 6  # runs of a few new pages each, before the copies and rejects
 
@@ -400,3 +401,43 @@ def test_sixty_scheduled_runs_end_with_a_bounded_file_count_and_the_rows_of_a_fr
     assert sum(figures.files.values()) <= units * threshold + keep
     assert figures.most_files_seen <= units * (threshold + 1) + keep
     assert len(ds.dataset(curated / "runs", format="parquet").to_table()) == 60
+
+
+@pytest.mark.slow
+def test_the_curate_flow_prunes_reports_past_the_retention(tmp_path, prefect_api):
+    """Through the Prefect flow, as a scheduled run does it: three runs, two reports kept, three
+    summaries in the runs table."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from pipeline.flows import run_curate_flow
+
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    templates = load_templates(("rferl",), markup="all")
+    settings = load_settings(
+        config_path="/nonexistent",
+        env={},
+        overrides={"paths.raw": str(raw), "paths.curated": str(curated), "store.keep_reports": 2},
+    )
+    summaries = []
+    with temporary_settings(updates={PREFECT_API_URL: prefect_api}):
+        for run in range(3):
+            write_run_pages(raw, run, 2, templates, random.Random(run))
+            summaries.append(run_curate_flow(settings))
+    reports = sorted(p.stem for p in (curated / "_reports").glob("*.html"))
+    assert reports == [s["run_id"] for s in summaries[1:]]
+    assert [s["reports_pruned"] for s in summaries] == [0, 0, 1]
+    assert "older run reports pruned: 1" in RunSummary.from_dict(summaries[2]).render_text()
+    runs = ds.dataset(curated / "runs", format="parquet").to_table(columns=["run_id"]).column(0).to_pylist()
+    assert sorted(runs) == [s["run_id"] for s in summaries]
+
+
+def test_bench_scheduled_runs_prints_its_figures(tmp_path, capsys):
+    args = ["bench", "--scheduled-runs", "4", "--pages-per-run", "1", "--compact-above", "2"]
+    assert main([*args, "--keep", str(tmp_path / "work")]) == 0
+    out = capsys.readouterr().out
+    assert "scheduled runs: 4 runs of 1 new pages each" in out
+    assert "store.compact_above_files = 2" in out
+    assert "identical to the fresh dataset's: yes" in out
+    for figure in ("start-up", "no-op run", "DuckDB query, group by source, year", "DuckDB query, body ILIKE"):
+        assert f"{figure}" in out and "ratio" in out.split(figure, 1)[1].splitlines()[0]
+    assert all(len(f) <= 2 for f in table_files(tmp_path / "work" / "curated").values())
