@@ -438,6 +438,7 @@ def test_bench_scheduled_runs_prints_its_figures(tmp_path, capsys):
     assert "scheduled runs: 4 runs of 1 new pages each" in out
     assert "store.compact_above_files = 2" in out
     assert "identical to the fresh dataset's: yes" in out
-    for figure in ("start-up", "no-op run", "DuckDB query, group by source, year", "DuckDB query, body ILIKE"):
-        assert f"{figure}" in out and "ratio" in out.split(figure, 1)[1].splitlines()[0]
+    figures = ("start-up", "no-op run", "DuckDB query, group by source, year", "DuckDB query, body ILIKE")
+    for figure in figures:
+        assert figure in out and "ratio" in out.split(figure, 1)[1].splitlines()[0]
     assert all(len(f) <= 2 for f in table_files(tmp_path / "work" / "curated").values())
