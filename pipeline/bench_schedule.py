@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.benchpages import Template, load_templates
+from pipeline.compact import table_files
 
 QUERIES = {
     "group by source, year": "SELECT source, year, count(*), sum(word_count) FROM read_parquet({files}, "
@@ -41,6 +42,7 @@ class ScheduleFigures:
     files: dict[str, int] = field(default_factory=dict)  # top-level directory -> files, at the end
     fresh_files: dict[str, int] = field(default_factory=dict)
     most_files_seen: int = 0  # the largest count of curated/ files after any run
+    most_in_a_directory: int = 0  # the most Parquet files in one table directory, at the end
     rows_identical: bool = False
     rows: dict[str, int] = field(default_factory=dict)
     startup_ms: tuple[float, float] = (0.0, 0.0)  # (after the runs, fresh): medians
@@ -58,7 +60,8 @@ class ScheduleFigures:
             f"store.keep_reports = {self.keep_reports}",
             f"curated/ files at the end: {total} ("
             + ", ".join(f"{k} {v}" for k, v in sorted(self.files.items()))
-            + f"); most after any run: {self.most_files_seen}",
+            + f"); most after any run: {self.most_files_seen}; "
+            f"at most {self.most_in_a_directory} Parquet files in a table directory",
             f"fresh dataset of the same raw/ (one run): {sum(self.fresh_files.values())} files ("
             + ", ".join(f"{k} {v}" for k, v in sorted(self.fresh_files.items()))
             + ")",
@@ -180,8 +183,14 @@ def query_seconds(curated: Path, sql: str) -> float:
     return time.perf_counter() - started
 
 
-def _median_ms(measure: Callable[[], float], repeat: int) -> float:
-    return statistics.median(measure() for _ in range(repeat)) * 1000
+def _paired_ms(on: Callable[[Path], float], ours: Path, fresh: Path, repeat: int) -> tuple[float, float]:
+    """Median milliseconds of on(ours) and on(fresh), measured in alternation: a VM whose speed
+    drifts from minute to minute slows both alike."""
+    pairs = [(on(ours), on(fresh)) for _ in range(repeat)]
+    return (
+        statistics.median(a for a, _ in pairs) * 1000,
+        statistics.median(b for _, b in pairs) * 1000,
+    )
 
 
 def simulate(
@@ -190,7 +199,7 @@ def simulate(
     pages_per_run: int = 3,
     compact_above: int = 24,
     keep_reports: int = 168,
-    repeat: int = 7,
+    repeat: int = 11,
     say: Callable[[str], None] = print,
 ) -> ScheduleFigures:
     """Run the simulation under root (raw/, curated/, fresh/) and measure; see the module doc."""
@@ -211,6 +220,7 @@ def simulate(
             files = sum(file_counts(curated).values())
             say(f"run {run + 1}/{runs}: {figures.run_seconds[-1]:.2f} s, {files} files")
     figures.files = file_counts(curated)
+    figures.most_in_a_directory = max(len(files) for files in table_files(curated).values())
     say("curating the same raw/ once into a fresh dataset")
     from pipeline.curate import run_curation
 
@@ -220,19 +230,10 @@ def simulate(
     figures.rows_identical = ours == theirs
     figures.rows = {table: len(rows) for table, rows in ours.items()}
     say("timing start-up, no-op runs and queries on both")
-    figures.startup_ms = (
-        _median_ms(lambda: startup_seconds(raw, curated, settings), repeat),
-        _median_ms(lambda: startup_seconds(raw, fresh, settings), repeat),
-    )
-    figures.noop_ms = (
-        _median_ms(lambda: noop_seconds(raw, curated, settings), repeat),
-        _median_ms(lambda: noop_seconds(raw, fresh, settings), repeat),
-    )
+    figures.startup_ms = _paired_ms(lambda c: startup_seconds(raw, c, settings), curated, fresh, repeat)
+    figures.noop_ms = _paired_ms(lambda c: noop_seconds(raw, c, settings), curated, fresh, repeat)
     for name, sql in QUERIES.items():
         query_seconds(curated, sql)  # page cache warm for both
         query_seconds(fresh, sql)
-        figures.query_ms[name] = (
-            _median_ms(lambda sql=sql: query_seconds(curated, sql), repeat),
-            _median_ms(lambda sql=sql: query_seconds(fresh, sql), repeat),
-        )
+        figures.query_ms[name] = _paired_ms(lambda c, sql=sql: query_seconds(c, sql), curated, fresh, repeat)
     return figures
