@@ -442,3 +442,24 @@ def test_bench_scheduled_runs_prints_its_figures(tmp_path, capsys):
     for figure in figures:
         assert figure in out and "ratio" in out.split(figure, 1)[1].splitlines()[0]
     assert all(len(f) <= 2 for f in table_files(tmp_path / "work" / "curated").values())
+
+
+def test_compact_on_a_read_only_filesystem_is_one_error_and_exit_4(many_files, tmp_path, capsys):
+    """curated/ on a read-only mount (a tmpfs holding a dataset, remounted read-only)."""
+    import subprocess
+
+    target = tmp_path / "ro"
+    target.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(target)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        shutil.copytree(many_files / "curated", target / "curated")
+        counts = {unit: len(files) for unit, files in table_files(target / "curated").items()}
+        subprocess.run(["mount", "-o", "remount,ro", str(target)], check=True)
+        assert main(["compact", "--curated", str(target / "curated")]) == 4
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("error:") and "Read-only file system" in err[0]
+        assert {unit: len(files) for unit, files in table_files(target / "curated").items()} == counts
+    finally:
+        subprocess.run(["umount", str(target)], check=False)
