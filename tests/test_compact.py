@@ -463,3 +463,26 @@ def test_compact_on_a_read_only_filesystem_is_one_error_and_exit_4(many_files, t
         assert {unit: len(files) for unit, files in table_files(target / "curated").items()} == counts
     finally:
         subprocess.run(["umount", str(target)], check=False)
+
+
+def test_a_compacted_file_has_the_row_groups_a_run_writes_not_one_per_file_nor_one_huge(tmp_path):
+    """DuckDB scans a row group on one core: a file of one huge group would be read on one core,
+    a file of one group per run would be thousands of tiny ones."""
+    unit = tmp_path / "curated" / "_state" / "manifest"
+    unit.mkdir(parents=True)
+    for i in range(4):
+        rows = pa.table({"raw_path": [f"f{k}" for k in range(i * 325, (i + 1) * 325)]})
+        pq.write_table(rows, unit / f"part-{i}.parquet", row_group_size=25)
+    compact(tmp_path / "curated")
+    [merged] = table_files(tmp_path / "curated")["_state/manifest"]
+    meta = pq.ParquetFile(merged).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [500, 500, 300]
+    big = tmp_path / "big" / "articles" / "source=x" / "year=1"
+    big.mkdir(parents=True)
+    body = "word " * 40_000  # 200 KB a row: 8 MB groups are 41 rows
+    for i in range(2):
+        pq.write_table(pa.table({"body": [body] * 60}), big / f"part-{i}.parquet")
+    compact(tmp_path / "big")
+    [merged] = table_files(tmp_path / "big")["articles/source=x/year=1"]
+    meta = pq.ParquetFile(merged).metadata
+    assert meta.num_rows == 120 and max(meta.row_group(i).num_rows for i in range(meta.num_row_groups)) <= 41
