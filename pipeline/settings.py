@@ -63,9 +63,9 @@ class Store:
     # A table directory (an articles partition, duplicates/, rejects/, runs/, a _state table)
     # holding more Parquet files than this is rewritten into one at the end of a run; every run
     # that finds something adds one to each table it touches. 0: never during a run (`compact`
-    # still does it on demand). Measured (bench --scheduled-runs): at 24, a DuckDB query over the
-    # articles of 1,000 small runs took 4x a fresh dataset's (a reader pays ~1 ms a file); at 4,
-    # within 1.5x. A rewrite is cheap: 200,000 signatures and a 20,000-article partition in 1.6 s.
+    # still does it on demand). Measured (bench --scheduled-runs 1000): at 24, a DuckDB query over
+    # the articles of 1,000 small runs took 4.1x a fresh dataset's (a reader pays ~1 ms a file); at
+    # 4, 1.04x. A rewrite is cheap: 200,000 signatures and a 20,000-article partition in 1.6 s.
     compact_above_files: int = 4
     # Run reports (_reports/<run>.html) kept: the newest this many (a week of hourly runs); 0 keeps
     # all. The runs table keeps every run's summary.
