@@ -486,3 +486,24 @@ def test_a_compacted_file_has_the_row_groups_a_run_writes_not_one_per_file_nor_o
     [merged] = table_files(tmp_path / "big")["articles/source=x/year=1"]
     meta = pq.ParquetFile(merged).metadata
     assert meta.num_rows == 120 and max(meta.row_group(i).num_rows for i in range(meta.num_row_groups)) <= 41
+
+
+def test_a_compaction_that_fails_leaves_the_run_committed_and_says_so(dataset, monkeypatch):
+    """A full disk while compacting: the run's own commit stands, the summary has a warning."""
+    import errno
+
+    import pipeline.compact
+
+    raw, curated = dataset / "raw", dataset / "curated"
+    before = len(content(curated)["articles"])
+    write_run_pages(raw, 55, 3, load_templates(("rferl",), markup="all"), random.Random(5))
+
+    def full_disk(curated: Path, above: int = 1) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pipeline.compact, "compact", full_disk)
+    summary = run_curation(raw, curated, settings_with(compact_above_files=2))
+    assert summary.articles_total == 3 and len(content(curated)["articles"]) == before + 3
+    assert "No space left on device" in summary.compaction_error
+    assert "  warning: compaction failed, the run's data is committed: " in summary.render_text()
+    assert not summary.compacted
