@@ -1,4 +1,5 @@
-"""python -m pipeline COMMAND: run | crawl | backfill | ingest | serve | bench | stats | query | config.
+"""python -m pipeline COMMAND: run | crawl | backfill | ingest | serve | bench | stats | query | config |
+compact.
 
 Each group of commands lives in its own module with a register(subparsers) function, so the
 commands of crawling, reporting and benchmarking stay next to the code they drive.
@@ -13,7 +14,13 @@ import os
 import sys
 
 # Modules that add subcommands; each has register(subparsers) -> None.
-COMMAND_MODULES = ("pipeline.cli_curate", "pipeline.cli_crawl", "pipeline.cli_ux", "pipeline.cli_bench")
+COMMAND_MODULES = (
+    "pipeline.cli_curate",
+    "pipeline.cli_crawl",
+    "pipeline.cli_ux",
+    "pipeline.cli_bench",
+    "pipeline.cli_compact",
+)
 
 
 def quiet_prefect() -> None:

@@ -6,6 +6,7 @@ import argparse
 import os
 import platform
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -51,6 +52,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=5,
         help="times `run` over the five samples is timed, a fresh process each (0: skip; default 5)",
     )
+    bench.add_argument(
+        "--scheduled-runs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: simulate N small scheduled runs, then compare the dataset with a fresh one "
+        "(files, start-up, queries; issue 15)",
+    )
+    bench.add_argument("--pages-per-run", type=int, default=3, help="new pages per simulated run (default 3)")
+    bench.add_argument(
+        "--compact-above",
+        type=int,
+        help="store.compact_above_files for the simulation (default: the setting)",
+    )
     bench.add_argument("--keep", type=Path, help="work in this directory and keep it (default: a temp dir)")
     bench.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     bench.set_defaults(func=bench_command)
@@ -76,6 +91,9 @@ def bench_command(args: argparse.Namespace) -> int:
     def say(line: str) -> None:
         print(f"... {line}", file=sys.stderr, flush=True)
 
+    if args.scheduled_runs:
+        return scheduled_runs_command(args, say)
+
     sites = tuple(s.strip() for s in args.sites.split(",") if s.strip())
     figures = run(
         pages=args.pages,
@@ -97,3 +115,25 @@ def bench_command(args: argparse.Namespace) -> int:
     misses = figures.misses(near_dup_full=args.near_dup_articles >= 100_000)
     print("targets: " + ("all met" if not misses else "missed: " + "; ".join(misses)))
     return 1 if args.check and misses else 0
+
+
+def scheduled_runs_command(args: argparse.Namespace, say: Callable[[str], None]) -> int:
+    """The simulation of months of scheduled runs (pipeline.bench_schedule); prints its figures."""
+    from pipeline.bench import workdir
+    from pipeline.bench_schedule import simulate
+    from pipeline.settings import load_settings
+
+    store = load_settings().store
+    above = store.compact_above_files if args.compact_above is None else args.compact_above
+    with workdir(args.keep) as root:
+        figures = simulate(
+            root,
+            runs=args.scheduled_runs,
+            pages_per_run=args.pages_per_run,
+            compact_above=above,
+            keep_reports=store.keep_reports,
+            say=say,
+        )
+    print(f"machine: {machine()}")
+    print("\n".join(figures.lines()))
+    return 0 if figures.rows_identical else 1

@@ -34,7 +34,7 @@ CELL_WIDTH = 60  # longer cells (article bodies) are cut for display, never in -
 DESCRIPTIONS = {
     "sites": "Sites to crawl and curate (keys of pipeline/sites: rferl, jamestown, eurasianet).",
     "paths.raw": "Landing zone for crawls and dumps; written once, never changed by curate.",
-    "paths.curated": "Output dataset: articles/, duplicates/, rejects/, _reports/.",
+    "paths.curated": "Output dataset: articles/, duplicates/, rejects/, runs/, _reports/.",
     "limits.max_file_bytes": "A text or HTML file larger than this is rejected (too_large) unread "
     "(WARC files are read record by record instead).",
     "limits.max_decompressed_bytes": "Cap on the decompressed size of a .gz input and on one WARC record.",
@@ -48,6 +48,11 @@ DESCRIPTIONS = {
     "dedupe.num_perm": "MinHash permutations: more is more precise and slower.",
     "dedupe.shingle_words": "Words per shingle for near-duplicate detection.",
     "dedupe.lead_words": "Opening words compared when matching teasers to full articles.",
+    "store.compact_above_files": "A table directory (articles partition, duplicates/, a _state table...) "
+    "with more Parquet files than this is rewritten into one at the end of a run; 0: only on demand "
+    "(`compact`).",
+    "store.keep_reports": "Run reports kept in _reports/: the newest this many; 0 keeps all "
+    "(the runs table keeps every run's summary).",
     "executor.kind": "auto (processes when there is much new input, else local), local (this process), "
     "processes (a pool of `workers` extraction processes on this machine) or dask (the Dask cluster at "
     "dask_address; without an address, a local Dask cluster of `workers` processes).",
@@ -292,7 +297,7 @@ def cmd_query(args: argparse.Namespace) -> int:
             headers = list(rel.columns)
             types = [str(t) for t in rel.types]
         except duckdb.Error as exc:
-            _error(f"query failed: {_one_line(exc)} (views: articles, duplicates, rejects, health)")
+            _error(f"query failed: {_one_line(exc)} (views: articles, duplicates, rejects, health, runs)")
             return 2
         except OSError as exc:  # --out into a missing mount or a read-only directory
             _error(f"cannot write {args.out}: {_one_line(exc)}")
@@ -389,9 +394,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     query = subparsers.add_parser(
         "query",
-        help="run DuckDB SQL over views articles, duplicates, rejects, health",
+        help="run DuckDB SQL over views articles, duplicates, rejects, health, runs",
         description="Views: articles (with partition columns source and year; year 0 = undated), "
-        "duplicates, rejects.",
+        "duplicates, rejects, runs (one row per run that changed the dataset).",
     )
     query.add_argument("sql", help='e.g. "SELECT source, count(*) FROM articles GROUP BY source"')
     query.add_argument("--curated", metavar="DIR", help="curated directory (default: paths.curated)")

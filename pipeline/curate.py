@@ -8,6 +8,7 @@ writing happen in input order in the driver, so the result is the same whatever 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -395,9 +396,11 @@ class Curation:
         if self.deduper is not None and (self.deduper.superseded or self.revisions):
             self._demote(self.deduper.superseded)
         self._record_health()
-        self.writer.commit()
         self.summary.finished_at = dt.datetime.now(dt.UTC)
         self.summary.seconds = (self.summary.finished_at - self.summary.started_at).total_seconds()
+        if self.writer.counts or self.full:
+            self.writer.add("runs", self._run_row(), store.RUN_SCHEMA)
+        self.writer.commit()
         return self.summary
 
     def _drop_replaced_versions(self) -> None:
@@ -446,6 +449,7 @@ class Curation:
         )
         self._duplicate(dup, source)
         self.summary.articles[source] -= 1  # counted when written; the article is counted once
+
     def _record_health(self) -> None:
         """This run's health row per site, compared with the site's recent runs (not on a rebuild:
         it reads nothing of the dataset it replaces, and its pages span every template anyway)."""
@@ -464,6 +468,30 @@ class Curation:
             self.writer.add("health", {**row.as_dict(), "ingested_at": self.now}, store.HEALTH_SCHEMA)
         self.summary.health = [row.as_dict() for row in current]
         self.summary.drift = [d.as_dict() for d in drifts]
+
+    def _run_row(self) -> dict:
+        """This run's summary as a row of the runs table, committed with its data: it outlives
+        the run's HTML report."""
+        s = self.summary
+        return {
+            "run_id": self.run_id,
+            "started_at": s.started_at,
+            "finished_at": s.finished_at,
+            "seconds": round(s.seconds, 3),
+            "full_rebuild": self.full,
+            "inputs_seen": s.inputs_seen,
+            "inputs_read": s.inputs_read,
+            "inputs_unchanged": s.inputs_unchanged,
+            "documents": s.documents,
+            "articles": s.articles_total,
+            "duplicates": sum(s.duplicates.values()),
+            "rejects": sum(s.rejects.values()),
+            "superseded": s.superseded,
+            "articles_by_source": json.dumps(dict(sorted(s.articles.items()))),
+            "duplicates_by_kind": json.dumps(dict(sorted(s.duplicates.items()))),
+            "rejects_by_reason": json.dumps(dict(sorted(s.rejects.items()))),
+            "pipeline_version": PIPELINE_VERSION,
+        }
 
     def _demote(self, superseded: dict[str, Replacement]) -> None:
         """Articles an earlier run kept that a better record of this run replaces: a full
@@ -560,5 +588,27 @@ def run_curation(
         except BaseException:
             run.writer.abort()
             raise
+        compact_after_run(curated, settings, summary)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def compact_after_run(curated: Path, settings: Settings, summary: RunSummary) -> None:
+    """Rewrite the tables that passed store.compact_above_files into one file each, under the
+    run's lock. A separate commit after the run's: a failure here (a full disk) leaves the run
+    committed and is a warning in its summary."""
+    above = settings.store.compact_above_files
+    if above <= 0:
+        return
+    from pipeline.compact import compact
+
+    try:
+        done = compact(curated, above)
+    except OSError as exc:
+        summary.compaction_error = str(exc)
+        return
+    summary.compacted = {
+        t: [done.before[t], done.after[t]] for t in done.before if done.before[t] != done.after[t]
+    }
+    if done.skipped:
+        summary.compaction_error = "; ".join(f"{unit}: {why}" for unit, why in sorted(done.skipped.items()))

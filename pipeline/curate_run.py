@@ -234,6 +234,9 @@ def _curate_body(
         on_progress(summary)
     logger.info(summary.render_text())
     _publish(summary, curated, crawls)
+    from pipeline.compact import prune_reports
+
+    summary.reports_pruned = prune_reports(curated, settings.store.keep_reports)
     summary.seconds = time.monotonic() - started
     return summary
 

@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from pipeline import health
-from pipeline.store import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, HEALTH_SCHEMA, REJECT_SCHEMA
+from pipeline.store import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, HEALTH_SCHEMA, REJECT_SCHEMA, RUN_SCHEMA
 from pipeline.summary import RunSummary
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def _empty(schema: pa.Schema) -> pa.Table:
 
 
 def connect(curated: Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with views articles, duplicates, rejects, health over the committed files.
+    """An in-memory DuckDB with views articles, duplicates, rejects, health, runs over the committed files.
 
     Files are listed explicitly (not globbed in SQL) so that odd characters in the path need no
     escaping beyond quotes, and staging or temporary files can never be read. A table with no
@@ -93,7 +93,12 @@ def connect(curated: Path) -> duckdb.DuckDBPyConnection:
         schema = ARTICLE_SCHEMA.append(pa.field("source", pa.string())).append(pa.field("year", pa.int32()))
         con.register("_empty_articles", _empty(schema))
         con.execute("CREATE VIEW articles AS SELECT * FROM _empty_articles")
-    tables = (("duplicates", DUPLICATE_SCHEMA), ("rejects", REJECT_SCHEMA), ("health", HEALTH_SCHEMA))
+    tables = (
+        ("duplicates", DUPLICATE_SCHEMA),
+        ("rejects", REJECT_SCHEMA),
+        ("health", HEALTH_SCHEMA),
+        ("runs", RUN_SCHEMA),
+    )
     for name, schema in tables:
         files = sorted(p for p in curated.glob(f"{name}/*.parquet") if not p.name.startswith("."))
         if files:

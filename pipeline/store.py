@@ -6,19 +6,30 @@ Layout under the curated root:
   rejects/part-<run>.parquet                             every input that gave no article, and why
   _state/manifest/part-<run>.parquet                     inputs already processed (path, size, mtime)
   _state/signatures/part-<run>.parquet                   MinHash signatures of kept articles
+  runs/part-<run>.parquet                                one row per run that changed the dataset
   _staging/<run>/...                                     a run's files before commit (never read)
   _journal/<run>.json                                    a commit in progress
+
+A table directory (an articles partition, duplicates/, a _state table) may also hold one file that
+compaction (pipeline.compact) wrote in place of many: part-<compaction id>.parquet, its rows in the
+order the files it replaced were read in.
 
 A run writes everything under _staging, then writes a journal naming every rename, then renames.
 A run killed before the journal leaves nothing visible (its staging is swept by the next run); a run
 killed during the renames is finished by the next run before it starts. Readers never see a
 partially written Parquet file, because files only appear in the dataset by rename.
+
+Compaction commits the same way, with directories instead of files: the new version of a table
+directory is staged whole, the journal names it, and one atomic exchange (renameat2) puts it in
+place of the old one, so a reader lists either the old files or the new one, never both or neither.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime as dt
+import errno
 import fcntl
 import json
 import os
@@ -157,6 +168,30 @@ SIGNATURE_SCHEMA = pa.schema(
     ]
 )
 
+# One row per run that changed the dataset: its summary stays queryable after its HTML report is
+# pruned (store.keep_reports). The counters by source, kind and reason are JSON objects.
+RUN_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("started_at", pa.timestamp("us", tz="UTC")),
+        ("finished_at", pa.timestamp("us", tz="UTC")),
+        ("seconds", pa.float64()),
+        ("full_rebuild", pa.bool_()),
+        ("inputs_seen", pa.int64()),
+        ("inputs_read", pa.int64()),
+        ("inputs_unchanged", pa.int64()),
+        ("documents", pa.int64()),
+        ("articles", pa.int64()),
+        ("duplicates", pa.int64()),
+        ("rejects", pa.int64()),
+        ("superseded", pa.int64()),
+        ("articles_by_source", pa.string()),
+        ("duplicates_by_kind", pa.string()),
+        ("rejects_by_reason", pa.string()),
+        ("pipeline_version", pa.string()),
+    ]
+)
+
 # Lines learned as a site's chrome (pipeline.boilerplate), kept so that runs of a few pages (an
 # hourly ingest) drop the chrome that larger runs learned: a hash of the line, never its text.
 CHROME_SCHEMA = pa.schema([("site", pa.string()), ("line_key", pa.string()), ("run_id", pa.string())])
@@ -190,10 +225,12 @@ TABLES = {
     "_state/manifest": MANIFEST_SCHEMA,
     "_state/signatures": SIGNATURE_SCHEMA,
     "_state/chrome": CHROME_SCHEMA,
+    "runs": RUN_SCHEMA,
 }
 
 
-# What a rebuild (`run --full`) replaces: every table a run writes.
+# What a rebuild (`run --full`) replaces: every table a run writes from raw/ (runs/ is history: a
+# rebuild adds its row to it).
 REBUILT_TABLES = (
     "articles",
     "duplicates",
@@ -279,12 +316,16 @@ def recover(curated: Path) -> list[str]:
     if journal_dir.is_dir():
         for journal in sorted(journal_dir.glob("*.json")):
             try:
-                moves = json.loads(journal.read_text())["moves"]
-            except (OSError, ValueError, KeyError):
+                entry = json.loads(journal.read_text())
+                moves = entry["moves"] if "swaps" not in entry else []
+                swaps = [(unit, name) for unit, name in entry.get("swaps", [])]
+            except (OSError, ValueError, KeyError, TypeError):
                 # A journal is written to a temporary name and renamed, so a torn one cannot
                 # exist; if it does, leaving the files where they are is the safe choice.
                 journal.rename(journal.with_suffix(".broken"))
                 continue
+            for unit, name in swaps:
+                _finish_swap(curated, journal.stem, unit, name)
             for src, dst in moves:
                 src_path, dst_path = curated / src, curated / dst
                 if src_path.exists():
@@ -298,6 +339,90 @@ def recover(curated: Path) -> list[str]:
             shutil.rmtree(run_dir, ignore_errors=True)
     shutil.rmtree(curated / "_trash", ignore_errors=True)  # tables a finished rebuild replaced
     return finished
+
+
+# renameat2(2) flag: swap two existing paths in one step (Linux 3.15+, ext4, xfs, btrfs, tmpfs).
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def exchange_paths(a: Path, b: Path) -> bool:
+    """Swap two existing directories atomically; False where the system cannot (then nothing moved).
+
+    The one step that lets a table directory change all its files at once for a reader that lists
+    it: before, the old files; after, the new ones; never both, never neither.
+    """
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(a), None, str(b))
+
+
+def _swap_in(curated: Path, commit_id: str, unit: str) -> None:
+    """The staged version of a table directory takes the live one's place; the old one is left in
+    the staged place (to be swept). Without an atomic exchange: old out, new in (a reader between
+    the two renames finds the directory empty)."""
+    staged, live = curated / "_staging" / commit_id / unit, curated / unit
+    if exchange_paths(staged, live):
+        return
+    trash = curated / "_trash" / commit_id / unit
+    trash.parent.mkdir(parents=True, exist_ok=True)
+    if live.exists():
+        os.replace(live, trash)
+        kill_point("compact-between-renames")
+    os.replace(staged, live)
+
+
+def _finish_swap(curated: Path, commit_id: str, unit: str, name: str) -> None:
+    """Recovery of one swap of a journal: do it unless the live directory already holds the new
+    file `name` (the exchange happened before the kill)."""
+    if (curated / unit / name).exists():
+        return
+    if (curated / "_staging" / commit_id / unit / name).exists():
+        if not (curated / unit).exists():  # killed between the two renames of the fallback
+            (curated / unit).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(curated / "_staging" / commit_id / unit, curated / unit)
+        else:
+            _swap_in(curated, commit_id, unit)
+
+
+def commit_swaps(curated: Path, commit_id: str, swaps: list[tuple[str, str]]) -> None:
+    """Replace table directories by their staged versions, as one commit that survives a kill.
+
+    swaps: (unit, name): the directory relative to curated, staged whole under
+    _staging/<commit_id>/<unit>, and the name of a file only its new version holds (how recovery
+    tells a swap done from one to do). The journal is written before the first exchange, so a
+    kill before it leaves the dataset as it was, and a kill after it is finished by recover().
+    """
+    staging = curated / "_staging" / commit_id
+    for unit, name in swaps:
+        with open(staging / unit / name, "rb") as fh:
+            os.fsync(fh.fileno())
+    kill_point("compact-after-staging")
+    journal_dir = curated / "_journal"
+    journal_dir.mkdir(parents=True, exist_ok=True)
+    tmp = journal_dir / f".{commit_id}.json.tmp"
+    tmp.write_text(json.dumps({"run_id": commit_id, "swaps": [list(s) for s in swaps]}))
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    journal = journal_dir / f"{commit_id}.json"
+    os.replace(tmp, journal)
+    _fsync_dir(journal_dir)
+    kill_point("compact-after-journal")
+    for unit, _ in swaps:
+        _swap_in(curated, commit_id, unit)
+        kill_point("compact-after-first-swap")
+    for parent in {(curated / unit).parent for unit, _ in swaps}:
+        _fsync_dir(parent)
+    kill_point("compact-before-cleanup")
+    journal.unlink()
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.rmtree(curated / "_trash", ignore_errors=True)
 
 
 def _row_bytes(row: dict[str, Any]) -> int:
@@ -449,6 +574,12 @@ class RunWriter:
             moves = [(t, f"_trash/{self.run_id}/{t}") for t in tables] + [
                 (f"_staging/{self.run_id}/{t}", t) for t in REBUILT_TABLES if (self.staging / t).exists()
             ]
+            # Files of tables a rebuild keeps (runs/) are added as any run adds them.
+            moves += [
+                (f"_staging/{self.run_id}/{rel}", rel)
+                for rel in self._files
+                if not any(rel.startswith(t + "/") for t in REBUILT_TABLES)
+            ]
         journal_dir = self.curated / "_journal"
         journal_dir.mkdir(parents=True, exist_ok=True)
         tmp = journal_dir / f".{self.run_id}.json.tmp"
@@ -473,9 +604,9 @@ class RunWriter:
         return [dst for _, dst in moves]
 
     def _stage_missing_tables(self) -> None:
-        """Every table of the contract exists once a run has committed: duplicates/ and rejects/
-        get an empty file with their schema when no run has written a row to them yet, so that
-        readers' globs (DuckDB, polars, pandas) find them instead of failing."""
+        """Every table of the contract exists once a run has committed: articles/, duplicates/,
+        rejects/ and health/ get an empty file with their schema when no run has written a row to
+        them yet, so that readers' globs (DuckDB, polars, pandas) find them instead of failing."""
         for table_dir, schema in (
             ("duplicates", DUPLICATE_SCHEMA),
             ("rejects", REJECT_SCHEMA),
@@ -487,6 +618,17 @@ class RunWriter:
             rel = self._target(table_dir)
             (self.staging / rel).parent.mkdir(parents=True, exist_ok=True)
             pq.write_table(schema.empty_table(), self.staging / rel, compression="zstd")
+            self._files.append(rel)
+        # articles/ too, when no run has written an article (every page rejected): an empty file
+        # in the partition of undated pages of unknown sites, so hive readers find the table.
+        staged = any(rel.startswith("articles/") for rel in self._files)
+        committed = (
+            not self.replace_all and next((self.curated / "articles").rglob("*.parquet"), None) is not None
+        )
+        if not staged and not committed:
+            rel = f"{partition_dir('other', None)}/part-{self.run_id}.parquet"
+            (self.staging / rel).parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(ARTICLE_SCHEMA.empty_table(), self.staging / rel, compression="zstd")
             self._files.append(rel)
 
     def abort(self) -> None:

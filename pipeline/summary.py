@@ -33,6 +33,11 @@ class RunSummary:
     # Extraction health per site (pipeline.health.SiteHealth as dicts), and the drift warnings.
     health: list[dict[str, Any]] = field(default_factory=list)
     drift: list[dict[str, Any]] = field(default_factory=list)
+    # Compaction at the end of the run (pipeline.compact): table -> [files before, files after],
+    # for the tables it rewrote; or why it failed (the run's own commit stands).
+    compacted: dict[str, list[int]] = field(default_factory=dict)
+    compaction_error: str | None = None
+    reports_pruned: int = 0
 
     @property
     def articles_total(self) -> int:
@@ -92,8 +97,23 @@ class RunSummary:
                 f"  kept articles replaced by a better record (full text, or with its URL): {self.superseded}"
             )
         lines += summary_lines(self.health, self.drift)
+        if self.compacted:
+            lines.append(
+                "  compacted: "
+                + ", ".join(
+                    f"{table} {old} -> {new} files" for table, (old, new) in sorted(self.compacted.items())
+                )
+            )
+        if self.compaction_error:
+            lines.append(
+                f"  warning: compaction failed, the run's data is committed: {self.compaction_error}"
+            )
         if self.report_path:
             lines.append(f"  run report: {self.report_path}")
+        if self.reports_pruned:
+            lines.append(
+                f"  older run reports pruned: {self.reports_pruned} (their summaries are in the runs table)"
+            )
         if self.recovered_runs:
             lines.append(f"  finished the interrupted commit of run(s): {', '.join(self.recovered_runs)}")
         return "\n".join(lines)

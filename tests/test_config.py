@@ -85,6 +85,7 @@ def test_toml_of_defaults_is_all_commented_and_uncomments_to_the_defaults(tmp_pa
         "paths": {},
         "limits": {},
         "dedupe": {},
+        "store": {},
         "executor": {},
         "crawl": {},
         "hosts": {},

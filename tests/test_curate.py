@@ -347,3 +347,19 @@ def test_a_rebuild_killed_mid_commit_is_finished_by_the_next_run(tmp_path):
     _run(raw, curated)  # recovers the journal first, then finds nothing new
     assert snapshot(curated) == snapshot(reference)
     assert not (curated / "_trash").exists()
+
+
+def test_a_run_whose_every_page_is_rejected_still_leaves_an_articles_table(tmp_path):
+    """The README's queries over articles/ work on a dataset that has none yet."""
+    import duckdb
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "empty.txt").write_text("")
+    (raw / "short.txt").write_text("Page not found\n")
+    curated = tmp_path / "c"
+    _run(raw, curated)
+    con = duckdb.connect()
+    glob = f"{curated}/articles/**/*.parquet"
+    assert con.execute(f"SELECT count(*) FROM read_parquet('{glob}', hive_partitioning=1)").fetchone()[0] == 0
+    assert store.read_table(curated, "rejects").num_rows == 2
