@@ -27,7 +27,10 @@ def quiet_prefect() -> None:
     """Offline-friendly Prefect defaults, set before Prefect is imported; the user's values win."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # INFO logs of flows and tasks reach the API (the UI's Logs tab); the console shows warnings
+    # only: the commands print their own progress and summary.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     # A dead API must not hold a command for minutes of retries (5 by default, with backoff).
     os.environ.setdefault("PREFECT_CLIENT_MAX_RETRIES", "1")

@@ -232,6 +232,12 @@ def _curate_body(
         )
         COMMITTED.append(summary)
         on_progress(summary)
+    if summary.inputs_read == 0:  # the UI then shows no extract-batch task: say why
+        logger.info(
+            "no extract-batch task: nothing new to read in %s (%d inputs unchanged since an earlier run)",
+            raw,
+            summary.inputs_unchanged,
+        )
     logger.info(summary.render_text())
     _publish(summary, curated, crawls)
     from pipeline.compact import prune_reports

@@ -47,6 +47,32 @@ def test_run_without_a_server_never_imports_prefect_and_writes_what_a_recorded_f
     ours = [r for r in runs if r["parameters"].get("curated") == str(tmp_path / "flow")]
     assert [r["state_type"] for r in ours] == ["COMPLETED"]
     assert not [r for r in runs if r["parameters"].get("curated") == str(tmp_path / "plain")]
+    # Its INFO logs reach the API (the UI's Logs tab) and its task runs show; the console got none.
+    logs = httpx.post(
+        f"{prefect_api}/logs/filter",
+        json={"logs": {"flow_run_id": {"any_": [ours[0]["id"]]}}, "limit": 200},
+        timeout=10,
+    ).json()
+    assert any(log["level"] == 20 and "articles written: 9" in log["message"] for log in logs)
+    tasks = httpx.post(
+        f"{prefect_api}/task_runs/filter",
+        json={"flow_runs": {"id": {"any_": [ours[0]["id"]]}}},
+        timeout=10,
+    ).json()
+    assert any(t["name"].startswith("extract-batch") for t in tasks)
+    assert "| INFO" not in recorded.stderr
+
+    # A rerun with nothing new has no batch task, and its log says why.
+    again = _run(seeds_raw, tmp_path / "flow", env_for(tmp_path / "home-flow", api=prefect_api))
+    assert again.returncode == 0, again.stderr[-3000:]
+    runs = httpx.post(
+        f"{prefect_api}/flow_runs/filter", json={"sort": "START_TIME_DESC", "limit": 50}, timeout=10
+    ).json()
+    [latest, _] = [r for r in runs if r["parameters"].get("curated") == str(tmp_path / "flow")]
+    logs = httpx.post(
+        f"{prefect_api}/logs/filter", json={"logs": {"flow_run_id": {"any_": [latest["id"]]}}}, timeout=10
+    ).json()
+    assert any("no extract-batch task: nothing new" in log["message"] for log in logs)
 
 
 @pytest.fixture
