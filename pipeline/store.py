@@ -297,6 +297,21 @@ def run_lock(curated: Path, wait_seconds: float = 0.0) -> Iterator[None]:
         handle.close()
 
 
+def write_journal(curated: Path, commit_id: str, payload: dict[str, Any]) -> Path:
+    """curated/_journal/<commit_id>.json, durable before any file of the commit moves: what
+    recover() needs to finish the commit if the process dies during its renames."""
+    journal_dir = curated / "_journal"
+    journal_dir.mkdir(parents=True, exist_ok=True)
+    tmp = journal_dir / f".{commit_id}.json.tmp"
+    tmp.write_text(json.dumps(payload))
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    journal = journal_dir / f"{commit_id}.json"
+    os.replace(tmp, journal)
+    _fsync_dir(journal_dir)
+    return journal
+
+
 def _fsync_dir(path: Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDONLY)
@@ -404,15 +419,7 @@ def commit_swaps(curated: Path, commit_id: str, swaps: list[tuple[str, str]]) ->
         with open(staging / unit / name, "rb") as fh:
             os.fsync(fh.fileno())
     kill_point("compact-after-staging")
-    journal_dir = curated / "_journal"
-    journal_dir.mkdir(parents=True, exist_ok=True)
-    tmp = journal_dir / f".{commit_id}.json.tmp"
-    tmp.write_text(json.dumps({"run_id": commit_id, "swaps": [list(s) for s in swaps]}))
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    journal = journal_dir / f"{commit_id}.json"
-    os.replace(tmp, journal)
-    _fsync_dir(journal_dir)
+    journal = write_journal(curated, commit_id, {"run_id": commit_id, "swaps": [list(s) for s in swaps]})
     kill_point("compact-after-journal")
     for unit, _ in swaps:
         _swap_in(curated, commit_id, unit)
@@ -580,15 +587,7 @@ class RunWriter:
                 for rel in self._files
                 if not any(rel.startswith(t + "/") for t in REBUILT_TABLES)
             ]
-        journal_dir = self.curated / "_journal"
-        journal_dir.mkdir(parents=True, exist_ok=True)
-        tmp = journal_dir / f".{self.run_id}.json.tmp"
-        tmp.write_text(json.dumps({"run_id": self.run_id, "moves": moves}))
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        journal = journal_dir / f"{self.run_id}.json"
-        os.replace(tmp, journal)
-        _fsync_dir(journal_dir)
+        journal = write_journal(self.curated, self.run_id, {"run_id": self.run_id, "moves": moves})
         kill_point("after-journal-written")
         for src, dst in moves:
             dst_path = self.curated / dst

@@ -87,3 +87,19 @@ def failures(articles_dir: Path, expected_path: Path) -> list[str]:
             if body.count(s) != n:
                 failed.append(f"{name!r}: {s[:40]!r} occurs {body.count(s)} times, want {n}")
     return failed
+
+
+def curate_dumps(folder: Path, tmp_path: Path) -> Path:
+    """Curate the .txt dumps of folder as a user would (run_curation, default settings): the
+    articles dataset to check."""
+    import shutil
+
+    from pipeline.curate import run_curation
+    from pipeline.settings import load_settings
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for page in folder.glob("*.txt"):
+        shutil.copy2(page, raw / page.name)
+    run_curation(raw, tmp_path / "curated", load_settings(config_path="/nonexistent", env={}))
+    return tmp_path / "curated" / "articles"

@@ -9,14 +9,10 @@ copy of the shared checks (tests/seedcheck.py)."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from seedcheck import failures
-
-from pipeline.curate import run_curation
-from pipeline.settings import load_settings
+from seedcheck import curate_dumps, failures
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SETS = (FIXTURES / "pages-fresh", FIXTURES / "pages-fresh2")
@@ -30,19 +26,10 @@ KNOWN: dict[Path, dict[str, list[str]]] = {
 }
 
 
-def _curate(folder: Path, tmp_path: Path) -> Path:
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    for page in folder.glob("*.txt"):
-        shutil.copy2(page, raw / page.name)
-    run_curation(raw, tmp_path / "curated", load_settings(config_path="/nonexistent", env={}))
-    return tmp_path / "curated" / "articles"
-
-
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_each_fresh_folder_fails_only_its_known_checks(folder, tmp_path):
     known = KNOWN[folder.parent].get(folder.name, [])
-    assert sorted(failures(_curate(folder, tmp_path), folder / "expected.json")) == known
+    assert sorted(failures(curate_dumps(folder, tmp_path), folder / "expected.json")) == known
 
 
 def test_every_fresh_dump_is_checked_or_described():

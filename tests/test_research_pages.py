@@ -7,14 +7,11 @@ and checked with the project's copy of the checks (tests/seedcheck.py)."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from seedcheck import failures
+from seedcheck import curate_dumps, failures
 
-from pipeline.curate import run_curation
-from pipeline.settings import load_settings
 from pipeline.sites import SITES
 
 PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
@@ -28,19 +25,10 @@ SPLITS = sorted(p.parent for p in PAGES.glob("*/*/expected.json"))
 KNOWN: dict[str, list[str]] = json.loads((PAGES / "known_failures.json").read_text(encoding="utf-8"))
 
 
-def _curate(split: Path, tmp_path: Path) -> Path:
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    for page in split.glob("*.txt"):
-        shutil.copy2(page, raw / page.name)
-    run_curation(raw, tmp_path / "curated", load_settings(config_path="/nonexistent", env={}))
-    return tmp_path / "curated" / "articles"
-
-
 @pytest.mark.parametrize("split", SPLITS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_each_research_split_fails_only_its_known_checks(split, tmp_path):
     name = f"{split.parent.name}/{split.name}"
-    assert sorted(failures(_curate(split, tmp_path), split / "expected.json")) == KNOWN.get(name, [])
+    assert sorted(failures(curate_dumps(split, tmp_path), split / "expected.json")) == KNOWN.get(name, [])
 
 
 def test_train_and_holdout_scores_stay_at_least_where_they_were():
