@@ -29,10 +29,10 @@ lint: install
 
 # The whole pipeline offline: a local mirror of the three sites, a crawl, the curate run, a query.
 demo: install
-	$(PY) -m pipeline.demo --out demo-output
+	$(PY) -m pipeline.cli.demo --out demo-output
 
 bench: install
-	$(PY) -m pipeline bench
+	$(PY) -m bench
 
 # Re-resolve the dependency tree into requirements.lock (after changing pyproject.toml).
 lock:

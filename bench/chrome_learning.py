@@ -23,10 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.extract import extract_document  # noqa: E402
+from pipeline.curation.batch import learn_chrome  # noqa: E402
+from pipeline.extraction.dispatch import extract_document  # noqa: E402
 from pipeline.models import Article, RawDocument  # noqa: E402
-from pipeline.textnorm import normalize_line  # noqa: E402
-from pipeline.work import learn_chrome  # noqa: E402
+from pipeline.text.normalise import normalize_line  # noqa: E402
 
 
 def templates() -> list[tuple[str, list[str], list[str], list[str]]]:
@@ -109,7 +109,7 @@ if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     if "--no-rules" in sys.argv:
         # As if every site had redesigned: no site's rules match, the safety net alone works.
-        import pipeline.extract as extract_module
+        import pipeline.extraction.dispatch as extract_module
         from pipeline.sites import GENERIC
 
         extract_module.detect = lambda url, text, html=False: GENERIC

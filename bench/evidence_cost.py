@@ -1,7 +1,7 @@
 """What recording extraction evidence costs per HTML page (not product code).
 
 The site's title, byline and date selectors are asked once more per page to say whether they
-match (pipeline.extract_html._rule_evidence). Measured on the real article pages under
+match (pipeline.extraction.html._rule_evidence). Measured on the real article pages under
 tests/fixtures/<site>/ (every site with HTML rules), against the whole extraction of the page.
 
     .venv/bin/python bench/evidence_cost.py [REPEATS]
@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline import extract_html  # noqa: E402
-from pipeline.extract import extract_document, page_url  # noqa: E402
+from pipeline.extraction import html as extract_html  # noqa: E402
+from pipeline.extraction.dispatch import extract_document, page_url  # noqa: E402
 from pipeline.models import RawDocument  # noqa: E402
 from pipeline.sites import detect  # noqa: E402
 

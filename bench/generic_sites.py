@@ -13,7 +13,7 @@ directory given on the command line):
 Per field: title (equal once case, spacing, quotes and entities are folded; or the suite's own
 startswith/endswith/contains test), authors (the same set of names), date (the same calendar
 day) and body (F1 of word tokens). Ours is what the curate flow makes of an HTML page
-(pipeline.extract.extract_document); bare is `trafilatura.extract(html, url=url,
+(pipeline.extraction.dispatch.extract_document); bare is `trafilatura.extract(html, url=url,
 with_metadata=True, output_format="json")`. Pages are sorted by suite and name and split in two:
 even places are the half the rules were written from, odd places the held-out half.
 
@@ -281,7 +281,7 @@ class Extracted:
 
 def ours(case: Case) -> Extracted:
     """What the curate flow makes of the page (the unknown-site path, unless a site's rules match)."""
-    from pipeline.extract import extract_document
+    from pipeline.extraction.dispatch import extract_document
     from pipeline.models import Article, RawDocument
 
     out = extract_document(RawDocument(f"{case.suite}/{case.name}.html", "html", case.html, url=case.url))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from pipeline.evidence import Evidence
+    from pipeline.extraction.evidence import Evidence
 
 DocKind = Literal["text", "html"]
 
@@ -62,7 +62,7 @@ class Article:
     is_teaser: bool = False
     fetched_at: dt.datetime | None = None
     modified_at: dt.datetime | None = None  # when the page says it was last updated (UTC)
-    # Which rules gave container, title, date and authors (pipeline.health); None for teasers.
+    # Which rules gave container, title, date and authors (pipeline.report.health); None for teasers.
     evidence: Evidence | None = None
 
 

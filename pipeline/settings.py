@@ -58,7 +58,7 @@ AUTO_WORKERS_ABOVE = 400
 
 @dataclass
 class Store:
-    """How curated/ is kept over months of scheduled runs (pipeline.compact)."""
+    """How curated/ is kept over months of scheduled runs (pipeline.store.compact)."""
 
     # A table directory (an articles partition, duplicates/, rejects/, runs/, a _state table)
     # holding more Parquet files than this is rewritten into one at the end of a run; every run
@@ -75,7 +75,7 @@ class Store:
 @dataclass
 class Executor:
     # auto: processes when there are more than AUTO_WORKERS_ABOVE new inputs, else local;
-    # local: this process; processes: a pool of `workers` extraction processes (pipeline.pool);
+    # local: this process; processes: a pool of `workers` extraction processes (pipeline.curation.pool);
     # dask: the Dask cluster at dask_address, or without one a local Dask cluster.
     kind: str = "auto"
     workers: int = 0  # 0: one per core
@@ -132,7 +132,7 @@ class Schedule:
 
 @dataclass
 class Health:
-    """When a site's extraction health counts as dropped (pipeline.health)."""
+    """When a site's extraction health counts as dropped (pipeline.report.health)."""
 
     # A run is compared with the median of the site's last this-many runs that had pages of it.
     window_runs: int = 10

@@ -1,6 +1,6 @@
 """A Scrapy extension that reports a crawl's progress as one machine-readable line on stderr.
 
-The crawl flow runs each spider in a subprocess (see pipeline/crawl_flows.py) and can only see
+The crawl flow runs each spider in a subprocess (see pipeline/flows/crawl.py) and can only see
 what the child prints, so every CRAWL_PROGRESS_INTERVAL seconds (and once at the end) this writes
 
     TAJRUS-PROGRESS {"site": "rferl", "queued": 40, "fetched": 12, "failed": 1, "stored": 11, ...}

@@ -18,7 +18,7 @@ import pyarrow.dataset as ds
 from conftest import ROOT, SAMPLES
 from corpus_texts import RUSSIAN, as_text
 
-from pipeline import store
+from pipeline.store import commit as store
 
 TABLES = ("articles", "duplicates", "rejects", "health", "_state/manifest", "_state/signatures")
 # Differ between two clean runs too (ident: a copy of a tree is another inode; chrome_learned:

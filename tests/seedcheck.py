@@ -94,7 +94,7 @@ def curate_dumps(folder: Path, tmp_path: Path) -> Path:
     articles dataset to check."""
     import shutil
 
-    from pipeline.curate import run_curation
+    from pipeline.curation.driver import run_curation
     from pipeline.settings import load_settings
 
     raw = tmp_path / "raw"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.dedupe import url_key
+from pipeline.dedupe.decisions import url_key
 
 
 @pytest.mark.parametrize(

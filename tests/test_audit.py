@@ -14,11 +14,11 @@ from badcorpus import build, remove_deep_tree, warc
 from conftest import SAMPLES
 from test_reliability import _lying_warc
 
-from pipeline import store
-from pipeline.curate import run_curation
-from pipeline.loaders import iter_inputs
+from pipeline.curation.driver import run_curation
 from pipeline.models import Reject
+from pipeline.reading.loaders import iter_inputs
 from pipeline.settings import load_settings
+from pipeline.store import commit as store
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

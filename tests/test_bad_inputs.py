@@ -28,12 +28,12 @@ from badcorpus import (
 )
 from conftest import ROOT
 
-from pipeline import store
-from pipeline.curate import local_submit, process_batch, run_curation
-from pipeline.extract import extract_document, html_depth_over
-from pipeline.loaders import InputFile, decode, iter_inputs, load
+from pipeline.curation.driver import local_submit, process_batch, run_curation
+from pipeline.extraction.dispatch import extract_document, html_depth_over
 from pipeline.models import RawDocument, Reject
+from pipeline.reading.loaders import InputFile, decode, iter_inputs, load
 from pipeline.settings import Limits, load_settings
+from pipeline.store import commit as store
 
 
 def _load_all(raw: Path, limits: Limits | None = None) -> list[RawDocument | Reject]:
@@ -49,7 +49,7 @@ def _settings():
 
 @pytest.fixture
 def corpus(tmp_path):
-    pytest.importorskip("pipeline.extract_html", reason="the HTML kinds need pipeline.extract_html")
+    pytest.importorskip("pipeline.extraction.html", reason="the HTML kinds need pipeline.extraction.html")
     raw, expected = build(tmp_path)
     yield raw, expected
     remove_deep_tree(raw)
@@ -152,7 +152,7 @@ def test_a_second_run_over_the_corpus_adds_nothing(corpus, tmp_path):
 
 @pytest.mark.slow
 def test_cli_over_the_corpus_exits_0_under_1_gb(tmp_path, prefect_api):
-    pytest.importorskip("pipeline.extract_html", reason="the HTML kinds need pipeline.extract_html")
+    pytest.importorskip("pipeline.extraction.html", reason="the HTML kinds need pipeline.extraction.html")
     raw, expected = build(tmp_path, vanishing=False)
     curated = tmp_path / "curated"
     env = {
@@ -305,7 +305,7 @@ def test_deep_markup_is_rejected_before_any_parser_sees_it():
 
 def test_a_file_that_grows_between_its_stat_and_its_read_is_read_whole_or_capped(tmp_path, monkeypatch):
     # The read is sized by fstat; a file that grows after it is read on, up to the limit.
-    from pipeline import loaders
+    from pipeline.reading import loaders
 
     data = b"0123456789" * 10
     (tmp_path / "a.txt").write_bytes(data)

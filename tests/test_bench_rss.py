@@ -8,7 +8,7 @@ import time
 
 import psutil
 
-from pipeline.bench import TreeRss
+from bench.throughput import TreeRss
 
 
 class _Child:

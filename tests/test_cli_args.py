@@ -36,7 +36,7 @@ def test_bad_arguments_are_one_error_before_anything_starts(args, says, tmp_path
 
 
 def test_flow_commands_say_they_are_starting_prefect_when_no_server_is_set(monkeypatch):
-    from pipeline.cli import announce_prefect
+    from pipeline.cli.main import announce_prefect
 
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     for command in ("run", "crawl", "backfill", "ingest"):

@@ -23,14 +23,15 @@ import pyarrow.parquet as pq
 import pytest
 from runkit import assert_readable, env_for, finish, first_inputs, more_inputs, start
 
-from pipeline import store
-from pipeline.bench_schedule import content, simulate, write_run_pages
-from pipeline.benchpages import load_templates
-from pipeline.cli import main
-from pipeline.compact import compact, prune_reports, table_files, table_name
-from pipeline.curate import run_curation
+from bench.__main__ import main as bench_main
+from bench.pages import load_templates
+from bench.schedule import content, simulate, write_run_pages
+from pipeline.cli.main import main
+from pipeline.curation.driver import run_curation
+from pipeline.report.summary import RunSummary
 from pipeline.settings import load_settings
-from pipeline.summary import RunSummary
+from pipeline.store import commit as store
+from pipeline.store.compact import compact, prune_reports, table_files, table_name
 
 SMALL_RUNS = 6  # runs of a few new pages each, before the copies and rejects
 
@@ -221,7 +222,7 @@ def test_kill_during_a_runs_compaction_is_finished_by_the_next_run(dataset, tmp_
     articles_before = len(content(curated)["articles"])
     write_run_pages(raw, 77, 3, load_templates(("jamestown",), markup="all"), random.Random(3))
     driver = (
-        "import sys; from pathlib import Path; from pipeline.curate import run_curation; "
+        "import sys; from pathlib import Path; from pipeline.curation.driver import run_curation; "
         "from pipeline.settings import load_settings; "
         "run_curation(Path(sys.argv[1]), Path(sys.argv[2]), load_settings(config_path='/nonexistent'))"
     )
@@ -409,7 +410,7 @@ def test_the_curate_flow_prunes_reports_past_the_retention(tmp_path, prefect_api
     summaries in the runs table."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from pipeline.flows import run_curate_flow
+    from pipeline.flows.curate import run_curate_flow
 
     raw, curated = tmp_path / "raw", tmp_path / "curated"
     templates = load_templates(("rferl",), markup="all")
@@ -432,8 +433,8 @@ def test_the_curate_flow_prunes_reports_past_the_retention(tmp_path, prefect_api
 
 
 def test_bench_scheduled_runs_prints_its_figures(tmp_path, capsys):
-    args = ["bench", "--scheduled-runs", "4", "--pages-per-run", "1", "--compact-above", "2"]
-    assert main([*args, "--keep", str(tmp_path / "work")]) == 0
+    args = ["--scheduled-runs", "4", "--pages-per-run", "1", "--compact-above", "2"]
+    assert bench_main([*args, "--keep", str(tmp_path / "work")]) == 0
     out = capsys.readouterr().out
     assert "scheduled runs: 4 runs of 1 new pages each" in out
     assert "store.compact_above_files = 2" in out
@@ -492,7 +493,7 @@ def test_a_compaction_that_fails_leaves_the_run_committed_and_says_so(dataset, m
     """A full disk while compacting: the run's own commit stands, the summary has a warning."""
     import errno
 
-    import pipeline.compact
+    import pipeline.store.compact
 
     raw, curated = dataset / "raw", dataset / "curated"
     before = len(content(curated)["articles"])
@@ -501,7 +502,7 @@ def test_a_compaction_that_fails_leaves_the_run_committed_and_says_so(dataset, m
     def full_disk(curated: Path, above: int = 1) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(pipeline.compact, "compact", full_disk)
+    monkeypatch.setattr(pipeline.store.compact, "compact", full_disk)
     summary = run_curation(raw, curated, settings_with(compact_above_files=2))
     assert summary.articles_total == 3 and len(content(curated)["articles"]) == before + 3
     assert "No space left on device" in summary.compaction_error

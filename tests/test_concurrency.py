@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 from runkit import assert_readable, env_for, finish, first_inputs, more_inputs, snapshot, start
 
-from pipeline.curate import run_curation
+from pipeline.curation.driver import run_curation
 from pipeline.settings import load_settings
 
 HOLDER = """
 import os, sys, time
 from pathlib import Path
-from pipeline.curate import run_curation
+from pipeline.curation.driver import run_curation
 from pipeline.settings import load_settings
 
 raw, curated, gate = map(Path, sys.argv[1:4])

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import cli_ux
-from pipeline.cli_ux import DESCRIPTIONS, render_toml
+from pipeline.cli import analyst as cli_ux
+from pipeline.cli.analyst import DESCRIPTIONS, render_toml
 from pipeline.settings import ENV_PREFIX, load_settings
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "pipeline.toml.example"

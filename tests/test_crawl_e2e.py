@@ -35,10 +35,10 @@ from _mirror import (
 from conftest import shared_fixture
 from warcio.archiveiterator import ArchiveIterator
 
-from pipeline.curate import run_curation
-from pipeline.dedupe import normalize_url
+from pipeline.curation.driver import run_curation
+from pipeline.dedupe.decisions import normalize_url
 from pipeline.settings import load_settings
-from pipeline.store import read_table
+from pipeline.store.commit import read_table
 from spiders.discovery import Window, parse_bound, parse_sitemap
 
 pytestmark = pytest.mark.slow
@@ -74,7 +74,7 @@ def curated_dates(raw: Path, curated: Path) -> dict[str, dt.datetime]:
 
     Called after a test's crawl assertions: until HTML extraction is merged the test skips here.
     """
-    pytest.importorskip("pipeline.extract_html", reason="HTML extraction is not merged yet")
+    pytest.importorskip("pipeline.extraction.html", reason="HTML extraction is not merged yet")
     run_curation(raw, curated, load_settings(config_path="/nonexistent", env={}))
     table = read_table(curated, "articles", ["url", "published_at", "published_date", "is_teaser"])
     assert table is not None

@@ -18,9 +18,9 @@ from scrapy.http import HtmlResponse
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.test import get_crawler
 
-from pipeline import crawl_flows
-from pipeline.crawl_flows import CrawlError, parse_progress_line, run_spider, run_with_progress
-from pipeline.progress import CrawlProgress
+from pipeline.cli.progress import CrawlProgress
+from pipeline.flows import crawl as crawl_flows
+from pipeline.flows.crawl import CrawlError, parse_progress_line, run_spider, run_with_progress
 from spiders.progress import PROGRESS_PREFIX, ProgressLines
 
 WHEN = dt.datetime(2025, 5, 20, tzinfo=dt.UTC)

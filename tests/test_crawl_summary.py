@@ -1,9 +1,9 @@
-"""What crawl, backfill and ingest print for a person (pipeline.crawl_summary); --json keeps the
+"""What crawl, backfill and ingest print for a person (pipeline.report.crawl_summary); --json keeps the
 flow's dictionary for scripts (tests/test_crawl_progress.py runs the CLI with it)."""
 
 from __future__ import annotations
 
-from pipeline.crawl_summary import render_crawl, render_gather, site_crawl_outcome
+from pipeline.report.crawl_summary import render_crawl, render_gather, site_crawl_outcome
 
 CRAWL = {
     "site": "rferl",

@@ -15,9 +15,9 @@ import pytest
 from conftest import FIXTURES
 from seedcheck import failures
 
-from pipeline import store
-from pipeline.curate import run_curation
+from pipeline.curation.driver import run_curation
 from pipeline.settings import load_settings
+from pipeline.store import commit as store
 
 EXPECTED = FIXTURES / "seeds" / "expected.json"
 
@@ -229,7 +229,7 @@ def test_saved_html_pages_get_their_site_from_the_page(tmp_path):
 
 
 def test_same_article_as_html_and_as_text_dump_is_one_article(tmp_path):
-    from pipeline.extract_html import extract_html
+    from pipeline.extraction.html import extract_html
     from pipeline.models import RawDocument
     from pipeline.sites import SITES
 
@@ -255,7 +255,7 @@ def test_same_article_as_html_and_as_text_dump_is_one_article(tmp_path):
 
 
 def test_page_with_url_replaces_a_dump_of_it_kept_by_an_earlier_run(tmp_path):
-    from pipeline.extract_html import extract_html
+    from pipeline.extraction.html import extract_html
     from pipeline.models import RawDocument
     from pipeline.sites import SITES
 
@@ -279,7 +279,7 @@ def test_page_with_url_replaces_a_dump_of_it_kept_by_an_earlier_run(tmp_path):
 
 def test_batches_keep_order_and_cut_the_last_round_finer():
     """Every item once, in order; full batches first, the last round in pieces of half a batch."""
-    from pipeline.curate import batches
+    from pipeline.curation.driver import batches
 
     items = [f"f{i}" for i in range(2000)]
     out = list(batches(iter(items), 200, workers=2))
@@ -337,7 +337,8 @@ def test_a_rebuild_killed_mid_commit_is_finished_by_the_next_run(tmp_path):
     _run(raw, curated)
     _run(raw, reference)
     script = (
-        "import sys; from pipeline.curate import run_curation; from pipeline.settings import load_settings;"
+        "import sys; from pipeline.curation.driver import run_curation;"
+        " from pipeline.settings import load_settings;"
         "run_curation(sys.argv[1], sys.argv[2], load_settings(config_path='/nonexistent', env={}), full=True)"
     )
     env = {**os.environ, "PIPELINE_TEST_KILL_AT": "after-first-rename"}

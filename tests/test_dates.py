@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from pipeline.dates import ParsedDate, date_from_url, date_from_volume_issue, parse_date
+from pipeline.text.dates import ParsedDate, date_from_url, date_from_volume_issue, parse_date
 
 NOW = dt.datetime(2024, 6, 1, 12, 0, tzinfo=dt.UTC)
 UTC = dt.UTC

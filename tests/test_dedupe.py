@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import SAMPLES
 
-from pipeline.dedupe import Deduper, article_id, content_hash, normalize_url, signatures, url_key
-from pipeline.extract_text import extract_text
+from pipeline.dedupe.decisions import Deduper, article_id, content_hash, normalize_url, signatures, url_key
+from pipeline.extraction.dumps import extract_text
 from pipeline.models import Article, RawDocument
 from pipeline.settings import Dedupe
 from pipeline.sites import detect

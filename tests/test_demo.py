@@ -8,8 +8,8 @@ import datetime as dt
 import urllib.request
 from urllib.parse import urlsplit
 
-from pipeline.demo import ARTICLES, mirror_tree, published, serving
-from pipeline.extract_html import extract_html
+from pipeline.cli.demo import ARTICLES, mirror_tree, published, serving
+from pipeline.extraction.html import extract_html
 from pipeline.models import RawDocument
 from pipeline.sites import SITES, detect
 

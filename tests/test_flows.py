@@ -86,7 +86,7 @@ def test_same_articles_from_every_executor(seeds_raw, tmp_path, monkeypatch, pre
     """One process, the local pool of worker processes, a local Dask cluster: the same articles."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from pipeline.flows import run_curate_flow
+    from pipeline.flows.curate import run_curate_flow
     from pipeline.settings import load_settings
 
     for i in range(3):  # enough files for several batches
@@ -116,6 +116,6 @@ def test_same_articles_from_every_executor(seeds_raw, tmp_path, monkeypatch, pre
 
 def test_crawl_task_runs_are_named_after_their_site() -> None:
     """In the Prefect UI a crawl's task run reads crawl-site-rferl, not crawl-site-567."""
-    from pipeline.crawl_flows import crawl_site
+    from pipeline.flows.crawl import crawl_site
 
     assert crawl_site.task_run_name.format(site="rferl") == "crawl-site-rferl"

@@ -7,15 +7,15 @@ import datetime as dt
 
 import pytest
 
-from pipeline.dedupe import Deduper, content_hash, signatures
-from pipeline.extract_html import extract_html
-from pipeline.extract_text import extract_text
+from pipeline.curation.batch import learn_chrome
+from pipeline.dedupe.decisions import Deduper, content_hash, signatures
+from pipeline.extraction.authors import clean_authors, is_person_name
+from pipeline.extraction.dumps import extract_text
+from pipeline.extraction.html import extract_html
 from pipeline.models import Article, RawDocument, Reject
-from pipeline.names import clean_authors, is_person_name
 from pipeline.settings import Dedupe
 from pipeline.sites import GENERIC, SITES, detect
-from pipeline.textnorm import drop_repeated_paragraphs
-from pipeline.work import learn_chrome
+from pipeline.text.normalise import drop_repeated_paragraphs
 
 # --- authors ---------------------------------------------------------------------------------------
 
@@ -531,9 +531,9 @@ def test_a_caption_printed_once_between_headline_and_byline_is_not_the_title():
 def test_chrome_learned_by_one_run_is_dropped_by_later_runs_of_a_few_pages(tmp_path):
     """An hourly run brings one or two pages: too few to learn from, so the chrome a larger run
     learned is remembered (as line hashes under curated/_state/chrome/)."""
-    from pipeline.curate import run_curation
+    from pipeline.curation.driver import run_curation
     from pipeline.settings import load_settings
-    from pipeline.store import read_table
+    from pipeline.store.commit import read_table
 
     chrome = ["Zzyzx Portal Home", "Listen to our new podcast", "Zzyzx Portal keeps you informed every day."]
     raw, curated = tmp_path / "raw", tmp_path / "curated"
@@ -564,7 +564,7 @@ def test_chrome_is_learned_per_script_so_each_service_of_a_site_learns_its_own()
     ]
     learned = learn_chrome(docs)
     assert {"other:en", "other:ru"} <= set(learned)
-    from pipeline.boilerplate import line_key
+    from pipeline.extraction.boilerplate import line_key
 
     assert line_key("Слушайте наш подкаст") in learned["other:ru"]
     assert line_key("Listen to our podcast") in learned["other:en"]
@@ -612,7 +612,7 @@ def test_a_lead_paragraph_announcing_a_quotation_with_a_colon_opens_the_body():
 
 
 def test_a_tajik_news_sentence_is_prose_for_the_classifier() -> None:
-    from pipeline import paragraphs
+    from pipeline.extraction import classifier as paragraphs
 
     line = (
         "Далер Ҳасанови 27-сола мегӯяд, дар идораи муҳоҷирати шаҳри Самара ба ӯ гуфтанд,"
@@ -686,7 +686,7 @@ def test_an_article_under_a_question_headline_with_its_dateline_below_a_summary_
 
 
 def test_a_long_sentence_of_a_language_with_few_function_words_is_prose() -> None:
-    from pipeline import paragraphs
+    from pipeline.extraction import classifier as paragraphs
 
     kyrgyz = (
         "Кыргызстандын президенти Садыр Жапаров Москвада Орусиянын президенти Владимир Путин менен"

@@ -13,14 +13,14 @@ import pytest
 from _mirror import pangea_article, prose, wordpress_article
 from health_pages import eurasianet_new, eurasianet_old
 
-from pipeline import cli, health
-from pipeline.curate import run_curation
-from pipeline.extract import extract_document
-from pipeline.health import SiteHealth, compare
+from pipeline.cli import main as cli
+from pipeline.curation.driver import run_curation
+from pipeline.extraction.dispatch import extract_document
 from pipeline.models import RawDocument
-from pipeline.report import dataset_stats, render_report_html, report_markdown
+from pipeline.report.health import SiteHealth, compare
+from pipeline.report.report import dataset_stats, health, render_report_html, report_markdown
 from pipeline.settings import Health, load_settings
-from pipeline.store import HEALTH_SCHEMA, read_table
+from pipeline.store.commit import HEALTH_SCHEMA, read_table
 
 WHEN = dt.datetime(2025, 5, 1, tzinfo=dt.UTC)
 

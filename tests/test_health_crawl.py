@@ -21,9 +21,9 @@ from conftest import ROOT
 from health_pages import eurasianet_new, eurasianet_old
 from runkit import env_for
 
-from pipeline.curate import run_curation
+from pipeline.curation.driver import run_curation
 from pipeline.settings import load_settings
-from pipeline.store import read_table
+from pipeline.store.commit import read_table
 
 pytestmark = pytest.mark.slow
 

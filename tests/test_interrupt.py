@@ -24,9 +24,9 @@ from _mirror import FAST, Mirror, pangea_article, slow, urlset
 from conftest import ROOT, SAMPLES
 from runkit import env_for, snapshot
 
-from pipeline import curate_run
-from pipeline.interrupt import EXIT_INTERRUPTED, curate_outcome
-from pipeline.summary import RunSummary
+from pipeline.cli.interrupt import EXIT_INTERRUPTED, curate_outcome
+from pipeline.curation import runner as curate_run
+from pipeline.report.summary import RunSummary
 
 PROMPT_SECONDS = 4.0  # the target is 2 s; the margin is for a machine shared with other jobs
 
@@ -242,7 +242,7 @@ def _start_deployment_run(api: str, name: str, raw: str) -> dict:
 
 
 def test_backfill_and_ingest_say_what_the_crawl_and_the_curate_run_kept(tmp_path, monkeypatch):
-    from pipeline.interrupt import crawl_outcome, gather_outcome
+    from pipeline.cli.interrupt import crawl_outcome, gather_outcome
 
     monkeypatch.setattr(curate_run, "COMMITTED", [])
     assert crawl_outcome().startswith("interrupted: the pages fetched so far are kept in raw/")
@@ -260,7 +260,7 @@ def test_on_a_terminal_the_line_replaces_the_progress_bar(terminal):
     import pty
 
     code = (
-        "import sys; from pipeline.interrupt import _quiet_output\n"
+        "import sys; from pipeline.cli.interrupt import _quiet_output\n"
         "sys.stderr.write('curate: 40/1500 files'); sys.stderr.flush()\n"
         "say = _quiet_output(); print('not shown', file=sys.stderr); say('interrupted: x')\n"
     )

@@ -1,6 +1,6 @@
 """kill -9 at every step of a curate run: the dataset stays readable and the next run repairs it.
 
-A test-only hook (pipeline.store.kill_point, PIPELINE_TEST_KILL_AT) makes the run SIGKILL itself
+A test-only hook (pipeline.store.commit.kill_point, PIPELINE_TEST_KILL_AT) makes the run SIGKILL itself
 at a named point, so each kill lands exactly where it is meant to. Most kills run a small script
 that calls run_curation (where the atomicity lives; a Prefect start costs ~12 s a process); one
 goes through the real CLI. After each kill: every Parquet file a reader can see reads with
@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from runkit import assert_readable, env_for, finish, first_inputs, more_inputs, snapshot, start
 
-from pipeline.curate import run_curation
+from pipeline.curation.driver import run_curation
 from pipeline.settings import load_settings
 
 DRIVER = """
 import sys
 from pathlib import Path
-from pipeline.curate import run_curation
+from pipeline.curation.driver import run_curation
 from pipeline.settings import load_settings
 run_curation(Path(sys.argv[1]), Path(sys.argv[2]), load_settings(config_path="/nonexistent"))
 """

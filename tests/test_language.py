@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from pipeline import language
-from pipeline.language import detect_language
+from pipeline.text import language
+from pipeline.text.language import detect_language
 
 
 @pytest.mark.parametrize(

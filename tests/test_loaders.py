@@ -14,10 +14,10 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipeline.loaders import _CONTROL, InputFile, _has_control_bytes, decode, iter_inputs, load
+from pipeline.curation.batch import file_sha256, process_batch
 from pipeline.models import RawDocument, Reject
+from pipeline.reading.loaders import _CONTROL, InputFile, _has_control_bytes, decode, iter_inputs, load
 from pipeline.settings import Limits, load_settings
-from pipeline.work import file_sha256, process_batch
 
 RUSSIAN = "Президент Таджикистана встретился с министром обороны России в Душанбе."
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline import lsh as lsh_module
-from pipeline.dedupe import LSH_WEIGHTS
-from pipeline.lsh import LSH, optimal_bands
+from pipeline.dedupe import lsh as lsh_module
+from pipeline.dedupe.decisions import LSH_WEIGHTS
+from pipeline.dedupe.lsh import LSH, optimal_bands
 
 
 @pytest.mark.parametrize("threshold", [0.5, 0.6, 0.7, 0.75, 0.8, 0.9])

@@ -15,12 +15,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from conftest import ROOT
 
-from pipeline import store
-from pipeline.curate import run_curation
-from pipeline.dedupe import BODY_KIND, LEAD_KIND, content_hash, fingerprints, signatures
-from pipeline.minhash import minhash
+from pipeline.curation.driver import run_curation
+from pipeline.dedupe.decisions import BODY_KIND, LEAD_KIND, content_hash, fingerprints, signatures
+from pipeline.dedupe.minhash import minhash
 from pipeline.settings import Dedupe, load_settings
-from pipeline.textnorm import fingerprint_text, fingerprint_words
+from pipeline.store import commit as store
+from pipeline.text.normalise import fingerprint_text, fingerprint_words
 
 WORDS = [f"w{i}" for i in range(5000)]
 
@@ -34,7 +34,7 @@ def _shingles(words: list[str], k: int = 5) -> set[tuple[str, ...]]:
 
 
 def test_values_do_not_depend_on_the_process_or_its_hash_seed():
-    code = "from pipeline.minhash import minhash; print(list(minhash('a b c d e f g'.split(), 5, 8)))"
+    code = "from pipeline.dedupe.minhash import minhash; print(list(minhash('a b c d e f g'.split(), 5, 8)))"
     outs = {
         subprocess.run(
             [sys.executable, "-c", code],

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.extract_html import extract_html
+from pipeline.extraction.authors import clean_authors
+from pipeline.extraction.html import extract_html
 from pipeline.models import Article, RawDocument
-from pipeline.names import clean_authors
 from pipeline.sites import GENERIC
-from pipeline.textnorm import drop_repeated_paragraphs
+from pipeline.text.normalise import drop_repeated_paragraphs
 
 _TEXT = [
     "Officials of the two governments met on Monday to discuss the seasonal migrants and the "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.extract import page_url
+from pipeline.extraction.dispatch import page_url
 
 
 def test_a_canonical_link_and_og_url_are_found():

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.sites import SITES, detect, pangea_labels
 from pipeline.sites.pangea_labels import SERVICES, ServiceLabels, clock_pattern, text_rules
-from pipeline.textnorm import normalize_line
+from pipeline.text.normalise import normalize_line
 
 RFERL = SITES["rferl"]
 

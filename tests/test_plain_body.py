@@ -18,9 +18,9 @@ import pytest
 from conftest import shared_page
 from lxml import html
 
-from pipeline import extract_html
+from pipeline.extraction import html as extract_html
+from pipeline.extraction.plain_body import plain_paragraphs
 from pipeline.models import RawDocument
-from pipeline.plain_body import plain_paragraphs
 from pipeline.sites import SITES, detect
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -11,21 +11,23 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import ROOT
 
-from pipeline import curate_run, flows, pool
-from pipeline.loaders import InputFile
+from pipeline.curation import pool
+from pipeline.curation import runner as curate_run
+from pipeline.curation.batch import Batch, FileResult
+from pipeline.flows import curate as flows
+from pipeline.reading.loaders import InputFile
 from pipeline.settings import Dedupe, Executor, Limits
-from pipeline.work import Batch, FileResult
 
 WORKER_IMPORTS = (
     "import os, sys; from concurrent.futures import ThreadPoolExecutor\n"
-    "from pipeline.pool import extraction_pool, run_in_pool\n"
+    "from pipeline.curation.pool import extraction_pool, run_in_pool\n"
     "SLOW_PID = \"(__import__('time').sleep(0.5), __import__('os').getpid())[1]\"\n"
     "if __name__ == '__main__':\n"
     "    with extraction_pool(2) as p, ThreadPoolExecutor(2) as threads:\n"
     "        pids = set(threads.map(lambda _: run_in_pool(eval, SLOW_PID), range(2)))\n"
     "        heavy = run_in_pool(eval, \"[m for m in ('prefect', 'distributed', 'pyarrow', 'pandas')"
     " if m in __import__('sys').modules]\")\n"
-    "        ready = run_in_pool(eval, \"'pipeline.work' in __import__('sys').modules\")\n"
+    "        ready = run_in_pool(eval, \"'pipeline.curation.batch' in __import__('sys').modules\")\n"
     "    print(os.getpid() not in pids, len(pids), heavy, ready)\n"
 )
 
@@ -105,7 +107,7 @@ def test_an_unknown_executor_kind_is_a_clear_error():
 
 HOLD_A_POOL = (
     "import os, sys, time; from concurrent.futures import ThreadPoolExecutor\n"
-    "from pipeline.pool import extraction_pool, run_in_pool\n"
+    "from pipeline.curation.pool import extraction_pool, run_in_pool\n"
     "SLOW_PID = \"(__import__('time').sleep(0.5), __import__('os').getpid())[1]\"\n"
     "if __name__ == '__main__':\n"
     "    with extraction_pool(2), ThreadPoolExecutor(2) as threads:\n"
@@ -187,9 +189,9 @@ def test_a_file_that_kills_every_dask_worker_is_a_reject_and_the_run_commits(
     import dask
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from pipeline.flows import run_curate_flow
-    from pipeline.kill_points import KILL_AT_ENV
+    from pipeline.flows.curate import run_curate_flow
     from pipeline.settings import load_settings
+    from pipeline.store.kill_points import KILL_AT_ENV
 
     bad = sorted(p.name for p in seeds_raw.glob("*.txt"))[1]
     monkeypatch.setenv(KILL_AT_ENV, f"extract:{bad}")  # the workers are spawned with this environment

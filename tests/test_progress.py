@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from pipeline.progress import CrawlProgress, Progress, format_duration
+from pipeline.cli.progress import CrawlProgress, Progress, format_duration
 
 
 class Clock:
@@ -193,7 +193,7 @@ def test_update_to_takes_running_totals() -> None:
 
 def test_curate_progress_total_is_counted_beside_the_run(tmp_path) -> None:
     """The flow starts at once and its progress gets raw/'s file count from a thread."""
-    from pipeline.flows import _counted_into
+    from pipeline.flows.curate import _counted_into
 
     raw = tmp_path / "raw"
     (raw / "a").mkdir(parents=True)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import cli_ux
-from pipeline.store import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, REJECT_SCHEMA, RunWriter
+from pipeline.cli import analyst as cli_ux
+from pipeline.store.commit import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, REJECT_SCHEMA, RunWriter
 
 T0 = dt.datetime(2025, 3, 1, 12, 30, tzinfo=dt.UTC)
 RUN = "20250301T123000-cccccc"

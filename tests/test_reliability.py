@@ -13,12 +13,12 @@ import pytest
 from badcorpus import warc
 from conftest import SAMPLES
 
-from pipeline.curate import local_submit, run_curation
-from pipeline.loaders import InputFile, load
+from pipeline.curation.batch import process_batch
+from pipeline.curation.driver import local_submit, run_curation
 from pipeline.models import RawDocument, Reject
+from pipeline.reading.loaders import InputFile, load
 from pipeline.settings import Limits, Settings
-from pipeline.store import read_table
-from pipeline.work import process_batch
+from pipeline.store.commit import read_table
 
 
 def _sample(name: str) -> str:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from pipeline import report
-from pipeline.report import (
+from pipeline.report import report
+from pipeline.report.report import (
     artifact_key,
     dataset_stats,
     publish_artifact,
@@ -22,8 +22,8 @@ from pipeline.report import (
     run_stats,
     write_report,
 )
-from pipeline.store import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, REJECT_SCHEMA, RunWriter
-from pipeline.summary import RunSummary
+from pipeline.report.summary import RunSummary
+from pipeline.store.commit import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, REJECT_SCHEMA, RunWriter
 
 T0 = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
 RUN1, RUN2 = "20250301T000000-aaaaaa", "20250302T000000-bbbbbb"
@@ -310,7 +310,8 @@ def test_report_markdown_has_run_and_dataset_numbers(curated: Path) -> None:
 
 def test_the_flows_artifact_shows_the_whole_dataset_like_the_html_report(curated, monkeypatch) -> None:
     """A run that added little still shows the dataset it left (7 articles), not its own numbers."""
-    from pipeline import curate_run, report
+    from pipeline.curation import runner as curate_run
+    from pipeline.report import report
 
     published: list[str] = []
     monkeypatch.setattr(
@@ -322,7 +323,7 @@ def test_the_flows_artifact_shows_the_whole_dataset_like_the_html_report(curated
 
 
 def test_an_empty_table_in_the_markdown_says_which_it_is() -> None:
-    from pipeline.report import _md_table
+    from pipeline.report.report import _md_table
 
     assert _md_table(["duplicate kind", "count"], []) == "_duplicate kind: none_\n"
 
@@ -371,7 +372,7 @@ def test_publish_artifact_failure_is_logged_not_raised(
 
     monkeypatch.setattr(report, "_in_prefect_run", lambda: True)
     monkeypatch.setattr(prefect.artifacts, "create_markdown_artifact", refuse)
-    with caplog.at_level(logging.WARNING, logger="pipeline.report"):
+    with caplog.at_level(logging.WARNING, logger="pipeline.report.report"):
         assert publish_artifact("# n", "k") is None
     assert "API unreachable" in caplog.text
 
@@ -518,7 +519,7 @@ def test_the_crawl_outcome_per_site_is_shown_on_ingest_runs_only(curated: Path) 
 
 
 def test_publish_puts_crawls_and_new_articles_in_the_report_and_the_artifact(curated, monkeypatch) -> None:
-    from pipeline import curate_run
+    from pipeline.curation import runner as curate_run
 
     published: list[str] = []
     monkeypatch.setattr(

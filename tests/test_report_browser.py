@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from pipeline.report import PALETTE, dataset_stats, write_report
-from pipeline.store import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, REJECT_SCHEMA, RunWriter
-from pipeline.summary import RunSummary
+from pipeline.report.report import PALETTE, dataset_stats, write_report
+from pipeline.report.summary import RunSummary
+from pipeline.store.commit import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, REJECT_SCHEMA, RunWriter
 
 pytestmark = pytest.mark.slow
 

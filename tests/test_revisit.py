@@ -16,13 +16,13 @@ from _mirror import Mirror, prose, run_crawl, urlset
 from scrapy.http import Request, XmlResponse
 from scrapy.utils.test import get_crawler
 
-from pipeline.curate import run_curation
-from pipeline.dedupe import Deduper, content_hash, signatures
-from pipeline.extract_html import extract_html
+from pipeline.curation.driver import run_curation
+from pipeline.dedupe.decisions import Deduper, content_hash, signatures
+from pipeline.extraction.html import extract_html
 from pipeline.models import Article, RawDocument
 from pipeline.settings import Dedupe, load_settings
 from pipeline.sites import SITES
-from pipeline.store import read_table
+from pipeline.store.commit import read_table
 from spiders.spiders.rferl import RferlSpider
 from spiders.state import CrawlState
 
@@ -312,8 +312,8 @@ def test_files_written_before_the_new_columns_still_read(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from pipeline.report import connect
-    from pipeline.store import ARTICLE_SCHEMA, DUPLICATE_SCHEMA
+    from pipeline.report.report import connect
+    from pipeline.store.commit import ARTICLE_SCHEMA, DUPLICATE_SCHEMA
 
     curated = tmp_path / "curated"
     for name, schema, new_columns in (

@@ -13,10 +13,10 @@ import pyarrow.dataset as ds
 import pytest
 from conftest import ROOT, SAMPLES
 
-from pipeline import store
-from pipeline.benchpages import load_templates, write_pages
-from pipeline.curate import count_pending, run_curation
+from bench.pages import load_templates, write_pages
+from pipeline.curation.driver import count_pending, run_curation
 from pipeline.settings import load_settings
+from pipeline.store import commit as store
 
 DROP = {"ingested_at", "run_id"}
 
@@ -89,7 +89,7 @@ def test_rerun_with_nothing_new_reads_nothing_and_auto_stays_local(mixed_raw, tm
     assert again.inputs_unchanged == first.inputs_seen
     assert store.count_rows(curated, "articles") == first.articles_total
 
-    from pipeline.flows import resolve_kind
+    from pipeline.flows.curate import resolve_kind
 
     assert resolve_kind(_settings().executor, count_pending(mixed_raw, curated)) == "local"
 
@@ -102,7 +102,7 @@ def test_existing_dask_cluster_gives_the_same_dataset_as_one_process(
     from distributed import LocalCluster
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from pipeline.flows import run_curate_flow
+    from pipeline.flows.curate import run_curate_flow
 
     local = run_curation(mixed_raw, tmp_path / "local", _settings(**{"executor.batch_size": 4}))
     with temporary_settings(updates={PREFECT_API_URL: prefect_api}):
@@ -135,7 +135,7 @@ def test_existing_dask_cluster_gives_the_same_dataset_as_one_process(
 def test_bench_prints_every_figure(tmp_path):
     env = dict(os.environ, PREFECT_HOME=str(tmp_path / "prefect"), DO_NOT_TRACK="1")
     env.pop("PREFECT_API_URL", None)
-    cmd = [sys.executable, "-m", "pipeline", "bench", "--pages", "50", "--near-dup-articles", "2000"]
+    cmd = [sys.executable, "-m", "bench", "--pages", "50", "--near-dup-articles", "2000"]
     cmd += ["--startup-runs", "1"]
     done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=400)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -172,7 +172,7 @@ def test_bench_prints_every_figure(tmp_path):
 
 
 def test_the_curate_figure_is_the_median_round_and_the_ratio_uses_it():
-    from pipeline.bench import Figures
+    from bench.throughput import Figures
 
     figures = Figures(pages=1000, rounds=3, bare_seconds=20.0, round_seconds=[2.0, 5.0, 2.5])
     assert figures.curate_seconds == 2.5  # not the fastest, not the slow one
@@ -182,7 +182,7 @@ def test_the_curate_figure_is_the_median_round_and_the_ratio_uses_it():
 
 
 def test_the_start_up_figure_is_the_median_run_and_judged_against_3_s():
-    from pipeline.bench_startup import StartupFigures
+    from bench.startup import StartupFigures
 
     figures = StartupFigures(seconds=[2.1, 4.0, 2.4])
     assert figures.median == 2.4 and figures.misses() == []
@@ -191,7 +191,7 @@ def test_the_start_up_figure_is_the_median_run_and_judged_against_3_s():
 
 
 def test_depth_check_skips_pages_with_fewer_tags_than_the_limit():
-    from pipeline.extract import html_depth_over
+    from pipeline.extraction.dispatch import html_depth_over
 
     deep = "<div>" * 50 + "text" + "</div>" * 50
     assert html_depth_over(deep, 49) == 50  # scanned: more "<" than the limit
@@ -200,7 +200,7 @@ def test_depth_check_skips_pages_with_fewer_tags_than_the_limit():
 
 
 def test_bench_with_no_pages_gives_the_near_dup_figure_alone():
-    cmd = [sys.executable, "-m", "pipeline", "bench", "--pages", "0", "--near-dup-articles", "1000"]
+    cmd = [sys.executable, "-m", "bench", "--pages", "0", "--near-dup-articles", "1000"]
     cmd += ["--check", "--startup-runs", "0"]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]

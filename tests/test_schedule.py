@@ -16,8 +16,8 @@ import pytest
 from _mirror import FAST, REPO, Mirror, rss, wordpress_article
 from conftest import prefect_server
 
-from pipeline.dedupe import normalize_url
-from pipeline.store import read_table
+from pipeline.dedupe.decisions import normalize_url
+from pipeline.store.commit import read_table
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +43,7 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 def test_served_ingest_runs_on_schedule_and_curates(tmp_path: Path):
-    pytest.importorskip("pipeline.extract_html", reason="HTML extraction is not merged yet")
+    pytest.importorskip("pipeline.extraction.html", reason="HTML extraction is not merged yet")
     # Articles of yesterday: a first crawl with no window reaches back CRAWL_DEFAULT_DAYS.
     when = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=1)
     mirror = Mirror(tmp_path / "tree")

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from conftest import shared_fixture, shared_page
 
-from pipeline.extract_html import extract_html
+from pipeline.extraction.html import extract_html
 from pipeline.models import Article, RawDocument, Reject
 from pipeline.sites import GENERIC, SITES, detect
-from pipeline.textnorm import word_count
+from pipeline.text.normalise import word_count
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 HTML_FIXTURES = sorted(

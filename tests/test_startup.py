@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT
 from runkit import env_for, snapshot
 
-from pipeline.prefect_config import configured_api_url
+from pipeline.flows.prefect_config import configured_api_url
 
 
 def _run(raw: Path, curated: Path, env: dict[str, str], *extra: str) -> subprocess.CompletedProcess[str]:

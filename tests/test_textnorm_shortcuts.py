@@ -7,7 +7,7 @@ import random
 import re
 import unicodedata
 
-from pipeline.textnorm import _count_words, _fold, normalize_line
+from pipeline.text.normalise import _count_words, _fold, normalize_line
 
 
 def _reference(text: str) -> str:
@@ -95,7 +95,7 @@ def _paragraph_lists():
 
 def test_body_and_words_is_drop_then_join_and_its_words_are_the_bodys():
     """One folding of the paragraphs serves the pull-quote test and the signatures, unchanged."""
-    from pipeline import textnorm
+    from pipeline.text import normalise as textnorm
 
     for paragraphs in _paragraph_lists():
         body = textnorm.body_and_words(paragraphs)
@@ -106,7 +106,7 @@ def test_body_and_words_is_drop_then_join_and_its_words_are_the_bodys():
 
 
 def test_remembered_words_are_a_copy():
-    from pipeline import textnorm
+    from pipeline.text import normalise as textnorm
 
     body = textnorm.body_and_words(["First paragraph of words here.", "Second one, also words."])
     textnorm.fingerprint_words(body).append("mutated")
@@ -119,7 +119,7 @@ def test_remembered_words_are_a_copy():
 
 
 def test_bracketed_cross_links_are_cut_from_paragraphs_and_other_brackets_stay() -> None:
-    from pipeline.textnorm import without_cross_links
+    from pipeline.text.normalise import without_cross_links
 
     paragraphs = [
         "Moscow wrote off the debt. [For additional information see the Insight archive] Talks go on.",

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pyarrow.parquet as pq
 
-from pipeline import store
+from pipeline.store import commit as store
 
 
 def _row(i: int, year: int, body: str) -> dict:
@@ -53,7 +53,7 @@ def test_row_count_still_closes_a_row_group(tmp_path):
 
 WRITER_WITHOUT_PANDAS = """
 import datetime as dt, sys, tempfile
-from pipeline import store
+from pipeline.store import commit as store
 writer = store.RunWriter(__import__("pathlib").Path(tempfile.mkdtemp()), "20260101T000000-abcdef")
 row = {k: None for k in store.ARTICLE_SCHEMA.names}
 row.update(article_id="a", source="rferl", published_date=dt.date(2024, 1, 2), body="b", authors=[], tags=[])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lxml import etree, html
 
-from pipeline.extract_html import _parser, descendant_steps
+from pipeline.extraction.html import _parser, descendant_steps
 from pipeline.sites import SITES
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

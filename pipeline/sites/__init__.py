@@ -7,9 +7,9 @@ import functools
 import re
 from urllib.parse import urlsplit
 
-from pipeline.language import detect_language
 from pipeline.sites import eurasianet, generic, jamestown, rferl
 from pipeline.sites.base import Site
+from pipeline.text.language import detect_language
 
 SITES: dict[str, Site] = {s.key: s for s in (rferl.SITE, jamestown.SITE, eurasianet.SITE)}
 GENERIC: Site = generic.SITE

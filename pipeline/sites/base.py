@@ -177,7 +177,7 @@ class Site:
     host_languages: dict[str, str] = field(default_factory=dict)
     default_language: str | None = None
     # The zone the outlet dates its pages in (IANA name), by host, and for pages of other hosts or
-    # none: a UTC timestamp is dated by its calendar day there (pipeline.dates).
+    # none: a UTC timestamp is dated by its calendar day there (pipeline.text.dates).
     host_timezones: dict[str, str] = field(default_factory=dict)
     default_timezone: str | None = None
     publication: str | None = None

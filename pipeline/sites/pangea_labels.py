@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.sites.base import TextRules, line, starts
-from pipeline.textnorm import normalize_line
+from pipeline.text.normalise import normalize_line
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ def corpora() -> dict[str, list[Path]]:
             files = sorted(folder.glob("*.txt"))
             if files:
                 out[f"{base}/{folder.relative_to(FIXTURES / base)}"] = files
-    out["html"] = sorted(p for site in ("rferl", "jamestown", "eurasianet") for p in (FIXTURES / site).glob("*.html"))
+    sites = ("rferl", "jamestown", "eurasianet")
+    out["html"] = sorted(p for site in sites for p in (FIXTURES / site).glob("*.html"))
     out["unknown-sites"] = sorted((FIXTURES / "dumps").glob("*.txt"))
     return out
 
@@ -55,10 +56,7 @@ def _canonical(row: str) -> str:
 def _curate(raw: Path, curated: Path) -> dict[str, list[str]]:
     import runkit
 
-    try:
-        from pipeline.curation.driver import run_curation
-    except ImportError:  # the layout before the restructure
-        from pipeline.curate import run_curation
+    from pipeline.curation.driver import run_curation
     from pipeline.settings import load_settings
 
     run_curation(raw, curated, load_settings(config_path="/nonexistent", env={}))
@@ -93,7 +91,10 @@ def differences(before: dict, after: dict) -> list[str]:
             gone = sorted(set(a.get(table, [])) - set(b.get(table, [])))
             new = sorted(set(b.get(table, [])) - set(a.get(table, [])))
             if gone or new:
-                lines.append(f"{name} {table}: {len(gone)} rows gone, {len(new)} new; first gone: {gone[:1]}; first new: {new[:1]}")
+                lines.append(
+                    f"{name} {table}: {len(gone)} rows gone, {len(new)} new; "
+                    f"first gone: {gone[:1]}; first new: {new[:1]}"
+                )
     return lines
 
 

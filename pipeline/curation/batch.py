@@ -1,0 +1,212 @@
+"""The worker side of a run: load and extract a batch of input files (pure, no Prefect).
+
+Kept apart from pipeline.curation.driver so that a Dask worker imports only what extraction needs: not
+pyarrow (the writer) nor the LSH index, about 130 MB less in every worker process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.dedupe.minhash import Signatures, fingerprints
+from pipeline.extraction.boilerplate import ChromeCounter
+from pipeline.extraction.dispatch import extract_document
+from pipeline.models import Article, RawDocument, Reject
+from pipeline.reading import location
+from pipeline.reading.loaders import InputFile, load_resolved, resolve_input, resolved_root
+from pipeline.settings import Dedupe, Limits
+from pipeline.sites import detect
+from pipeline.store.kill_points import kill_point
+from pipeline.text.normalise import word_count
+
+
+class Batch:
+    """The input files of one task, as a single opaque value.
+
+    Prefect walks lists, tuples and dataclasses in task parameters looking for futures, which
+    cost about 2 ms per file in the driver; it does not walk into a plain object like this one.
+    """
+
+    __slots__ = ("items", "chrome")
+
+    def __init__(self, items: list[InputFile], chrome: dict[str, frozenset[str]] | None = None) -> None:
+        self.items = items
+        self.chrome = chrome or {}  # chrome line keys earlier runs learned, per site
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+@dataclass
+class Extracted:
+    """An article with what dedupe and the writer need, computed in the worker (in parallel)."""
+
+    article: Article
+    sig: Signatures
+    chash: str
+    words: int | None = None  # word_count(body); None: the driver counts
+
+
+@dataclass
+class FileResult:
+    """All that came of one input file."""
+
+    item: InputFile
+    sha256: str | None = None
+    # (size, mtime_ns) of the file as it was read, when it changed since it was listed: the
+    # manifest records what was read, so a rerun over the same bytes does not read it again.
+    read_stat: tuple[int, int] | None = None
+    # On a batch's first result: the chrome line keys the batch learned, per site (for the state).
+    learned_chrome: dict[str, list[str]] | None = None
+    documents: int = 0
+    articles: list[Extracted] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def process_batch(
+    raw_root: str,
+    items: list[InputFile],
+    limits: Limits,
+    dedupe_cfg: Dedupe,
+    known_chrome: dict[str, frozenset[str]] | None = None,
+) -> list[FileResult]:
+    """Load and extract a batch of files (pure: runs in a worker process or on a Dask worker).
+
+    Pages with markup are extracted as they are read. Text dumps wait for the end of the batch:
+    the lines that recur across the batch's pages of one site are its chrome (extraction.boilerplate),
+    learned before any dump is cut, together with the chrome earlier runs learned (known_chrome).
+    """
+    results = []
+    dumps: list[tuple[FileResult, RawDocument]] = []
+    root = resolved_root(raw_root)  # once a batch; each file is still resolved before it is read
+    for item in items:
+        kill_point(f"extract:{item.rel_path}")  # test-only: a file that kills its worker
+        result = FileResult(item)
+        try:
+            path = resolve_input(raw_root, item.rel_path, root)
+            read: list[bytes] = []
+            try:
+                for doc in load_resolved(path, item, limits, on_read=read.append):
+                    if isinstance(doc, RawDocument) and doc.kind == "text":
+                        result.documents += 1
+                        dumps.append((result, doc))
+                    else:
+                        _extract_into(result, doc, limits, dedupe_cfg)
+            finally:
+                result.sha256 = _digest(path, read)
+                result.read_stat = _stat_if_changed(path, item)
+        except Exception as exc:  # noqa: BLE001 - whatever happens, the file is accounted for
+            result.rejects.append(
+                Reject(item.rel_path, "extract_error", f"{type(exc).__name__}: {exc}"[:500])
+            )
+        results.append(result)
+    learned = learn_chrome([doc for _, doc in dumps])
+    if results and learned:
+        results[0].learned_chrome = {site: sorted(keys) for site, keys in learned.items() if keys}
+    for site, keys in (known_chrome or {}).items():
+        learned[site] = learned.get(site, frozenset()) | keys
+    for result, doc in dumps:
+        site, group = chrome_group(doc)
+        try:
+            _extract_into(
+                result, doc, limits, dedupe_cfg, {site: learned.get(group, frozenset())}, counted=True
+            )
+        except Exception as exc:  # noqa: BLE001 - one dump must not take its batch down
+            result.rejects.append(
+                Reject(doc.raw_path, "extract_error", f"{type(exc).__name__}: {exc}"[:500], doc.raw_record)
+            )
+    for result in results:
+        if not result.articles and not result.rejects:
+            result.rejects.append(
+                Reject(result.item.rel_path, "not_article", "no page in the file holds an article")
+            )
+    return results
+
+
+def chrome_group(doc: RawDocument) -> tuple[str, str]:
+    """(site key, group) of a dump: pages of one site in one script learn their chrome together.
+
+    A crawl of RFE/RL brings English, Russian and Tajik pages whose chrome differs only by
+    language: counted together, each service's labels would stand on a third of the pages at most.
+    The script is a cheap stand-in for the language: Tajik letters, else Cyrillic, else Latin.
+    """
+    site = detect(doc.url, doc.text[:50_000]).key
+    sample = doc.text[:4000]
+    if any(ch in _TAJIK_LETTERS for ch in sample):
+        group = "tg"
+    else:
+        cyrillic = sum(1 for ch in sample if "\u0400" <= ch <= "\u04ff")
+        group = "ru" if cyrillic * 3 > sum(ch.isalpha() for ch in sample) else "en"
+    return site, f"{site}:{group}"
+
+
+_TAJIK_LETTERS = frozenset("ӣӯҳқҷғӢӮҲҚҶҒ")
+
+
+def learn_chrome(dumps: list[RawDocument]) -> dict[str, frozenset[str]]:
+    """Per chrome group ("rferl:tg"), the keys of the lines that recur across its pages."""
+    groups: dict[str, list[list[str]]] = {}
+    for doc in dumps:
+        groups.setdefault(chrome_group(doc)[1], []).append([ln for ln in doc.text.split("\n") if ln.strip()])
+    counter = ChromeCounter()
+    for key, pages in groups.items():
+        counter.add_site_pages(key, pages)
+    return {key: counter.chrome(key) for key in groups}
+
+
+def _extract_into(
+    result: FileResult,
+    doc: RawDocument | Reject,
+    limits: Limits,
+    dedupe_cfg: Dedupe,
+    learned: dict[str, frozenset[str]] | None = None,
+    counted: bool = False,
+) -> None:
+    if isinstance(doc, Reject):
+        result.rejects.append(doc)
+        return
+    if not counted:
+        result.documents += 1
+    extracted = extract_document(doc, limits.max_html_depth, learned)
+    if isinstance(extracted, Reject):
+        result.rejects.append(extracted)
+        return
+    for article in extracted:
+        sig, chash = fingerprints(article.body, dedupe_cfg)
+        result.articles.append(Extracted(article, sig, chash, word_count(article.body)))
+
+
+def _stat_if_changed(path: Path | str | None, item: InputFile) -> tuple[int, int] | None:
+    if not isinstance(path, Path):
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    now = (st.st_size, st.st_mtime_ns)
+    return None if now == (item.size, item.mtime_ns) else now
+
+
+def _digest(path: Path | str | None, read: list[bytes]) -> str | None:
+    """The file's digest from the bytes the loader read, or read for it when the loader did not
+    read the file whole (a WARC, a file over the size limit, an unsupported kind)."""
+    if path is None:
+        return None
+    if read:
+        return hashlib.sha256(read[0]).hexdigest()
+    return file_sha256(path)
+
+
+def file_sha256(path: Path | str) -> str | None:
+    """The file's digest, so a file touched but not changed is not processed again."""
+    digest = hashlib.sha256()
+    try:
+        with location.open_file(path) as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
