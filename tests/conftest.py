@@ -35,6 +35,18 @@ def shared_fixture(rel: str) -> Path:
     pytest.skip(f"third-party fixture fixtures/{rel} is read from ../shared, which is not beside this clone")
 
 
+def seeds_expected() -> Path:
+    """../shared/seeds/expected.json: what a correct curation of the five samples contains. It is
+    the project's brief, not ours, so it is read from ../shared (skip when absent, fail when
+    ../shared is there without it)."""
+    path = SHARED / "seeds" / "expected.json"
+    if path.exists():
+        return path
+    if SHARED.is_dir():
+        pytest.fail("../shared is beside the clone but lacks seeds/expected.json")
+    pytest.skip("the samples' expected.json is read from ../shared, which is not beside this clone")
+
+
 def shared_page(rel: str) -> str:
     """The text of a shared page (gzipped or not)."""
     import gzip

@@ -1,4 +1,4 @@
-"""The checks of tests/fixtures/seeds/expected.json, applied to a curated articles dataset.
+"""The checks of an expected.json (the samples': ../shared/seeds/expected.json) on a curated dataset.
 
 The project keeps its own implementation of these checks so that the suite stands alone on a
 fresh clone; the shared evaluation script, when present beside the repository, is run as well.

@@ -12,14 +12,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, seeds_expected
 from seedcheck import failures
 
 from pipeline.curation.driver import run_curation
 from pipeline.settings import load_settings
 from pipeline.store import commit as store
-
-EXPECTED = FIXTURES / "seeds" / "expected.json"
 
 
 def _run(raw: Path, curated: Path, **kw):
@@ -37,7 +35,7 @@ def _table(curated: Path, name: str) -> list[dict]:
 
 def test_seeds_pass_every_expected_check(seeds_raw, tmp_path):
     summary = _run(seeds_raw, tmp_path / "curated")
-    assert failures(tmp_path / "curated" / "articles", EXPECTED) == []
+    assert failures(tmp_path / "curated" / "articles", seeds_expected()) == []
     assert summary.articles == {"rferl": 2, "jamestown": 1, "eurasianet": 1, "other": 5}
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyarrow.dataset as ds
 import pytest
-from conftest import FIXTURES, ROOT
+from conftest import ROOT, seeds_expected
 from seedcheck import failures
 
 SHARED_CHECK = ROOT.parent / "shared" / "eval" / "check_seeds.py"
@@ -44,7 +44,7 @@ def test_cli_run_curates_the_seeds_and_prints_a_summary(seeds_raw, tmp_path, pre
     assert done.returncode == 0, done.stderr[-2000:]
     assert "articles written: 9 (eurasianet 1, jamestown 1, other 5, rferl 2)" in done.stdout
     assert "rejects: 0" in done.stdout
-    assert failures(curated / "articles", FIXTURES / "seeds" / "expected.json") == []
+    assert failures(curated / "articles", seeds_expected()) == []
     if SHARED_CHECK.exists():  # the shared evaluation, where the repository sits beside it
         check = subprocess.run(
             [sys.executable, str(SHARED_CHECK), str(curated / "articles")],
