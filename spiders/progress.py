@@ -15,6 +15,15 @@ totals, so a lost or unparsed line costs nothing but a late update:
   by robots.txt or the off-site guard are not failures);
 - stored: article pages written to raw/ (items that passed the WARC pipeline).
 
+From a SiteSpider it also reads what the crawl summary counts, so the last line equals the summary:
+
+- stored: the summary's `stored` (article pages fetched and handed to the WARC pipeline);
+- skipped: the summary's `skipped` (already in raw/, outside the window, not articles, off-site);
+- requested: article pages asked for so far (the total a time left is estimated against);
+- refused: article pages robots.txt or the off-site guard refused (done, neither stored nor failed);
+- discovering: sitemaps, feeds and listing pages not yet answered; while it is not 0 more articles
+  may come, so the total is not known yet.
+
 Each signal only adds one to an int; the JSON is built at most once per interval, and not at all
 while nothing changed, so a person running `scrapy crawl` by hand is not flooded either.
 """
@@ -38,6 +47,13 @@ if TYPE_CHECKING:
 
 PROGRESS_PREFIX = "TAJRUS-PROGRESS "
 DEFAULT_INTERVAL = 2.0
+# The spider counts that the crawl summary adds up as `skipped` (pipeline/crawl_summary.py).
+SKIPPED_COUNTS = (
+    "skipped_already_stored",
+    "skipped_outside_window",
+    "skipped_not_article",
+    "skipped_offsite_link",
+)
 
 
 class ProgressLines:
@@ -100,13 +116,23 @@ class ProgressLines:
         """The current totals; `failed` is read from the spider so it is exactly the summary's."""
         spider = self.crawler.spider
         failed = getattr(spider, "failed", None)
-        return {
+        counters: dict[str, Any] = {
             "site": self._site or getattr(spider, "name", ""),
             "queued": self.queued,
             "fetched": self.fetched,
             "failed": len(failed) if isinstance(failed, Sized) else 0,
             "stored": self.stored,
         }
+        counts = getattr(spider, "counts", None)
+        if isinstance(counts, dict):  # a SiteSpider: the summary's own numbers
+            counters["stored"] = counts.get("fetched", 0)
+            counters["skipped"] = sum(counts.get(key, 0) for key in SKIPPED_COUNTS)
+            counters["requested"] = counts.get("requested", 0)
+            counters["refused"] = counts.get("refused_robots", 0) + counts.get("refused_offsite", 0)
+        pending = getattr(spider, "discovery_pending", None)
+        if isinstance(pending, Sized):
+            counters["discovering"] = len(pending)
+        return counters
 
     def emit(self, final: bool = False) -> None:
         """Write one line if anything changed since the last (always at the end)."""

@@ -18,7 +18,7 @@ from scrapy.http import HtmlResponse
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.test import get_crawler
 
-from pipeline.cli.progress import CrawlProgress
+from pipeline.cli.progress import CRAWL_COUNTERS, CrawlProgress
 from pipeline.flows import crawl as crawl_flows
 from pipeline.flows.crawl import CrawlError, parse_progress_line, run_spider, run_with_progress
 from spiders.progress import PROGRESS_PREFIX, ProgressLines
@@ -206,22 +206,26 @@ def test_crawl_flow_prints_plain_progress_off_a_terminal(rferl_mirror, tmp_path,
     summary = json.loads(done.stdout)  # with --json the CLI's output is the flow's summary alone
     assert summary["stored"] == len(ARTICLES) and summary["failed"] == 1
     [final] = [line for line in done.stderr.splitlines() if line.startswith("crawl: done in ")]
-    match = re.search(r"rferl fetched (\d+), queued (\d+), failed (\d+) \(", final)
+    match = re.search(
+        r"rferl (\d+)/(\d+) pages, [\d.]+ pages/s \(stored (\d+), skipped (\d+), failed (\d+)\)", final
+    )
     assert match, final
-    fetched, queued, failed = map(int, match.groups())
-    assert fetched >= len(ARTICLES) and queued >= len(ARTICLES) and failed == 1
+    done_pages, requested, stored, skipped, failed = map(int, match.groups())
+    assert done_pages == requested == len(ARTICLES) + 1
+    assert (stored, skipped, failed) == (summary["stored"], 0, summary["failed"]) == (len(ARTICLES), 0, 1)
     assert "\x1b[" not in final and PROGRESS_PREFIX not in done.stderr + done.stdout
 
 
 def test_progress_feed_turns_running_totals_into_increments():
     progress = CrawlProgress(mode="off")
     feed = crawl_flows._ProgressFeed(progress)
-    feed("rferl", {"queued": 5, "fetched": 2, "failed": 0, "stored": 2})
+    feed("rferl", {"queued": 5, "fetched": 2, "failed": 0, "stored": 2, "discovering": 3})
     feed("jamestown", {"queued": 1, "fetched": 0, "failed": 0})
-    feed("rferl", {"queued": 9, "fetched": 7, "failed": 1, "stored": 6, "final": True})
+    feed("rferl", {"queued": 9, "fetched": 7, "failed": 1, "stored": 6, "discovering": 0, "final": True})
+    zero = dict.fromkeys(CRAWL_COUNTERS, 0)
     assert progress.counts == {
-        "rferl": {"fetched": 7, "queued": 9, "failed": 1},
-        "jamestown": {"fetched": 0, "queued": 1, "failed": 0},
+        "rferl": {**zero, "fetched": 7, "queued": 9, "failed": 1, "stored": 6},
+        "jamestown": {**zero, "queued": 1},
     }
 
 
@@ -251,3 +255,73 @@ def test_backfill_report_shows_each_sites_crawl_and_the_new_articles(rferl_mirro
     new = doc.xpath("//table[@id='new-articles']/tbody/tr")
     assert sorted(row.xpath("td[1]/a/@href")[0] for row in new) == sorted(ARTICLES)
     assert {row.xpath("td[1]/a/text()")[0] for row in new} == {f"Story {i}" for i in range(len(ARTICLES))}
+
+
+# --- progress against the summary, on a crawl of a local mirror -----------------------------------
+
+OLD = "https://www.rferl.org/a/progress-old/6999.html"  # lastmod before the window: skipped
+NOT_ARTICLE = "https://www.rferl.org/p/6112.html"  # not an article URL: skipped
+
+
+@pytest.fixture
+def mixed_mirror(tmp_path: Path):
+    """www.rferl.org: six articles (one slow), one missing (a 404: failed), one outside the window
+    and one page that is not an article (both skipped)."""
+    mirror = Mirror(tmp_path / "mixed")
+    items = [(u, WHEN) for u in [*ARTICLES, MISSING, NOT_ARTICLE]] + [
+        (OLD, dt.datetime(2024, 1, 5, tzinfo=dt.UTC))
+    ]
+    mirror.put("https://www.rferl.org/sitemap.xml", urlset(items))
+    for i, url in enumerate(ARTICLES):
+        mirror.put(url, pangea_article(f"Story {i}", WHEN, 600 + i))
+    mirror.faults["/" + ARTICLES[0].split("://", 1)[1]] = slow(1.0)
+    with mirror:
+        yield mirror
+
+
+@pytest.mark.slow
+def test_progress_ends_at_the_crawl_summarys_counts_and_shows_rate_and_time_left(mixed_mirror, tmp_path):
+    """The progress a crawl shows (as `crawl`, `backfill` and `ingest` show it) ends at the counts of
+    the summary they print: stored, skipped and failed per site; on the way it says its rate and
+    either the time left or that the total is not known yet."""
+    from pipeline.crawl_summary import site_crawl_outcome
+
+    lines: list[str] = []
+    with CrawlProgress(["rferl"], sink=lines.append, interval=0.1) as progress:
+        summary = run_spider(
+            "rferl",
+            hosts=["www.rferl.org"],
+            since="2025-05-01",
+            until="2025-05-31",
+            mirror=mixed_mirror.url,
+            raw=str(tmp_path / "raw"),
+            settings={**FAST, "CRAWL_PROGRESS_INTERVAL": "0.2"},
+            on_progress=crawl_flows._ProgressFeed(progress),
+            timeout=60,
+        )
+    outcome = site_crawl_outcome({"site": "rferl", **summary})
+    assert (outcome["stored"], outcome["skipped"], outcome["failed"]) == (len(ARTICLES), 2, 1)
+    counts = progress.counts["rferl"]
+    assert {key: counts[key] for key in ("stored", "skipped", "failed")} == {
+        key: outcome[key] for key in ("stored", "skipped", "failed")
+    }
+    assert counts["requested"] == summary["counts"]["requested"] == len(ARTICLES) + 1
+    assert counts["discovering"] == 0
+
+    *running, final = lines
+    assert final.startswith("crawl: done in ")
+    assert re.search(r"rferl 7/7 pages, [\d.]+ pages/s \(stored 6, skipped 2, failed 1\)$", final), final
+    assert running, "no progress line while the slow article was fetched"
+    for line in running:
+        assert re.search(
+            r"rferl \d+/\d+\+? pages( so far)?, [\d.]+ pages/s, (~\w+ left|time left unknown)", line
+        ), line
+    # The slow article keeps the crawl going after the sitemap is read: the total is known then.
+    assert any(re.search(r"\d+/7 pages, [\d.]+ pages/s, ~\w+ left", line) for line in running), running
+
+
+def test_progress_skipped_is_the_summarys_skipped():
+    from pipeline.crawl_summary import _SKIPPED
+    from spiders.progress import SKIPPED_COUNTS
+
+    assert set(SKIPPED_COUNTS) == set(_SKIPPED)

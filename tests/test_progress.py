@@ -139,6 +139,7 @@ def test_advance_is_cheap_in_plain_mode() -> None:
 
 
 def test_crawl_progress_plain_line_per_site() -> None:
+    """A spider that reports only requests (not a SiteSpider): no total, so no time left."""
     clock, out = Clock(), io.StringIO()
     with CrawlProgress(["rferl", "jamestown"], stream=out, clock=clock, interval=10) as crawl:
         crawl.queued("rferl", 150)
@@ -152,14 +153,66 @@ def test_crawl_progress_plain_line_per_site() -> None:
         crawl.fetched("eurasianet")  # a site not announced up front is added
     lines = out.getvalue().splitlines()
     assert lines[0] == (
-        "crawl: rferl fetched 120, queued 150, failed 0; "
-        "jamestown fetched 18, queued 20, failed 1 (1.4 pages/s)"
+        "crawl: rferl fetched 120, queued 150, failed 0, 1.2 pages/s, time left unknown; "
+        "jamestown fetched 18, queued 20, failed 1, 0.2 pages/s, time left unknown"
     )
     assert lines[1] == (
-        "crawl: done in 1m40s, rferl fetched 120, queued 150, failed 2; jamestown fetched 18, queued 20, "
-        "failed 1; eurasianet fetched 1, queued 0, failed 0 (1.4 pages/s)"
+        "crawl: done in 1m40s, rferl fetched 120, queued 150, failed 2, 1.2 pages/s; jamestown fetched 18,"
+        " queued 20, failed 1, 0.2 pages/s; eurasianet fetched 1, queued 0, failed 0, 0.0 pages/s"
     )
     assert len(lines) == 2
+
+
+def _totals(**counts: int) -> dict[str, int]:
+    base = {"queued": 0, "fetched": 0, "failed": 0, "stored": 0, "skipped": 0, "requested": 0, "refused": 0}
+    return {**base, "discovering": 0, **counts}
+
+
+def test_crawl_progress_shows_rate_and_time_left_once_the_total_is_known() -> None:
+    clock, out = Clock(), io.StringIO()
+    with CrawlProgress(["rferl"], stream=out, clock=clock, interval=10) as crawl:
+        clock.now += 10
+        # Sitemaps still being read: 40 articles found so far, more may come.
+        crawl.update("rferl", _totals(requested=40, stored=11, failed=1, skipped=3, discovering=2))
+        assert crawl.time_left("rferl") is None
+        clock.now += 10
+        # Discovery done: 40 is the total; 20 done in 20 s, 20 left at 1 page/s.
+        crawl.update("rferl", _totals(requested=40, stored=19, failed=1, skipped=5))
+        assert crawl.time_left("rferl") == 20.0
+        clock.now += 5  # within the interval: no line until the last
+        crawl.update("rferl", _totals(requested=40, stored=38, failed=1, refused=1, skipped=5))
+    first, second, final = out.getvalue().splitlines()
+    assert first == (
+        "crawl: rferl 12/40+ pages so far, 1.2 pages/s, time left unknown: still reading sitemaps,"
+        " feeds and listings (stored 11, skipped 3, failed 1)"
+    )
+    assert second == "crawl: rferl 20/40 pages, 1.0 pages/s, ~20s left (stored 19, skipped 5, failed 1)"
+    assert final == (
+        "crawl: done in 25s, rferl 40/40 pages, 1.6 pages/s (stored 38, skipped 5, failed 1, refused 1)"
+    )
+
+
+def test_crawl_progress_without_a_discovery_gauge_does_not_guess() -> None:
+    clock, out = Clock(), io.StringIO()
+    with CrawlProgress(["rferl"], stream=out, clock=clock, interval=10) as crawl:
+        clock.now += 10
+        crawl.update("rferl", {"requested": 10, "stored": 5, "failed": 0, "skipped": 0, "refused": 0})
+    assert out.getvalue().splitlines()[0] == (
+        "crawl: rferl 5/10 pages, 0.5 pages/s, time left unknown (stored 5, skipped 0, failed 0)"
+    )
+
+
+def test_crawl_progress_bar_on_a_tty_carries_rate_and_time_left(monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "160")
+    clock, out = Clock(), Tty()
+    with CrawlProgress(["rferl"], stream=out, clock=clock) as crawl:
+        clock.now += 10
+        crawl.update("rferl", _totals(requested=30, stored=10))
+        bar = crawl._bar
+        bar.refresh()
+        live = out.getvalue()
+    assert "\x1b[" in live and "10/30 pages, 1.0 pages/s, ~20s left (stored 10, skipped 0, failed 0)" in live
+    assert bar.tasks[0].total == 30 and bar.tasks[0].completed == 10
 
 
 def test_crawl_progress_rejects_unknown_counters() -> None:
@@ -178,7 +231,6 @@ def test_crawl_progress_on_a_tty_draws_bars_per_site() -> None:
         crawl.fetched("jamestown", 1)
     text = out.getvalue()
     assert "\x1b[" in text and "fetched 7, queued 10, failed 0" in text and "jamestown" in text
-    assert "pages/s)" not in text
 
 
 def test_update_to_takes_running_totals() -> None:

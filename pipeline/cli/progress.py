@@ -207,14 +207,19 @@ class Progress:
         self._task = self._bar.add_task(self.label, total=self.total, extra="")
 
 
-CRAWL_COUNTERS = ("fetched", "queued", "failed")
+CRAWL_COUNTERS = ("fetched", "queued", "failed", "stored", "skipped", "requested", "refused", "discovering")
+"""The per-site running totals of spiders/progress.py; `discovering` is a gauge (sitemaps, feeds and
+listing pages not yet answered), the others only grow."""
 
 
 class CrawlProgress:
-    """Per-site fetched/queued/failed counts for a crawl, fed by spider signal callbacks.
+    """Per-site counts of a crawl, fed by the spiders' running totals (`update`) or by events
+    (`record`): on a terminal a bar per site, elsewhere a plain line every `interval` seconds.
 
-    A crawl's size is not known in advance, so there is no ETA: the bar of a site is its
-    requests finished (fetched + failed) against its requests queued so far.
+    Each site shows its article pages done (stored, failed, refused) against those asked for, its
+    rate (article pages per second since its first count) and, once its sitemaps, feeds and listing
+    pages are all read (no more articles can come), the time left at that rate. While they are
+    still being read the total is not known, and the line says so instead of guessing.
     """
 
     def __init__(
@@ -241,6 +246,7 @@ class CrawlProgress:
         self._tasks: dict[str, int] = {}
         self._started = 0.0
         self._next_time = 0.0
+        self._known: dict[str, set[str]] = {}  # the counters each site has reported
         for site in sites:
             self._site(site)
 
@@ -254,7 +260,7 @@ class CrawlProgress:
 
             self._bar = RichProgress(
                 TextColumn("[bold]{task.description:<12}"),
-                BarColumn(),
+                BarColumn(bar_width=20),  # the text (rate and time left first) needs the width
                 TextColumn("{task.fields[text]}"),
                 console=Console(file=self._stream or sys.stderr),
             )
@@ -265,6 +271,9 @@ class CrawlProgress:
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if self._bar is not None:
+            with self._lock:
+                for site in self.counts:
+                    self._refresh_bar(site, final=True)
             self._bar.stop()
             self._bar = None
         elif not self._silent:
@@ -274,6 +283,7 @@ class CrawlProgress:
         counts = self.counts.get(site)
         if counts is None:
             counts = self.counts[site] = dict.fromkeys(CRAWL_COUNTERS, 0)
+            self._known[site] = set()
             if self._bar is not None:
                 self._add_rich_task(site)
         return counts
@@ -282,26 +292,46 @@ class CrawlProgress:
         self._tasks[site] = self._bar.add_task(site, total=None, text="")
 
     def record(self, site: str, counter: str, n: int = 1) -> None:
-        """Count an event of one site; counter is one of fetched, queued, failed."""
+        """Count an event of one site; counter is one of CRAWL_COUNTERS."""
         if counter not in CRAWL_COUNTERS:
             raise ValueError(f"unknown crawl counter {counter!r}; expected one of {CRAWL_COUNTERS}")
         with self._lock:  # Scrapy callbacks and rich's refresh thread may interleave
             counts = self._site(site)
             counts[counter] += n
-            if self._bar is not None:
-                self._bar.update(
-                    self._tasks[site],
-                    total=max(counts["queued"], 1),
-                    completed=counts["fetched"] + counts["failed"],
-                    text=self._site_text(counts),
-                )
-                return
-            if self._silent:
-                return
-            now = self._clock()
-            if now >= self._next_time:
-                self._next_time = now + self._interval
-                self._emit(self.line())
+            self._known[site].add(counter)
+            self._changed(site)
+
+    def update(self, site: str, totals: dict[str, object]) -> None:
+        """Set a site's running totals (a spider's TAJRUS-PROGRESS counters; unknown keys ignored)."""
+        with self._lock:
+            counts = self._site(site)
+            for key in CRAWL_COUNTERS:
+                value = totals.get(key)
+                if isinstance(value, int):
+                    counts[key] = value
+                    self._known[site].add(key)
+            self._changed(site)
+
+    def _changed(self, site: str) -> None:
+        if self._bar is not None:
+            self._refresh_bar(site)
+            return
+        if self._silent:
+            return
+        now = self._clock()
+        if now >= self._next_time:
+            self._next_time = now + self._interval
+            self._emit(self.line())
+
+    def _refresh_bar(self, site: str, final: bool = False) -> None:
+        counts = self.counts[site]
+        total = counts["requested"] if "requested" in self._known[site] else counts["queued"]
+        self._bar.update(
+            self._tasks[site],
+            total=max(total, 1),
+            completed=self._progressed(site),
+            text=self.site_text(site, final=final),
+        )
 
     def fetched(self, site: str, n: int = 1) -> None:
         self.record(site, "fetched", n)
@@ -313,14 +343,65 @@ class CrawlProgress:
         self.record(site, "failed", n)
 
     @staticmethod
-    def _site_text(counts: dict[str, int]) -> str:
-        return ", ".join(f"{key} {counts[key]}" for key in CRAWL_COUNTERS)
+    def _done(counts: dict[str, int]) -> int:
+        """Article pages finished: stored, failed, or refused by robots.txt or the off-site guard."""
+        return counts["stored"] + counts["failed"] + counts["refused"]
+
+    def _progressed(self, site: str) -> int:
+        """Article pages done; requests answered for a spider that reports only those."""
+        counts = self.counts[site]
+        if "requested" in self._known[site]:
+            return self._done(counts)
+        return counts["fetched"] + counts["failed"]
+
+    def rate(self, site: str, now: float | None = None) -> float:
+        """The site's pages done per second since the crawl began."""
+        elapsed = (self._clock() if now is None else now) - self._started
+        return self._progressed(site) / elapsed if elapsed > 0 else 0.0
+
+    def time_left(self, site: str, now: float | None = None) -> float | None:
+        """Seconds to fetch the rest at the site's rate; None when the total is not known yet
+        (sitemaps, feeds or listings still being read) or there is no rate yet."""
+        counts, known = self.counts[site], self._known[site]
+        if "requested" not in known or "discovering" not in known or counts["discovering"]:
+            return None
+        left = counts["requested"] - self._done(counts)
+        if left <= 0:
+            return 0.0
+        rate = self.rate(site, now)
+        return left / rate if rate > 0 else None
+
+    def site_text(self, site: str, final: bool = False, now: float | None = None) -> str:
+        """`12/40 pages, 2.1 pages/s, ~14s left (stored 11, skipped 3, failed 1)`."""
+        counts, known = self.counts[site], self._known[site]
+        now = self._clock() if now is None else now
+        rate = f"{self.rate(site, now):.1f} pages/s"
+        if "requested" not in known:  # a spider that counts only requests (not a SiteSpider)
+            text = ", ".join(f"{key} {counts[key]}" for key in ("fetched", "queued", "failed"))
+            return f"{text}, {rate}" + ("" if final else ", time left unknown")
+        done, total = self._done(counts), counts["requested"]
+        tally = f"stored {counts['stored']}, skipped {counts['skipped']}, failed {counts['failed']}"
+        if counts["refused"]:
+            tally += f", refused {counts['refused']}"
+        if final:
+            return f"{done}/{total} pages, {rate} ({tally})"
+        left = self.time_left(site, now)
+        if left is not None:
+            when = f"~{format_duration(left)} left"
+        elif "discovering" in known and counts["discovering"]:
+            when = "time left unknown: still reading sitemaps, feeds and listings"
+            return f"{done}/{total}+ pages so far, {rate}, {when} ({tally})"
+        else:
+            when = "time left unknown"
+        return f"{done}/{total} pages, {rate}, {when} ({tally})"
 
     def line(self, final: bool = False) -> str:
-        """`crawl: rferl fetched 120, queued 150, failed 2; jamestown ... (1.3 pages/s)`."""
-        elapsed = self._clock() - self._started
-        fetched = sum(c["fetched"] for c in self.counts.values())
-        rate = fetched / elapsed if elapsed > 0 else 0.0
-        sites = "; ".join(f"{site} {self._site_text(c)}" for site, c in self.counts.items()) or "nothing yet"
+        """`crawl: rferl 12/40 pages, 2.1 pages/s, ~14s left (stored 11, skipped 3, failed 1); ...`."""
+        now = self._clock()
+        elapsed = now - self._started
+        sites = (
+            "; ".join(f"{site} {self.site_text(site, final=final, now=now)}" for site in self.counts)
+            or "nothing yet"
+        )
         head = f"{self.label}: done in {format_duration(elapsed)}, " if final else f"{self.label}: "
-        return f"{head}{sites} ({rate:.1f} pages/s)"
+        return f"{head}{sites}"

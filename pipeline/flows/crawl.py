@@ -191,25 +191,17 @@ def run_spider(
 
 
 class _ProgressFeed:
-    """Turns the running totals of each site's progress lines into CrawlProgress increments.
+    """Hands the running totals of each site's progress lines to CrawlProgress.update.
 
-    Sites crawl concurrently, each fed from the reader thread of its own subprocess, so the
-    bookkeeping of what was already counted is behind a lock (CrawlProgress has its own).
+    Sites crawl concurrently, each fed from the reader thread of its own subprocess; CrawlProgress
+    holds its own lock.
     """
 
     def __init__(self, progress: CrawlProgress) -> None:
         self.progress = progress
-        self._seen: dict[str, dict[str, int]] = {}
-        self._lock = threading.Lock()
 
     def __call__(self, site: str, counters: dict[str, Any]) -> None:
-        with self._lock:
-            seen = self._seen.setdefault(site, dict.fromkeys(CRAWL_COUNTERS, 0))
-            for key in CRAWL_COUNTERS:
-                delta = int(counters.get(key, 0)) - seen[key]
-                if delta:
-                    seen[key] += delta
-                    self.progress.record(site, key, delta)
+        self.progress.update(site, {key: int(counters[key]) for key in CRAWL_COUNTERS if key in counters})
 
 
 # The progress shown by the flow that is running: set by the flow around its crawls and read by

@@ -101,6 +101,11 @@ class SiteSpider(scrapy.Spider):
         self.failed: dict[str, str] = {}
         self.discovery_failed: dict[str, str] = {}
         self.requested: set[str] = set()
+        # Sitemaps, feeds and listing pages asked for and not yet answered (by their request
+        # fingerprints): while any is left, more article URLs may come, so the crawl's total is
+        # not known yet (spiders/progress.py reports it).
+        self.discovery_pending: set[bytes | str] = set()
+        self._discovery_asked: set[bytes | str] = set()
         self.started = dt.datetime.now(dt.UTC)
 
     @classmethod
@@ -183,26 +188,34 @@ class SiteSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         for host in self.hosts:
             for path in self.facts.sitemap_paths:
-                yield scrapy.Request(
-                    f"https://{host}{path}", callback=self.parse_sitemap, errback=self.discovery_errback
-                )
+                yield self.discovery_request(f"https://{host}{path}", self.parse_sitemap)
         for url in self.facts.feeds:
             if self.on_site(url):
-                yield scrapy.Request(url, callback=self.parse_feed, errback=self.discovery_errback)
+                yield self.discovery_request(url, self.parse_feed)
         for url in self.facts.start_urls:
             if self.on_site(url):
-                yield scrapy.Request(
-                    url,
-                    callback=self.parse_listing,
-                    errback=self.discovery_errback,
-                    cb_kwargs={"first": url, "page": None},
-                )
+                yield self.discovery_request(url, self.parse_listing, cb_kwargs={"first": url, "page": None})
         if not self.explicit_window:
             for url in self.state.failed_urls():
                 for request in self.consider(Entry(url), reason="retry_failed"):
                     yield request
 
     # --- discovery -----------------------------------------------------------------------------
+    def discovery_request(self, url: str, callback: Any, **kwargs: Any) -> scrapy.Request:
+        """A sitemap, feed or listing request, pending until its callback or errback runs."""
+        request = scrapy.Request(url, callback=callback, errback=self.discovery_errback, **kwargs)
+        crawler = getattr(self, "crawler", None)
+        key = crawler.request_fingerprinter.fingerprint(request) if crawler else url
+        if key not in self._discovery_asked:  # a second request for it is dropped by the scheduler
+            self._discovery_asked.add(key)
+            self.discovery_pending.add(key)
+        request.meta["discovery_key"] = key
+        return request
+
+    def discovery_done(self, request: Any) -> None:
+        meta = getattr(request, "meta", None) or {}
+        self.discovery_pending.discard(meta.get("discovery_key"))
+
     def on_site(self, url: str) -> bool:
         return (urlsplit(url).hostname or "").lower() in self.allowed_hosts
 
@@ -245,6 +258,7 @@ class SiteSpider(scrapy.Spider):
     ) -> Iterator[scrapy.Request]:
         """A sitemap index (follow its children, within the depth and count limits) or a urlset
         (consider its URLs)."""
+        self.discovery_done(response.request)
         self.counts["sitemaps_read"] += 1
         try:
             kind, entries = parse_sitemap(maybe_gunzip(response.body, self.max_size))
@@ -269,11 +283,8 @@ class SiteSpider(scrapy.Spider):
                     archive = self.facts.archive_sitemap
                     is_archive = bool(archive and archive.search(child.url))
                     self.sitemaps_requested += 1
-                    yield scrapy.Request(
-                        child.url,
-                        callback=self.parse_sitemap,
-                        errback=self.discovery_errback,
-                        cb_kwargs={"archive": is_archive, "depth": depth + 1},
+                    yield self.discovery_request(
+                        child.url, self.parse_sitemap, cb_kwargs={"archive": is_archive, "depth": depth + 1}
                     )
             return
         for entry in entries:
@@ -281,6 +292,7 @@ class SiteSpider(scrapy.Spider):
             yield from self.consider(entry, upper=not archive)
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        self.discovery_done(response.request)
         self.counts["feeds_read"] += 1
         for entry in parse_feed(response.body, response.url):
             yield from self.consider(entry)
@@ -288,6 +300,7 @@ class SiteSpider(scrapy.Spider):
     def parse_listing(self, response: Response, first: str, page: int | None) -> Iterator[scrapy.Request]:
         """Consider the teasers of a listing page; ask for the next page unless this one is
         already older than the window, empty, or the page limit is reached."""
+        self.discovery_done(response.request)
         self.counts["listing_pages_read"] += 1
         entries = parse_listing(response.body, response.url, self.listing_rules)
         articles = [
@@ -309,12 +322,7 @@ class SiteSpider(scrapy.Spider):
             self.counts["listings_stopped_at_limit"] += 1
             return
         url = self.facts.listing_page_url.format(url=first.rstrip("/"), n=number)
-        yield scrapy.Request(
-            url,
-            callback=self.parse_listing,
-            errback=self.discovery_errback,
-            cb_kwargs={"first": first, "page": number},
-        )
+        yield self.discovery_request(url, self.parse_listing, cb_kwargs={"first": first, "page": number})
 
     # --- fetching ------------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[FetchedPage]:
@@ -359,6 +367,7 @@ class SiteSpider(scrapy.Spider):
 
     def discovery_errback(self, failure: Failure) -> None:
         reason = failure_reason(failure)
+        self.discovery_done(failure.request)  # type: ignore[attr-defined]
         self.discovery_failed[failure.request.url] = reason  # type: ignore[attr-defined]
 
     # --- end -----------------------------------------------------------------------------------
