@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 PROGRESS_PREFIX = "TAJRUS-PROGRESS "
 DEFAULT_INTERVAL = 2.0
-# The spider counts that the crawl summary adds up as `skipped` (pipeline/crawl_summary.py).
+# The spider counts that the crawl summary adds up as `skipped` (pipeline/report/crawl_summary.py).
 SKIPPED_COUNTS = (
     "skipped_already_stored",
     "skipped_outside_window",

@@ -284,7 +284,7 @@ def test_progress_ends_at_the_crawl_summarys_counts_and_shows_rate_and_time_left
     """The progress a crawl shows (as `crawl`, `backfill` and `ingest` show it) ends at the counts of
     the summary they print: stored, skipped and failed per site; on the way it says its rate and
     either the time left or that the total is not known yet."""
-    from pipeline.crawl_summary import site_crawl_outcome
+    from pipeline.report.crawl_summary import site_crawl_outcome
 
     lines: list[str] = []
     with CrawlProgress(["rferl"], sink=lines.append, interval=0.1) as progress:
@@ -321,7 +321,7 @@ def test_progress_ends_at_the_crawl_summarys_counts_and_shows_rate_and_time_left
 
 
 def test_progress_skipped_is_the_summarys_skipped():
-    from pipeline.crawl_summary import _SKIPPED
+    from pipeline.report.crawl_summary import _SKIPPED
 
     from spiders.progress import SKIPPED_COUNTS
 

@@ -207,7 +207,7 @@ def _demo_tree(clone: Path) -> dict[str, tuple[str, bytes]]:
 
     code = (
         "import datetime, pickle, sys\n"
-        "from pipeline.demo import mirror_tree\n"
+        "from pipeline.cli.demo import mirror_tree\n"
         "sys.stdout.buffer.write(pickle.dumps(mirror_tree(datetime.date.today())))\n"
     )
     argv = [sys.executable, "-c", code]
