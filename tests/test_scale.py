@@ -76,6 +76,33 @@ def test_raw_on_another_fsspec_filesystem(mixed_raw, tmp_path):
         fs.rm("/scale-raw", recursive=True)
 
 
+def test_raw_is_resolved_once_a_run_not_once_a_file(mixed_raw, tmp_path, monkeypatch):
+    """The fsspec filesystem of raw/ is looked up where the run starts; listing, reads and digests
+    use it as handed down."""
+    import fsspec
+
+    from pipeline.reading import location
+
+    fs = fsspec.filesystem("memory")
+    for path in sorted(mixed_raw.rglob("*")):
+        if path.is_file():
+            fs.pipe(f"/once-raw/{path.relative_to(mixed_raw).as_posix()}", path.read_bytes())
+    lookups: list[str] = []
+    real_filesystem = location.filesystem
+
+    def counted(url: str):
+        lookups.append(url)
+        return real_filesystem(url)
+
+    monkeypatch.setattr(location, "filesystem", counted)
+    try:
+        summary = run_curation("memory://once-raw", tmp_path / "c", _settings())
+        assert summary.inputs_read > 10
+        assert lookups == ["memory://once-raw"]
+    finally:
+        fs.rm("/once-raw", recursive=True)
+
+
 def test_curated_on_an_object_store_is_refused_clearly(mixed_raw):
     with pytest.raises(ValueError, match="only a local path or file:// URL"):
         run_curation(mixed_raw, "s3://bucket/curated", _settings())

@@ -1,7 +1,8 @@
 """The worker side of a run: load and extract a batch of input files (pure, no Prefect).
 
-Kept apart from pipeline.curation.driver so that a Dask worker imports only what extraction needs: not
-pyarrow (the writer) nor the LSH index, about 130 MB less in every worker process.
+Kept apart from the driver side (pipeline.curation.run_state) so that a Dask worker imports only
+what extraction needs: not pyarrow (the writer) nor the LSH index, about 130 MB less in every
+worker process.
 """
 
 from __future__ import annotations
