@@ -152,13 +152,14 @@ def content(curated: Path) -> dict[str, list[tuple]]:
 def startup_seconds(raw: Path, curated: Path, settings) -> float:  # noqa: ANN001
     """What a run reads before its first batch, timed: recover, the manifest and learned chrome,
     and the dedupe state (kept articles' ids, URLs and hashes, the signatures)."""
-    from pipeline.curation.driver import Curation
+    from pipeline.curation.run_state import Curation
+    from pipeline.reading.location import RawRoot
     from pipeline.store import commit as store
 
     started = time.perf_counter()
     with store.run_lock(curated):
         store.recover(curated)
-        run = Curation(raw, curated, settings)
+        run = Curation(RawRoot.resolve(raw), curated, settings)
         run.load_manifest()
         run._ensure_deduper()
     return time.perf_counter() - started

@@ -16,7 +16,8 @@ from test_reliability import _lying_warc
 
 from pipeline.curation.driver import run_curation
 from pipeline.models import Reject
-from pipeline.reading.loaders import iter_inputs
+from pipeline.reading.listing import iter_inputs
+from pipeline.reading.location import RawRoot
 from pipeline.settings import load_settings
 from pipeline.store import commit as store
 
@@ -62,7 +63,8 @@ def test_every_input_and_record_is_accounted_for_exactly_once(tmp_path):
     raw = _everything(tmp_path)
     curated = tmp_path / "curated"
     try:
-        inputs = {e.raw_path if isinstance(e, Reject) else e.rel_path for e in iter_inputs(raw)}
+        listed = iter_inputs(RawRoot.resolve(raw))
+        inputs = {e.raw_path if isinstance(e, Reject) else e.rel_path for e in listed}
         run_curation(raw, curated, _settings())
         first = _units(curated)
         twice = {unit: tables for unit, tables in first.items() if len(tables) != 1}

@@ -28,18 +28,23 @@ from badcorpus import (
 )
 from conftest import ROOT
 
-from pipeline.curation.driver import local_submit, process_batch, run_curation
+from pipeline.curation.batch import BatchJob, process_batch
+from pipeline.curation.driver import local_submit, run_curation
 from pipeline.extraction.dispatch import extract_document, html_depth_over
 from pipeline.models import RawDocument, Reject
-from pipeline.reading.loaders import InputFile, decode, iter_inputs, load
+from pipeline.reading.decoding import decode
+from pipeline.reading.listing import InputFile, iter_inputs
+from pipeline.reading.loaders import load
+from pipeline.reading.location import RawRoot
 from pipeline.settings import Limits, load_settings
 from pipeline.store import commit as store
 
 
 def _load_all(raw: Path, limits: Limits | None = None) -> list[RawDocument | Reject]:
     out: list[RawDocument | Reject] = []
-    for entry in iter_inputs(raw):
-        out.extend([entry] if isinstance(entry, Reject) else load(raw, entry, limits or Limits()))
+    root = RawRoot.resolve(raw)
+    for entry in iter_inputs(root):
+        out.extend([entry] if isinstance(entry, Reject) else load(root, entry, limits or Limits()))
     return out
 
 
@@ -112,7 +117,7 @@ def leaked(curated: Path, needles: list[str]) -> list[str]:
 
 def vanishing_submit(raw: Path):
     """Runs batches in process, deleting one listed file just before its batch is read."""
-    inner = local_submit(str(raw), _settings())
+    inner = local_submit(RawRoot.resolve(raw), _settings())
 
     def submit(items):
         if any(item.rel_path == VANISHING for item in items):
@@ -210,7 +215,7 @@ def test_warc_cut_anywhere_gives_exactly_its_whole_records(tmp_path, compressed)
         if cut > len(data):
             continue
         (tmp_path / "k.warc.gz").write_bytes(data[:cut])
-        out = list(load(tmp_path, InputFile("k.warc.gz", cut, 0), Limits()))
+        out = list(load(RawRoot.resolve(tmp_path), InputFile("k.warc.gz", cut, 0), Limits()))
         docs = [d for d in out if isinstance(d, RawDocument)]
         reasons = [d.reason for d in out if isinstance(d, Reject)]
         before = sum(end <= cut for end in ends)
@@ -249,7 +254,7 @@ def test_directory_tree_deeper_than_the_recursion_limit_is_listed(tmp_path):
     raw.mkdir()
     deeply_nested_directories(raw, tmp_path)
     try:
-        [item] = list(iter_inputs(raw))
+        [item] = list(iter_inputs(RawRoot.resolve(raw)))
         assert item.rel_path == "d/" * DEEP_DIRS + "deep.txt"
     finally:
         remove_deep_tree(raw)
@@ -269,19 +274,19 @@ def test_a_link_swapped_in_after_listing_is_not_followed(tmp_path):
     raw.mkdir()
     outside.write_text(SECRET + " " + "word " * 100)
     (raw / "a.txt").write_text("word " * 100)
-    [item] = list(iter_inputs(raw))
+    [item] = list(iter_inputs(RawRoot.resolve(raw)))
     (raw / "a.txt").unlink()
     os.symlink(outside, raw / "a.txt")
-    [result] = process_batch(str(raw), [item], Limits(), _settings().dedupe)
+    [result] = process_batch(BatchJob(RawRoot.resolve(raw), [item], Limits(), _settings().dedupe))
     assert result.sha256 is None and result.articles == []
     assert [(r.reason, r.raw_path) for r in result.rejects] == [("outside_raw", "a.txt")]
 
 
 def test_a_file_that_grew_after_listing_is_still_capped(tmp_path):
     (tmp_path / "a.txt").write_text("word " * 10)
-    [item] = list(iter_inputs(tmp_path))
+    [item] = list(iter_inputs(RawRoot.resolve(tmp_path)))
     (tmp_path / "a.txt").write_text("word " * 1000)
-    [reject] = load(tmp_path, item, Limits(max_file_bytes=100))
+    [reject] = load(RawRoot.resolve(tmp_path), item, Limits(max_file_bytes=100))
     assert reject.reason == "too_large"
 
 
@@ -305,7 +310,7 @@ def test_deep_markup_is_rejected_before_any_parser_sees_it():
 
 def test_a_file_that_grows_between_its_stat_and_its_read_is_read_whole_or_capped(tmp_path, monkeypatch):
     # The read is sized by fstat; a file that grows after it is read on, up to the limit.
-    from pipeline.reading import loaders
+    from pipeline.reading import capped
 
     data = b"0123456789" * 10
     (tmp_path / "a.txt").write_bytes(data)
@@ -316,19 +321,24 @@ def test_a_file_that_grows_between_its_stat_and_its_read_is_read_whole_or_capped
             self.st_size = 10  # what the file held a moment before
             self.st_mode = real_fstat(fd).st_mode
 
-    monkeypatch.setattr(loaders.os, "fstat", _Stale)
-    assert loaders._read_capped_file(tmp_path / "a.txt", 1000) == data
-    assert loaders._read_capped_file(tmp_path / "a.txt", 100) == data
-    with pytest.raises(loaders._TooLarge):
-        loaders._read_capped_file(tmp_path / "a.txt", 99)
+    monkeypatch.setattr(capped.os, "fstat", _Stale)
+
+    def read(limit: int) -> bytes:
+        with open(tmp_path / "a.txt", "rb") as fh:
+            return capped.read_file_capped(fh, limit)
+
+    assert read(1000) == data
+    assert read(100) == data
+    with pytest.raises(capped.TooLarge):
+        read(99)
 
 
 def test_a_link_to_raw_itself_is_inside_raw_but_not_a_file(tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "a.txt").write_text("word " * 100)
-    [item] = list(iter_inputs(raw))
+    [item] = list(iter_inputs(RawRoot.resolve(raw)))
     (raw / "a.txt").unlink()
     os.symlink(raw, raw / "a.txt")
-    [result] = process_batch(str(raw), [item], Limits(), _settings().dedupe)
+    [result] = process_batch(BatchJob(RawRoot.resolve(raw), [item], Limits(), _settings().dedupe))
     assert [r.reason for r in result.rejects] == ["unreadable"]

@@ -277,7 +277,7 @@ def test_page_with_url_replaces_a_dump_of_it_kept_by_an_earlier_run(tmp_path):
 
 def test_batches_keep_order_and_cut_the_last_round_finer():
     """Every item once, in order; full batches first, the last round in pieces of half a batch."""
-    from pipeline.curation.driver import batches
+    from pipeline.curation.batching import batches
 
     items = [f"f{i}" for i in range(2000)]
     out = list(batches(iter(items), 200, workers=2))

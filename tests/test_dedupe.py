@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import SAMPLES
 
-from pipeline.dedupe.decisions import Deduper, article_id, content_hash, normalize_url, signatures, url_key
+from pipeline.dedupe.decisions import Deduper, article_id, content_hash, normalize_url, url_key
+from pipeline.dedupe.minhash import signatures
 from pipeline.extraction.dumps import extract_text
 from pipeline.models import Article, RawDocument
 from pipeline.settings import Dedupe

@@ -8,7 +8,8 @@ import datetime as dt
 import pytest
 
 from pipeline.curation.batch import learn_chrome
-from pipeline.dedupe.decisions import Deduper, content_hash, signatures
+from pipeline.dedupe.decisions import Deduper, content_hash
+from pipeline.dedupe.minhash import signatures
 from pipeline.extraction.authors import clean_authors, is_person_name
 from pipeline.extraction.dumps import extract_text
 from pipeline.extraction.html import extract_html

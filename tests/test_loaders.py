@@ -14,9 +14,12 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipeline.curation.batch import file_sha256, process_batch
+from pipeline.curation.batch import BatchJob, file_sha256, process_batch
 from pipeline.models import RawDocument, Reject
-from pipeline.reading.loaders import _CONTROL, InputFile, _has_control_bytes, decode, iter_inputs, load
+from pipeline.reading.decoding import _CONTROL, _has_control_bytes, decode
+from pipeline.reading.listing import InputFile, iter_inputs
+from pipeline.reading.loaders import load
+from pipeline.reading.location import RawRoot
 from pipeline.settings import Limits, load_settings
 
 RUSSIAN = "Президент Таджикистана встретился с министром обороны России в Душанбе."
@@ -24,11 +27,12 @@ RUSSIAN = "Президент Таджикистана встретился с �
 
 def _load_all(raw: Path, limits: Limits | None = None) -> list[RawDocument | Reject]:
     out: list[RawDocument | Reject] = []
-    for entry in iter_inputs(raw):
+    root = RawRoot.resolve(raw)
+    for entry in iter_inputs(root):
         if isinstance(entry, Reject):
             out.append(entry)
         else:
-            out.extend(load(raw, entry, limits or Limits()))
+            out.extend(load(root, entry, limits or Limits()))
     return out
 
 
@@ -157,7 +161,7 @@ def test_input_listing_is_sorted_and_relative(tmp_path):
     for name in ("b.txt", "a/c.txt", "a/b.txt"):
         (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_text("x")
-    assert [e.rel_path for e in iter_inputs(tmp_path) if isinstance(e, InputFile)] == [
+    assert [e.rel_path for e in iter_inputs(RawRoot.resolve(tmp_path)) if isinstance(e, InputFile)] == [
         "b.txt",
         "a/b.txt",
         "a/c.txt",
@@ -185,8 +189,9 @@ def test_control_bytes_of_utf8_are_its_control_characters():
 )
 def test_batch_digest_is_the_file_digest_whether_or_not_the_loader_read_it(tmp_path, name, data):
     (tmp_path / name).write_bytes(data)
-    [item] = list(iter_inputs(tmp_path))
+    raw = RawRoot.resolve(tmp_path)
+    [item] = list(iter_inputs(raw))
     settings = load_settings(config_path="/nonexistent", env={})
     limits = dataclasses.replace(settings.limits, max_file_bytes=4096)
-    [result] = process_batch(str(tmp_path), [item], limits, settings.dedupe)
-    assert result.sha256 == file_sha256(tmp_path / name) == hashlib.sha256(data).hexdigest()
+    [result] = process_batch(BatchJob(raw, [item], limits, settings.dedupe))
+    assert result.sha256 == file_sha256(raw, raw.local / name) == hashlib.sha256(data).hexdigest()

@@ -16,8 +16,8 @@ import pyarrow.parquet as pq
 from conftest import ROOT
 
 from pipeline.curation.driver import run_curation
-from pipeline.dedupe.decisions import BODY_KIND, LEAD_KIND, content_hash, fingerprints, signatures
-from pipeline.dedupe.minhash import minhash
+from pipeline.dedupe.decisions import content_hash
+from pipeline.dedupe.minhash import BODY_KIND, LEAD_KIND, fingerprints, minhash, signatures
 from pipeline.settings import Dedupe, load_settings
 from pipeline.store import commit as store
 from pipeline.text.normalise import fingerprint_text, fingerprint_words

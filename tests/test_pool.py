@@ -13,9 +13,10 @@ from conftest import ROOT
 
 from pipeline.curation import pool
 from pipeline.curation import runner as curate_run
-from pipeline.curation.batch import Batch, FileResult
+from pipeline.curation.batch import BatchJob, FileResult
 from pipeline.flows import curate as flows
-from pipeline.reading.loaders import InputFile
+from pipeline.reading.listing import InputFile
+from pipeline.reading.location import RawRoot
 from pipeline.settings import Dedupe, Executor, Limits
 
 WORKER_IMPORTS = (
@@ -60,18 +61,22 @@ def _items(*names: str) -> list[InputFile]:
     return [InputFile(rel_path=n, size=1, mtime_ns=1) for n in names]
 
 
+def _job(*names: str) -> BatchJob:
+    return BatchJob(RawRoot.resolve("/raw"), _items(*names), Limits(), Dedupe())
+
+
 def test_a_file_that_kills_its_worker_is_rejected_and_its_batch_mates_are_not(monkeypatch):
     calls: list[list[str]] = []
 
-    def fake_run_in_pool(fn, raw_root, items, limits, dedupe_cfg, known_chrome=None):
+    def fake_run_in_pool(fn, job):
+        items = job.items
         calls.append([i.rel_path for i in items])
         if any(i.rel_path == "bad.html" for i in items):
             raise pool.WorkerCrashed("a worker process died running process_batch")
         return [FileResult(i, documents=1) for i in items]
 
     monkeypatch.setattr(curate_run, "run_in_pool", fake_run_in_pool)  # where extract_batch_here looks
-    batch = Batch(_items("a.html", "bad.html", "c.html"))
-    results = flows.extract_batch.fn("/raw", batch, Limits(), Dedupe())
+    results = flows.extract_batch.fn(_job("a.html", "bad.html", "c.html"))
     assert calls == [["a.html", "bad.html", "c.html"], ["a.html"], ["bad.html"], ["c.html"]]
     assert [r.item.rel_path for r in results] == ["a.html", "bad.html", "c.html"]
     assert [r.documents for r in results] == [1, 0, 1]
@@ -160,15 +165,16 @@ def test_a_batch_killed_on_dask_is_retried_file_by_file():
 
     submitted: list[list[str]] = []
 
-    def submit_task(items):
+    def submit_task(job):
+        items = job.items
         submitted.append([i.rel_path for i in items])
         if any(i.rel_path == "bad.html" for i in items):
             worker = SimpleNamespace(address="tcp://127.0.0.1:1")
             return _Future(error=KilledWorker("extract-batch", worker, 3))
         return _Future([FileResult(i, documents=1) for i in items])
 
-    items = _items("a.html", "bad.html", "c.html")
-    results = flows._batch_result(submit_task(items), items, submit_task)
+    job = _job("a.html", "bad.html", "c.html")
+    results = flows._batch_result(submit_task(job), job, submit_task)
     assert submitted == [["a.html", "bad.html", "c.html"], ["a.html"], ["bad.html"], ["c.html"]]
     assert [r.item.rel_path for r in results] == ["a.html", "bad.html", "c.html"]
     assert [r.documents for r in results] == [1, 0, 1]
@@ -176,9 +182,8 @@ def test_a_batch_killed_on_dask_is_retried_file_by_file():
 
 
 def test_other_task_errors_are_not_taken_for_a_dead_worker():
-    items = _items("a.html")
     with pytest.raises(ValueError):
-        flows._batch_result(_Future(error=ValueError("boom")), items, lambda batch: _Future([]))
+        flows._batch_result(_Future(error=ValueError("boom")), _job("a.html"), lambda job: _Future([]))
 
 
 @pytest.mark.slow

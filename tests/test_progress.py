@@ -246,12 +246,13 @@ def test_update_to_takes_running_totals() -> None:
 def test_curate_progress_total_is_counted_beside_the_run(tmp_path) -> None:
     """The flow starts at once and its progress gets raw/'s file count from a thread."""
     from pipeline.flows.curate import _counted_into
+    from pipeline.reading.location import RawRoot
 
     raw = tmp_path / "raw"
     (raw / "a").mkdir(parents=True)
     for name in ("a/1.html", "a/2.html", "3.txt"):
         (raw / name).write_text("<p>x</p>", encoding="utf-8")
     with Progress("curate", total=None, stream=io.StringIO(), interval=3600) as p:
-        with _counted_into(p, raw):
+        with _counted_into(p, RawRoot.resolve(raw)):
             pass
         assert p.total == 3

@@ -13,10 +13,12 @@ import pytest
 from badcorpus import warc
 from conftest import SAMPLES
 
-from pipeline.curation.batch import process_batch
+from pipeline.curation.batch import BatchJob, process_batch
 from pipeline.curation.driver import local_submit, run_curation
 from pipeline.models import RawDocument, Reject
-from pipeline.reading.loaders import InputFile, load
+from pipeline.reading.listing import InputFile
+from pipeline.reading.loaders import load
+from pipeline.reading.location import RawRoot
 from pipeline.settings import Limits, Settings
 from pipeline.store.commit import read_table
 
@@ -57,7 +59,8 @@ def _lying_warc(delta: int, gzipped: bool) -> bytes:
 def test_a_warc_record_whose_content_length_lies_is_a_reject_and_the_rest_are_read(tmp_path, delta, gzipped):
     name = "lies.warc.gz" if gzipped else "lies.warc"
     (tmp_path / name).write_bytes(_lying_warc(delta, gzipped))
-    out = list(load(tmp_path, InputFile(name, (tmp_path / name).stat().st_size, 0), Limits()))
+    item = InputFile(name, (tmp_path / name).stat().st_size, 0)
+    out = list(load(RawRoot.resolve(tmp_path), item, Limits()))
     docs = [d for d in out if isinstance(d, RawDocument)]
     rejects = [d for d in out if isinstance(d, Reject)]
     assert [d.url for d in docs] == ["https://news.example.org/0.html", "https://news.example.org/2.html"]
@@ -76,7 +79,9 @@ def test_a_file_swapped_for_a_fifo_after_listing_is_a_reject_not_a_hang(tmp_path
     os.mkfifo(raw / "a.txt")
     results: list = []
     worker = threading.Thread(
-        target=lambda: results.append(process_batch(str(raw), [item], Limits(), Settings().dedupe))
+        target=lambda: results.append(
+            process_batch(BatchJob(RawRoot.resolve(raw), [item], Limits(), Settings().dedupe))
+        )
     )
     worker.start()
     worker.join(timeout=20)
@@ -92,7 +97,7 @@ def test_a_file_emptied_mid_run_is_rejected_once_and_reruns_add_nothing(tmp_path
     (raw / "a.txt").write_text(_sample("000"))
     (raw / "b.txt").write_text(_sample("001"))
     settings = Settings()
-    read = local_submit(str(raw), settings)
+    read = local_submit(RawRoot.resolve(raw), settings)
 
     def emptying_submit(items):
         (raw / "a.txt").write_text("")  # between listing and reading

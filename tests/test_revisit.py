@@ -17,7 +17,8 @@ from scrapy.http import Request, XmlResponse
 from scrapy.utils.test import get_crawler
 
 from pipeline.curation.driver import run_curation
-from pipeline.dedupe.decisions import Deduper, content_hash, signatures
+from pipeline.dedupe.decisions import Deduper, content_hash
+from pipeline.dedupe.minhash import signatures
 from pipeline.extraction.html import extract_html
 from pipeline.models import Article, RawDocument
 from pipeline.settings import Dedupe, load_settings

@@ -15,6 +15,7 @@ from conftest import ROOT, SAMPLES
 
 from bench.pages import load_templates, write_pages
 from pipeline.curation.driver import count_pending, run_curation
+from pipeline.reading.location import RawRoot
 from pipeline.settings import load_settings
 from pipeline.store import commit as store
 
@@ -75,6 +76,33 @@ def test_raw_on_another_fsspec_filesystem(mixed_raw, tmp_path):
         fs.rm("/scale-raw", recursive=True)
 
 
+def test_raw_is_resolved_once_a_run_not_once_a_file(mixed_raw, tmp_path, monkeypatch):
+    """The fsspec filesystem of raw/ is looked up where the run starts; listing, reads and digests
+    use it as handed down."""
+    import fsspec
+
+    from pipeline.reading import location
+
+    fs = fsspec.filesystem("memory")
+    for path in sorted(mixed_raw.rglob("*")):
+        if path.is_file():
+            fs.pipe(f"/once-raw/{path.relative_to(mixed_raw).as_posix()}", path.read_bytes())
+    lookups: list[str] = []
+    real_filesystem = location.filesystem
+
+    def counted(url: str):
+        lookups.append(url)
+        return real_filesystem(url)
+
+    monkeypatch.setattr(location, "filesystem", counted)
+    try:
+        summary = run_curation("memory://once-raw", tmp_path / "c", _settings())
+        assert summary.inputs_read > 10
+        assert lookups == ["memory://once-raw"]
+    finally:
+        fs.rm("/once-raw", recursive=True)
+
+
 def test_curated_on_an_object_store_is_refused_clearly(mixed_raw):
     with pytest.raises(ValueError, match="only a local path or file:// URL"):
         run_curation(mixed_raw, "s3://bucket/curated", _settings())
@@ -83,7 +111,8 @@ def test_curated_on_an_object_store_is_refused_clearly(mixed_raw):
 def test_rerun_with_nothing_new_reads_nothing_and_auto_stays_local(mixed_raw, tmp_path):
     curated = tmp_path / "c"
     first = run_curation(mixed_raw, curated, _settings())
-    assert count_pending(mixed_raw, curated) == 0 and count_pending(mixed_raw, curated, full=True) > 0
+    raw = RawRoot.resolve(mixed_raw)
+    assert count_pending(raw, curated) == 0 and count_pending(raw, curated, full=True) > 0
     again = run_curation(mixed_raw, curated, _settings())
     assert again.inputs_read == 0 and again.articles_total == 0
     assert again.inputs_unchanged == first.inputs_seen
@@ -91,7 +120,7 @@ def test_rerun_with_nothing_new_reads_nothing_and_auto_stays_local(mixed_raw, tm
 
     from pipeline.flows.curate import resolve_kind
 
-    assert resolve_kind(_settings().executor, count_pending(mixed_raw, curated)) == "local"
+    assert resolve_kind(_settings().executor, count_pending(raw, curated)) == "local"
 
 
 @pytest.mark.slow
@@ -217,9 +246,10 @@ def test_counting_pending_inputs_stops_once_auto_can_decide(tmp_path):
     for i in range(10):
         (raw / f"{i}.html").write_text("<p>x</p>", encoding="utf-8")
     curated = tmp_path / "curated"
-    assert count_pending(raw, curated) == 10
-    assert count_pending(raw, curated, stop_after=3) == 4  # one past the limit: "more than 3"
-    assert count_pending(raw, curated, stop_after=20) == 10
+    root = RawRoot.resolve(raw)
+    assert count_pending(root, curated) == 10
+    assert count_pending(root, curated, stop_after=3) == 4  # one past the limit: "more than 3"
+    assert count_pending(root, curated, stop_after=20) == 10
 
 
 def test_a_template_whose_address_is_a_query_keeps_its_markup():

@@ -1,7 +1,8 @@
 """The worker side of a run: load and extract a batch of input files (pure, no Prefect).
 
-Kept apart from pipeline.curation.driver so that a Dask worker imports only what extraction needs: not
-pyarrow (the writer) nor the LSH index, about 130 MB less in every worker process.
+Kept apart from the driver side (pipeline.curation.run_state) so that a Dask worker imports only
+what extraction needs: not pyarrow (the writer) nor the LSH index, about 130 MB less in every
+worker process.
 """
 
 from __future__ import annotations
@@ -15,29 +16,46 @@ from pipeline.dedupe.minhash import Signatures, fingerprints
 from pipeline.extraction.boilerplate import ChromeCounter
 from pipeline.extraction.dispatch import extract_document
 from pipeline.models import Article, RawDocument, Reject
-from pipeline.reading import location
-from pipeline.reading.loaders import InputFile, load_resolved, resolve_input, resolved_root
+from pipeline.reading.listing import InputFile
+from pipeline.reading.loaders import load_resolved
+from pipeline.reading.location import RawRoot
 from pipeline.settings import Dedupe, Limits
 from pipeline.sites import detect
 from pipeline.store.kill_points import kill_point
 from pipeline.text.normalise import word_count
 
 
-class Batch:
-    """The input files of one task, as a single opaque value.
+class BatchJob:
+    """All one batch task needs, as a single opaque value: raw/ (resolved where the run started),
+    the batch's input files, the chrome earlier runs learned, the limits and the dedupe settings.
 
+    One value instead of an argument list threaded through the submit, the pool and the worker.
     Prefect walks lists, tuples and dataclasses in task parameters looking for futures, which
     cost about 2 ms per file in the driver; it does not walk into a plain object like this one.
     """
 
-    __slots__ = ("items", "chrome")
+    __slots__ = ("raw", "items", "chrome", "limits", "dedupe")
 
-    def __init__(self, items: list[InputFile], chrome: dict[str, frozenset[str]] | None = None) -> None:
+    def __init__(
+        self,
+        raw: RawRoot,
+        items: list[InputFile],
+        limits: Limits,
+        dedupe: Dedupe,
+        chrome: dict[str, frozenset[str]] | None = None,
+    ) -> None:
+        self.raw = raw
         self.items = items
+        self.limits = limits
+        self.dedupe = dedupe
         self.chrome = chrome or {}  # chrome line keys earlier runs learned, per site
 
     def __len__(self) -> int:
         return len(self.items)
+
+    def of(self, items: list[InputFile], keep_chrome: bool = True) -> BatchJob:
+        """The same job for other input files (one file of a batch retried alone)."""
+        return BatchJob(self.raw, items, self.limits, self.dedupe, self.chrome if keep_chrome else None)
 
 
 @dataclass
@@ -66,37 +84,31 @@ class FileResult:
     rejects: list[Reject] = field(default_factory=list)
 
 
-def process_batch(
-    raw_root: str,
-    items: list[InputFile],
-    limits: Limits,
-    dedupe_cfg: Dedupe,
-    known_chrome: dict[str, frozenset[str]] | None = None,
-) -> list[FileResult]:
+def process_batch(job: BatchJob) -> list[FileResult]:
     """Load and extract a batch of files (pure: runs in a worker process or on a Dask worker).
 
     Pages with markup are extracted as they are read. Text dumps wait for the end of the batch:
     the lines that recur across the batch's pages of one site are its chrome (extraction.boilerplate),
-    learned before any dump is cut, together with the chrome earlier runs learned (known_chrome).
+    learned before any dump is cut, together with the chrome earlier runs learned (job.chrome).
     """
+    raw, limits, dedupe_cfg = job.raw, job.limits, job.dedupe
     results = []
     dumps: list[tuple[FileResult, RawDocument]] = []
-    root = resolved_root(raw_root)  # once a batch; each file is still resolved before it is read
-    for item in items:
+    for item in job.items:
         kill_point(f"extract:{item.rel_path}")  # test-only: a file that kills its worker
         result = FileResult(item)
         try:
-            path = resolve_input(raw_root, item.rel_path, root)
+            path = raw.input_path(item.rel_path)  # still inside raw/? checked just before reading
             read: list[bytes] = []
             try:
-                for doc in load_resolved(path, item, limits, on_read=read.append):
+                for doc in load_resolved(raw, path, item, limits, on_read=read.append):
                     if isinstance(doc, RawDocument) and doc.kind == "text":
                         result.documents += 1
                         dumps.append((result, doc))
                     else:
                         _extract_into(result, doc, limits, dedupe_cfg)
             finally:
-                result.sha256 = _digest(path, read)
+                result.sha256 = _digest(raw, path, read)
                 result.read_stat = _stat_if_changed(path, item)
         except Exception as exc:  # noqa: BLE001 - whatever happens, the file is accounted for
             result.rejects.append(
@@ -106,7 +118,7 @@ def process_batch(
     learned = learn_chrome([doc for _, doc in dumps])
     if results and learned:
         results[0].learned_chrome = {site: sorted(keys) for site, keys in learned.items() if keys}
-    for site, keys in (known_chrome or {}).items():
+    for site, keys in job.chrome.items():
         learned[site] = learned.get(site, frozenset()) | keys
     for result, doc in dumps:
         site, group = chrome_group(doc)
@@ -190,21 +202,21 @@ def _stat_if_changed(path: Path | str | None, item: InputFile) -> tuple[int, int
     return None if now == (item.size, item.mtime_ns) else now
 
 
-def _digest(path: Path | str | None, read: list[bytes]) -> str | None:
+def _digest(raw: RawRoot, path: Path | str | None, read: list[bytes]) -> str | None:
     """The file's digest from the bytes the loader read, or read for it when the loader did not
     read the file whole (a WARC, a file over the size limit, an unsupported kind)."""
     if path is None:
         return None
     if read:
         return hashlib.sha256(read[0]).hexdigest()
-    return file_sha256(path)
+    return file_sha256(raw, path)
 
 
-def file_sha256(path: Path | str) -> str | None:
+def file_sha256(raw: RawRoot, path: Path | str) -> str | None:
     """The file's digest, so a file touched but not changed is not processed again."""
     digest = hashlib.sha256()
     try:
-        with location.open_file(path) as fh:
+        with raw.open(path) as fh:
             while chunk := fh.read(1 << 20):
                 digest.update(chunk)
     except OSError:

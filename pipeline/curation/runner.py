@@ -18,43 +18,46 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from pipeline.curation.batch import Batch, FileResult, process_batch
+from pipeline.curation.batch import BatchJob, FileResult, process_batch
 from pipeline.curation.pool import WorkerCrashed, extraction_pool, run_in_pool
 from pipeline.models import Reject
-from pipeline.reading import location
-from pipeline.reading.loaders import InputFile
+from pipeline.reading.listing import InputFile
+from pipeline.reading.location import RawRoot, require_local
 from pipeline.report.summary import RunSummary
-from pipeline.settings import AUTO_WORKERS_ABOVE, Dedupe, Executor, Limits, Settings
+from pipeline.settings import AUTO_WORKERS_ABOVE, Executor, Settings
 
-# submit_batch(raw_root, batch, limits, dedupe) -> a future of the batch's results.
-SubmitBatch = Callable[[str, Batch, Limits, Dedupe], Any]
+# submit_batch(job) -> a future of the batch's results.
+SubmitBatch = Callable[[BatchJob], Any]
 
 # Set once this process's run has committed (run_curation returned): what an interrupt says.
 COMMITTED: list[RunSummary] = []
 
 
-def extract_batch_here(raw_root: str, batch: Batch, limits: Limits, dedupe_cfg: Dedupe) -> list[FileResult]:
+def extract_batch_here(job: BatchJob) -> list[FileResult]:
     """Load and extract one batch of input files (in the local pool's worker, or here).
 
     With the processes executor the work goes to a worker of the local pool; on a Dask worker,
     or with the local executor, it runs where the call runs.
     """
     try:
-        return run_in_pool(process_batch, raw_root, batch.items, limits, dedupe_cfg, batch.chrome)
+        return run_in_pool(process_batch, job)
     except WorkerCrashed:
-        return [_extract_alone(raw_root, item, limits, dedupe_cfg) for item in batch.items]
+        return [_extract_alone(job, item) for item in job.items]
 
 
-def _extract_alone(raw_root: str, item: InputFile, limits: Limits, dedupe_cfg: Dedupe) -> FileResult:
-    """One file of a batch whose worker died: the file that kills a worker again is rejected."""
+def _extract_alone(job: BatchJob, item: InputFile) -> FileResult:
+    """One file of a batch whose worker died: the file that kills a worker again is rejected.
+
+    Retried without the chrome earlier runs learned, as it always was here.
+    """
     try:
-        return run_in_pool(process_batch, raw_root, [item], limits, dedupe_cfg)[0]
+        return run_in_pool(process_batch, job.of([item], keep_chrome=False))[0]
     except WorkerCrashed as exc:
         reason = f"{exc} (twice: once in its batch, once alone)"
         return FileResult(item, rejects=[Reject(item.rel_path, "worker_crashed", reason)])
 
 
-def batch_result(future: Any, items: list[InputFile], submit_task: Any) -> list[FileResult]:
+def batch_result(future: Any, job: BatchJob, submit_task: Callable[[BatchJob], Any]) -> list[FileResult]:
     """A batch's results; on a Dask cluster, a batch whose worker kept dying is retried file by file.
 
     Dask reruns a task whose worker died on other workers, then gives up with KilledWorker: one
@@ -67,7 +70,7 @@ def batch_result(future: Any, items: list[InputFile], submit_task: Any) -> list[
     except Exception as exc:
         if not _killed_worker(exc):
             raise
-    alone = [(item, submit_task([item])) for item in items]
+    alone = [(item, submit_task(job.of([item]))) for item in job.items]
     results = []
     for item, single in alone:
         try:
@@ -108,12 +111,14 @@ def resolve_kind(executor: Executor, pending_inputs: int | None = None) -> str:
 
 def pending_for_auto(settings: Settings, full: bool) -> int | None:
     """What resolve_kind needs to know of raw/ (more than AUTO_WORKERS_ABOVE?), when it asks."""
-    if settings.executor.kind != "auto" or not location.is_dir(settings.paths.raw):
+    if settings.executor.kind != "auto":
+        return None
+    raw = RawRoot.resolve(settings.paths.raw)
+    if not raw.is_dir():
         return None
     from pipeline.curation.driver import count_pending
 
-    curated = location.require_local(settings.paths.curated, "curated")
-    raw = location.local_path(settings.paths.raw) or settings.paths.raw
+    curated = require_local(settings.paths.curated, "curated")
     return count_pending(raw, curated, full, stop_after=AUTO_WORKERS_ABOVE)
 
 
@@ -129,18 +134,18 @@ def run_without_prefect(settings: Settings, kind: str, full: bool = False) -> Ru
     A failed batch is tried once more, as the flow's task is (retries=1).
     """
 
-    def once_more(*args: Any) -> list[FileResult]:
+    def once_more(job: BatchJob) -> list[FileResult]:
         try:
-            return extract_batch_here(*args)
+            return extract_batch_here(job)
         except Exception:  # noqa: BLE001 - the second failure is the one that is raised
             time.sleep(2)
-            return extract_batch_here(*args)
+            return extract_batch_here(job)
 
     logger = logging.getLogger("pipeline.run")
     with ThreadPoolExecutor(batch_threads(kind, settings.executor), thread_name_prefix="batch") as pool:
 
-        def submit_batch(*args: Any) -> Future:
-            return pool.submit(once_more, *args)
+        def submit_batch(job: BatchJob) -> Future:
+            return pool.submit(once_more, job)
 
         return curate_with(settings, full, submit_batch, logger)
 
@@ -189,23 +194,20 @@ def _curate_body(
     from pipeline.curation.driver import run_curation  # driver only: workers never import the writer
 
     started = time.monotonic()
-    local_raw = location.local_path(settings.paths.raw)
-    # Workers are handed an absolute path, or the URL: they may run in another directory or host.
-    raw: str | Path = local_raw.resolve() if local_raw is not None else settings.paths.raw
-    raw_root = str(raw)
-    curated = location.require_local(settings.paths.curated, "curated")
+    # raw/ resolved once, here: the listing, the batches and the workers get it as it is. Workers
+    # are handed its real path, or the URL's filesystem: they may run in another directory or host.
+    raw = RawRoot.resolve(settings.paths.raw, show_real=True)
+    curated = require_local(settings.paths.curated, "curated")
     workers = settings.executor.worker_count
 
     from pipeline.store.commit import read_learned_chrome
 
     known_chrome = {} if full else read_learned_chrome(curated)
 
-    def submit_task(items: list[InputFile]) -> Any:
-        return submit_batch(raw_root, Batch(items, known_chrome), settings.limits, settings.dedupe)
-
-    def submit(items: list[InputFile]):
-        future = submit_task(items)
-        return lambda: batch_result(future, items, submit_task)
+    def submit(items: list[InputFile]) -> Callable[[], list[FileResult]]:
+        job = BatchJob(raw, items, settings.limits, settings.dedupe, known_chrome)
+        future = submit_batch(job)
+        return lambda: batch_result(future, job, submit_batch)
 
     from pipeline.cli.progress import Progress
 
@@ -248,20 +250,20 @@ def _curate_body(
 
 
 @contextlib.contextmanager
-def counted_into(progress: Any, raw: str | Path) -> Iterator[None]:
+def counted_into(progress: Any, raw: RawRoot) -> Iterator[None]:
     """The progress total, counted in a thread while the run starts instead of before it.
 
     Counting lists raw/ once more (the run lists it as it goes): done first, it kept the workers
     waiting for their first batch; here the total, and with it the ETA, comes a moment later.
     """
-    from pipeline.reading.loaders import iter_inputs
+    from pipeline.reading.listing import iter_inputs
 
     def count() -> None:
         with contextlib.suppress(OSError):
             progress.set_total(sum(1 for _ in iter_inputs(raw)))
 
     counter = threading.Thread(target=count, name="count-inputs", daemon=True)
-    if location.is_dir(raw):
+    if raw.is_dir():
         counter.start()
     try:
         yield

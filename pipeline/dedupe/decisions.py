@@ -24,12 +24,8 @@ import numpy as np
 
 from pipeline.dedupe.lsh import LSH
 
-# Computed in workers, which do not import this module (nor datasketch); re-exported for callers.
-from pipeline.dedupe.minhash import BODY_KIND as BODY_KIND
-from pipeline.dedupe.minhash import LEAD_KIND as LEAD_KIND
-from pipeline.dedupe.minhash import Signatures as Signatures
-from pipeline.dedupe.minhash import fingerprints as fingerprints
-from pipeline.dedupe.minhash import signatures as signatures
+# Signatures are computed in workers (pipeline.dedupe.minhash), which do not import this module.
+from pipeline.dedupe.minhash import BODY_KIND, LEAD_KIND, Signatures
 from pipeline.models import Article, Duplicate
 from pipeline.settings import Dedupe
 from pipeline.sites import site_for_url

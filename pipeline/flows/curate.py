@@ -19,7 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from pipeline.cli.interrupt import note_flow_run
-from pipeline.curation.batch import Batch, FileResult
+from pipeline.curation.batch import BatchJob, FileResult
 from pipeline.curation.runner import (  # noqa: F401 - batch_result, counted_into: used by tests
     batch_result,
     batch_threads,
@@ -30,7 +30,7 @@ from pipeline.curation.runner import (  # noqa: F401 - batch_result, counted_int
 )
 from pipeline.curation.runner import curate_with as _curate_with
 from pipeline.report.summary import RunSummary
-from pipeline.settings import Dedupe, Executor, Limits, Settings, load_settings
+from pipeline.settings import Executor, Settings, load_settings
 
 # The names tests and other modules knew them by before the body moved to curate_run.
 _batch_result = batch_result
@@ -38,9 +38,9 @@ _counted_into = counted_into
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
-def extract_batch(raw_root: str, batch: Batch, limits: Limits, dedupe_cfg: Dedupe) -> list[FileResult]:
+def extract_batch(job: BatchJob) -> list[FileResult]:
     """Load and extract one batch of input files (runs wherever the task runner puts it)."""
-    return extract_batch_here(raw_root, batch, limits, dedupe_cfg)
+    return extract_batch_here(job)
 
 
 def task_runner_for(executor: Executor, kind: str) -> Any:

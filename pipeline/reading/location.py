@@ -3,6 +3,10 @@
 Local paths keep the fast, careful code paths (symlink checks, flock, atomic renames). Other
 filesystems are reached through fsspec: raw/ can be read from anywhere; curated/ must be local
 (see store.py: the commit relies on rename, which object stores do not have).
+
+raw/ is resolved once where a run starts (RawRoot.resolve): its real path, or its fsspec
+filesystem, is then handed down to the listing, the batches and the workers, which never resolve
+it again.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -34,6 +39,72 @@ def filesystem(location: str) -> tuple[Any, str]:
     return fs, path.rstrip("/")
 
 
+@dataclass(frozen=True, slots=True)
+class RawRoot:
+    """raw/ as a run reads it: resolved once, then passed down to every step that lists or reads it.
+
+    Local: `local` is raw/'s real path (links resolved), what every input is checked to stay
+    inside. Under an fsspec URL: `fs` is the filesystem and `base` raw/'s path within it.
+    `shown` is how the run names raw/ (its summary, its messages).
+    """
+
+    shown: str
+    local: Path | None
+    fs: Any = None
+    base: str = ""
+
+    @classmethod
+    def resolve(cls, raw: str | Path, show_real: bool = False) -> RawRoot:
+        """raw/ resolved: a local path or file:// URL to its real path, another URL to its filesystem.
+
+        show_real: the run names raw/ by its real path (or URL) rather than as it was given.
+        """
+        local = local_path(raw)
+        if local is None:
+            fs, base = filesystem(str(raw))
+            return cls(str(raw), None, fs, base)
+        real = local.resolve()
+        return cls(str(real if show_real else local), real)
+
+    def __str__(self) -> str:
+        return self.shown
+
+    def is_dir(self) -> bool:
+        if self.local is not None:
+            return self.local.is_dir()
+        return bool(self.fs.isdir(self.base))
+
+    def input_path(self, rel_path: str) -> Path | str | None:
+        """The input's real path if it is still inside raw/, else None.
+
+        Checked again just before reading, because a link or directory can be swapped for a link
+        to somewhere else between listing and reading: nothing outside raw/ is ever opened.
+        Under an fsspec URL (no links there), the input's path on the filesystem.
+        """
+        if self.local is None:
+            return f"{self.base}/{rel_path}"
+        # Path.resolve(strict=True) and is_relative_to, on strings: pathlib's own overhead was half
+        # of this check's cost.
+        top = str(self.local)
+        try:
+            real = os.path.realpath(os.path.join(top, rel_path), strict=True)
+        except (OSError, RuntimeError):
+            return self.local / rel_path  # gone or broken: the read reports it as unreadable
+        inside = real == top or real.startswith(inside_prefix(top))
+        return Path(real) if inside else None
+
+    def open(self, path: Path | str) -> IO[bytes]:
+        """A binary file object for a path input_path gave."""
+        if isinstance(path, Path):
+            return _open_regular(path)
+        return self.fs.open(path, "rb")
+
+
+def inside_prefix(top: str) -> str:
+    """What every path strictly below the directory top starts with ("/" stays "/")."""
+    return top if top.endswith(os.sep) else top + os.sep
+
+
 def require_local(location: str | Path, what: str) -> Path:
     path = local_path(location)
     if path is None:
@@ -42,14 +113,6 @@ def require_local(location: str | Path, what: str) -> Path:
             "(the commit is atomic by rename, which object stores do not offer)"
         )
     return path
-
-
-def open_file(path: Path | str) -> IO[bytes]:
-    """A binary file object for a local path or an fsspec URL (from loaders.resolve_input)."""
-    if isinstance(path, Path):
-        return _open_regular(path)
-    fs, inner = filesystem(path)
-    return fs.open(inner, "rb")
 
 
 class NotRegularFile(OSError):
