@@ -322,7 +322,6 @@ def test_progress_ends_at_the_crawl_summarys_counts_and_shows_rate_and_time_left
 
 def test_progress_skipped_is_the_summarys_skipped():
     from pipeline.report.crawl_summary import _SKIPPED
-
     from spiders.progress import SKIPPED_COUNTS
 
     assert set(SKIPPED_COUNTS) == set(_SKIPPED)
