@@ -299,6 +299,12 @@ def measure_kind(
     return figures
 
 
+def _say_rows(rows: list[tuple[str, str]], say: Callable[[str], None]) -> None:
+    """Figures as soon as they are measured: a long run stopped later keeps them in its log."""
+    for name, value in rows:
+        say(f"{name}: {value}")
+
+
 def _fresh(path: Path) -> Path:
     shutil.rmtree(path, ignore_errors=True)
     return path
@@ -361,6 +367,7 @@ def measure(
             timed_run(root / "raw-empty", _fresh(root / "curated-warm-up"), env, options)
             for kind in kinds:
                 figures.kinds.append(measure_kind(kind, root, pages, templates, env, options, say, noop=noop))
+                _say_rows(figures.kinds[-1].rows(), say)
             if busy:
                 with busy_core(busy_cpu) as burner:
                     say(f"one core busy: {burner}")
@@ -375,6 +382,7 @@ def measure(
                         raw=root / f"raw-{kinds[0]}",
                         busy=burner,
                     )
+                _say_rows(figures.busy.rows(), say)
             if rss_pages:
                 large = KindFigures(kind="plain", pages=rss_pages)
                 raw = _fresh(root / "raw-large")
