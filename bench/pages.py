@@ -9,6 +9,10 @@ A template's body paragraphs and headline become placeholders and its article id
 a page is then the template with random text drawn from the template's own vocabulary (so the
 language and word lengths stay real) and a new id, by string substitution, which is cheap enough
 to write 20,000 pages in seconds. Pages are distinct and no two are near duplicates.
+
+With inline > 0 (the bench's "inline" kind: 0.4), that share of the body paragraphs gets two to
+four of its words in a link to another article of the site or in <strong>, mid-sentence, as real
+RFE/RL bodies have them.
 """
 
 from __future__ import annotations
