@@ -31,8 +31,9 @@ lint: install
 demo: install
 	$(PY) -m pipeline.cli.demo --out demo-output
 
+# Issue 16's figures (~10 min on 2 cores); options through BENCH_ARGS, e.g. BENCH_ARGS="--rss-pages 20000".
 bench: install
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 # Re-resolve the dependency tree into requirements.lock (after changing pyproject.toml).
 lock:

@@ -17,20 +17,42 @@ from pathlib import Path
 def parser() -> argparse.ArgumentParser:
     bench = argparse.ArgumentParser(
         prog="python -m bench",
-        description="measure throughput against bare trafilatura, memory, no-op rerun and dedupe",
+        description="time the whole `python -m pipeline run` command against bare trafilatura "
+        "(plain and inline-markup pages, one core busy), its process tree's RSS, run --full, and "
+        "start-up over the samples; print each figure with the machine named",
     )
-    bench.add_argument("--pages", type=int, default=2000, help="distinct pages to generate (default 2000)")
     bench.add_argument(
-        "--near-dup-articles", type=int, default=100_000, help="synthetic articles for dedupe (0: skip)"
+        "--pages", type=int, default=3000, help="distinct pages of each kind (default 3000; 0: none)"
     )
-    bench.add_argument("--workers", type=int, default=0, help="worker processes (0: one per core)")
+    bench.add_argument(
+        "--kinds",
+        default="plain,inline",
+        help="kinds of page: plain (paragraphs of text), inline (40%% of paragraphs with a link or "
+        "bold words); default plain,inline. The first is the one measured again with a core busy",
+    )
+    bench.add_argument(
+        "--rss-pages",
+        type=int,
+        default=0,
+        metavar="M",
+        help="also run over M plain pages and print the run tree's peak RSS beside the one at --pages "
+        "(e.g. 20000; default 0: not measured)",
+    )
+    bench.add_argument("--no-busy", action="store_true", help="skip the measurement with one core busy")
+    bench.add_argument(
+        "--busy-cpu",
+        type=int,
+        metavar="K",
+        help="pin the CPU-burning process to core K (default: not pinned)",
+    )
+    bench.add_argument("--noop-rerun", action="store_true", help="also time `run` again with nothing new")
+    bench.add_argument("--workers", type=int, help="passed to `run --workers` (default: the setting)")
     bench.add_argument(
         "--executor",
-        choices=("processes", "dask"),
-        default="processes",
-        help="processes: the local pool (default); dask: a local Dask cluster through prefect-dask",
+        choices=("auto", "local", "processes", "dask"),
+        help="passed to `run --executor` (default: the setting, auto)",
     )
-    bench.add_argument("--batch-size", type=int, default=0, help="input files per task (0: setting)")
+    bench.add_argument("--batch-size", type=int, help="passed to `run --batch-size` (default: the setting)")
     bench.add_argument(
         "--sites", default="rferl", help="sites whose fixture pages are templates (default rferl)"
     )
@@ -38,7 +60,8 @@ def parser() -> argparse.ArgumentParser:
         "--markup",
         choices=("real", "synthetic", "all"),
         default="real",
-        help="fixture pages used as templates: real (saved from the sites, default), synthetic, all",
+        help="fixture pages used as templates: real (saved from the sites, default: the Pangea page), "
+        "synthetic, all",
     )
     bench.add_argument(
         "--templates",
@@ -46,16 +69,22 @@ def parser() -> argparse.ArgumentParser:
         help="only fixture pages whose name starts with this (voanews: the real Pangea page)",
     )
     bench.add_argument(
-        "--rounds",
-        type=int,
-        default=3,
-        help="rounds of a bare-loop share then a curate run; the median curate round counts (default 3)",
-    )
-    bench.add_argument(
         "--startup-runs",
         type=int,
         default=5,
         help="times `run` over the five samples is timed, a fresh process each (0: skip; default 5)",
+    )
+    bench.add_argument(
+        "--startup-temporary-server",
+        action="store_true",
+        help="also time `run --prefect` over the samples (Prefect starts a temporary server)",
+    )
+    bench.add_argument(
+        "--near-dup-articles",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time near-duplicate detection over N synthetic articles (e.g. 100000; default 0)",
     )
     bench.add_argument(
         "--scheduled-runs",
@@ -91,7 +120,9 @@ def machine() -> str:
 
 
 def bench_command(args: argparse.Namespace) -> int:
-    from bench.throughput import run
+    from bench.pages import load_templates
+    from bench.throughput import workdir
+    from bench.whole import KINDS, measure
 
     def say(line: str) -> None:
         print(f"... {line}", file=sys.stderr, flush=True)
@@ -100,26 +131,66 @@ def bench_command(args: argparse.Namespace) -> int:
         return scheduled_runs_command(args, say)
 
     sites = tuple(s.strip() for s in args.sites.split(",") if s.strip())
-    figures = run(
-        pages=args.pages,
-        near_dup_articles=args.near_dup_articles,
-        workers=args.workers,
-        batch_size=args.batch_size,
-        sites=sites,
-        templates=args.templates,
-        markup=args.markup,
-        executor=args.executor,
-        keep=args.keep,
-        say=say,
-        rounds=args.rounds,
-        startup_runs=args.startup_runs,
-    )
-    print(f"machine: {machine()}")
-    print(figures.table())
-    print(f"ratio: {figures.ratio:.2f}")
-    misses = figures.misses(near_dup_full=args.near_dup_articles >= 100_000)
+    kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
+    if not kinds or any(k not in KINDS for k in kinds):
+        raise SystemExit(f"--kinds: choose among {', '.join(KINDS)}, not {args.kinds!r}")
+    chosen = [t for t in load_templates(sites, markup=args.markup) if t.name.startswith(args.templates)]
+    if not chosen:
+        raise SystemExit(f"no {args.markup} fixture page of {sites} starts with {args.templates!r}")
+    options = []
+    for flag, value in (
+        ("--workers", args.workers),
+        ("--executor", args.executor),
+        ("--batch-size", args.batch_size),
+    ):
+        if value is not None:
+            options += [flag, str(value)]
+    with workdir(args.keep) as root:
+        figures = measure(
+            args.pages,
+            chosen,
+            root,
+            options,
+            say,
+            kinds=kinds,
+            startup_runs=args.startup_runs,
+            startup_temporary_server=args.startup_temporary_server,
+            busy=not args.no_busy,
+            busy_cpu=args.busy_cpu,
+            rss_pages=args.rss_pages,
+            noop=args.noop_rerun,
+        )
+    figures.machine = machine()
+    lines = figures.lines()
+    if args.pages:
+        lines.insert(4, f"templates: {', '.join(t.name for t in chosen)}")
+    misses = figures.misses()
+    if args.near_dup_articles:
+        seconds, planted, found, rss_mb = near_dup_figure(args.near_dup_articles, sites, say)
+        lines += [
+            f"near-dup articles  {args.near_dup_articles}",
+            f"near-dup seconds  {seconds:.2f}",
+            f"near-dup copies found / planted  {found} / {planted}",
+            f"near-dup peak RSS MB  {rss_mb:.0f}",
+        ]
+        if args.near_dup_articles >= 100_000 and seconds > 60:
+            misses.append(f"near-dup {seconds:.1f} s > 60 s")
+    print("\n".join(lines))
     print("targets: " + ("all met" if not misses else "missed: " + "; ".join(misses)))
     return 1 if args.check and misses else 0
+
+
+def near_dup_figure(
+    articles: int, sites: tuple[str, ...], say: Callable[[str], None]
+) -> tuple[float, int, int, float]:
+    """(seconds, planted, found, peak RSS MB) of near-duplicate detection (bench.throughput.near_dup)."""
+    from bench.pages import load_templates
+    from bench.throughput import TreeRss, near_dup
+
+    say(f"near-dup over {articles} synthetic articles")
+    with TreeRss() as rss:
+        seconds, planted, found = near_dup(articles, load_templates(sites))
+    return seconds, planted, found, rss.peak / 2**20
 
 
 def scheduled_runs_command(args: argparse.Namespace, say: Callable[[str], None]) -> int:

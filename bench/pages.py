@@ -9,6 +9,10 @@ A template's body paragraphs and headline become placeholders and its article id
 a page is then the template with random text drawn from the template's own vocabulary (so the
 language and word lengths stay real) and a new id, by string substitution, which is cheap enough
 to write 20,000 pages in seconds. Pages are distinct and no two are near duplicates.
+
+With inline > 0 (the bench's "inline" kind: 0.4), that share of the body paragraphs gets two to
+four of its words in a link to another article of the site or in <strong>, mid-sentence, as real
+RFE/RL bodies have them.
 """
 
 from __future__ import annotations
@@ -40,15 +44,36 @@ class Template:
     vocabulary: tuple[str, ...]
     id_token: str
 
-    def render(self, rng: random.Random, number: int) -> str:
+    def render(self, rng: random.Random, number: int, inline: float = 0.0) -> str:
+        """The page of this number; inline: the share of body paragraphs that carry a link or
+        bold words inside their text (0: plain paragraphs)."""
+
         def words(n: int) -> str:
             chosen = rng.choices(self.vocabulary, k=max(3, n))
             return " ".join(chosen).capitalize() + "."
 
         out = self.text.replace("@@TITLE@@", words(9)[:-1]).replace("@@ID@@", self._id(number))
         for k, n in enumerate(self.paragraph_words):
-            out = out.replace(f"@@P{k}@@", words(int(n * rng.uniform(0.8, 1.2))), 1)
+            text = words(int(n * rng.uniform(0.8, 1.2)))
+            if inline and rng.random() < inline:
+                text = self._with_inline_markup(rng, text, number)
+            out = out.replace(f"@@P{k}@@", text, 1)
         return out
+
+    def _with_inline_markup(self, rng: random.Random, text: str, number: int) -> str:
+        """text with two to four of its words in a link to another article (the site's own host)
+        or in <strong>, as RFE/RL bodies have them: mid-paragraph, the sentence going on after."""
+        words = text.split(" ")
+        span = min(len(words) - 1, rng.randint(2, 4))
+        start = rng.randint(0, len(words) - span)
+        inner = " ".join(words[start : start + span])
+        if rng.random() < 0.6:
+            host = SITES[self.site].hosts[0]
+            other = 30_000_000 + rng.randrange(10_000_000)
+            inner = f'<a href="https://{host}/a/{other}.html">{inner}</a>'
+        else:
+            inner = f"<strong>{inner}</strong>"
+        return " ".join([*words[:start], inner, *words[start + span :]])
 
     def _id(self, number: int) -> str:
         return str(40_000_000 + number) if self.id_token.isdigit() else f"{self.id_token}-{number}"
@@ -136,15 +161,21 @@ def _id_token(url: str) -> str:
     return digits.group(1) if digits else path.rsplit("/", 1)[-1].removesuffix(".html")
 
 
-def write_pages(raw: Path, count: int, templates: list[Template], seed: int = 0) -> int:
-    """count pages under raw/<site>/, round robin over templates; returns the bytes written."""
+INLINE_SHARE = 0.4  # of body paragraphs with a link or bold words, as in real RFE/RL bodies
+
+
+def write_pages(raw: Path, count: int, templates: list[Template], seed: int = 0, inline: float = 0.0) -> int:
+    """count pages under raw/<site>/, round robin over templates; returns the bytes written.
+
+    inline: the share of body paragraphs given a link or bold words (0: plain paragraphs).
+    """
     rng = random.Random(seed)
     total = 0
     for i in range(count):
         template = templates[i % len(templates)]
         folder = raw / template.site / f"{i // 1000:03d}"
         folder.mkdir(parents=True, exist_ok=True)
-        data = template.render(rng, i).encode("utf-8")
+        data = template.render(rng, i, inline).encode("utf-8")
         (folder / f"{template.name[:24]}-{i:06d}.html").write_bytes(data)
         total += len(data)
     return total

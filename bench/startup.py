@@ -2,8 +2,9 @@
 five samples, the whole command in a fresh process each time, timed from outside.
 
 With no Prefect server configured (an empty PREFECT_HOME, no PREFECT_API_URL) the run is a plain
-run of this process; the same command with --prefect is timed once beside it, as a flow run that
-has Prefect start a temporary API server, which is what every run cost before.
+run of this process. With `python -m bench --startup-temporary-server` the same command with
+--prefect is timed beside it, as a flow run that has Prefect start a temporary API server, which
+is what every run cost before.
 """
 
 from __future__ import annotations

@@ -53,3 +53,26 @@ def test_a_child_between_fork_and_exec_is_not_counted_twice():
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
     del ballast
+
+
+def test_the_tree_of_another_command_is_measured_without_this_process():
+    # The bench times `python -m pipeline run` as a child: its RSS is that command and every
+    # descendant (the pool's workers), not the bench's own memory.
+    import subprocess
+    import sys
+
+    hold = "b = bytearray(150 * 2**20); b[::4096] = b'\\1' * len(b[::4096]); import time; time.sleep(6)"
+    parent = f"import subprocess, sys; c = subprocess.Popen([sys.executable, '-c', {hold!r}]); {hold}"
+    cmd = [sys.executable, "-c", parent]
+    ballast = bytearray(300 * 2**20)
+    ballast[::4096] = b"\1" * len(ballast[::4096])
+    proc = subprocess.Popen(cmd)
+    try:
+        with TreeRss(pid=proc.pid, cmdline=cmd) as rss:
+            time.sleep(4)
+        assert 300 * 2**20 < rss.peak < 450 * 2**20  # both 150 MB holders, not this process's 300
+        assert "driver" in rss.at_peak and any(role.startswith("child ") for role in rss.at_peak)
+    finally:
+        proc.kill()
+        proc.wait()
+    del ballast

@@ -162,52 +162,94 @@ def test_existing_dask_cluster_gives_the_same_dataset_as_one_process(
 
 @pytest.mark.slow
 def test_bench_prints_every_figure(tmp_path):
+    """`python -m bench` small: every figure of issue 16 is printed, with the machine and the load."""
     env = dict(os.environ, PREFECT_HOME=str(tmp_path / "prefect"), DO_NOT_TRACK="1")
     env.pop("PREFECT_API_URL", None)
-    cmd = [sys.executable, "-m", "bench", "--pages", "50", "--near-dup-articles", "2000"]
-    cmd += ["--startup-runs", "1"]
-    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=400)
+    cmd = [sys.executable, "-m", "bench", "--pages", "30", "--rss-pages", "45", "--startup-runs", "1"]
+    cmd += ["--near-dup-articles", "2000", "--noop-rerun"]
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stderr[-3000:]
-    # Every input is a generated page (no stray files under raw/), and every page an article.
-    assert "curate: done, 50 files" in done.stdout + done.stderr
+    out = done.stdout
+    assert re.search(r"^machine: \d+ cores, \d+ GiB, .+, Python 3", out, re.M)
+    assert re.search(r"^load \(1 min\): [\d.]+ at the start, [\d.]+ at the end$", out, re.M)
+    assert re.search(r"^commit: \w+.*; date: \d{4}-\d\d-\d\d", out, re.M)
+    assert re.search(r"^templates: voanews-2024-04-28-article$", out, re.M)  # real Pangea markup
+    for kind in ("plain", "inline"):
+        for figure in (
+            "pages",
+            "run over an empty raw/ (fixed cost), whole command s",
+            "run over the pages, whole command s",
+            "run pages/s (pages / (run - empty run))",
+            "bare trafilatura loop s (pages/s; CPU ms/page)",
+            "ratio (run pages/s / bare pages/s)",
+            "peak RSS MB of the run's process tree",
+            "run --full over the same raw/, whole command s",
+            "run --full pages/s (x the first run's)",
+            "no-op rerun (nothing new), whole command s",
+        ):
+            assert f"[{kind}] {figure}" in out, (kind, figure)
+        # Every page is an article, in the first run and in the re-curation.
+        assert re.search(
+            rf"^\[{kind}\] run over the pages, whole command s\s+[\d.]+ .*; 30 articles", out, re.M
+        )
+        assert re.search(
+            rf"^\[{kind}\] run --full over the same raw/, whole command s\s+[\d.]+ \(30 articles", out, re.M
+        )
     for figure in (
-        "machine:",
-        "bare pages/s",
-        "curate pages/s",
-        "curate start-up seconds",
         "start-up: run over the 5 samples, no server configured, median s",
-        "start-up: same with --prefect (temporary server) s",
-        "ratio (curate / bare pages/s)",
-        "peak RSS MB (driver + workers)",
-        "peak RSS MB by process",
-        "peak RSS MB, later rounds",
-        "no-op rerun seconds",
+        "[plain, one core busy] ratio (run pages/s / bare pages/s)",
+        "[plain, one core busy] bare trafilatura loop s",
+        "[one core busy] ratio, run pages/s, bare pages/s (x the quiet ones)",
+        "[plain, 45 pages] peak RSS MB of the run's process tree",
         "near-dup seconds",
-        "near-dup copies found / planted",
     ):
-        assert figure in done.stdout, figure
-    assert re.search(r"^articles written\s+50$", done.stdout, re.M)
-    # The default templates are the pages of real markup, and the pool's workers are named.
-    assert re.search(r"^pages\s+50 .*templates: voanews-2024-04-28-article\)$", done.stdout, re.M)
-    assert re.search(r"^peak RSS MB by process\s+.*\bworker \d+", done.stdout, re.M)
-    # Three rounds by default: each a bare share, then a curate run over all fifty pages.
-    assert done.stderr.count("curate: done, 50 files") == 4  # three rounds and the no-op rerun
-    rounds = re.search(r"^curate seconds by round\s+(\S+) / (\S+) / (\S+)$", done.stdout, re.M)
-    median = re.search(r"^curate seconds \(median round, start-up excluded\)\s+(\S+)$", done.stdout, re.M)
-    assert rounds and median and median[1] == sorted(rounds.groups(), key=float)[1]
-    assert "round 3/3: bare trafilatura loop over 16 pages" in done.stderr
-    found, planted = done.stdout.split("near-dup copies found / planted")[1].split("\n")[0].split("/")
+        assert figure in out, figure
+    rss = re.search(r"^peak RSS MB of the run's tree by pages\s+(.+)$", out, re.M)
+    assert rss and re.fullmatch(r"\d+ at 30 \(plain\), \d+ at 30 \(inline\), \d+ at 45 \(plain\)", rss[1])
+    assert "start-up: same with --prefect" not in out  # the old way, only with its option
+    assert re.search(r"^targets: (all met|missed: .+)$", out, re.M)
+    # Each timed run was a flow run against the bench's server: the run said so on its way.
+    assert "starting the bench's Prefect server" in done.stderr
+    found, planted = out.split("near-dup copies found / planted")[1].split("\n")[0].split("/")
     assert int(planted) == 200 and int(found) >= 180  # copies at similarity ~0.82
 
 
-def test_the_curate_figure_is_the_median_round_and_the_ratio_uses_it():
-    from bench.throughput import Figures
+def test_the_ratio_takes_the_empty_run_off_the_whole_command():
+    from bench.whole import Command, KindFigures
 
-    figures = Figures(pages=1000, rounds=3, bare_seconds=20.0, round_seconds=[2.0, 5.0, 2.5])
-    assert figures.curate_seconds == 2.5  # not the fastest, not the slow one
-    assert figures.ratio == (1000 / 2.5) / (1000 / 20.0) == 8.0
-    assert Figures(pages=10, round_seconds=[3.0, 1.0]).curate_seconds == 3.0  # the upper middle
-    assert Figures(pages=10).ratio == 0.0
+    figures = KindFigures(
+        kind="plain",
+        pages=3000,
+        empty=Command(wall=5.0),
+        run=Command(wall=15.0),
+        full=Command(wall=17.0),
+        bare_seconds=60.0,
+    )
+    assert figures.run_pages_per_second == 300.0 and figures.bare_pages_per_second == 50.0
+    assert figures.ratio == 6.0
+    assert figures.full_pages_per_second == 250.0
+    fast = KindFigures(
+        kind="plain", pages=10, empty=Command(wall=5.0), run=Command(wall=4.0), bare_seconds=1.0
+    )
+    assert fast.ratio == 0.0 and "n/a" in dict(fast.rows())["[plain] run pages/s (pages / (run - empty run))"]
+
+
+def test_inline_pages_carry_links_or_bold_words_in_about_40_percent_of_paragraphs():
+    import random
+
+    from bench.pages import INLINE_SHARE
+
+    for template in load_templates(("rferl",), markup="all"):
+        plain = template.render(random.Random(0), 0)
+        base = plain.count("<a href=") + plain.count("<strong>")  # the template's own chrome
+        rng = random.Random(3)
+        marked = 0
+        for n in range(30):
+            page = template.render(rng, n, INLINE_SHARE)
+            assert "@@" not in page
+            marked += page.count("<a href=") + page.count("<strong>") - base  # one per marked paragraph
+        share = marked / (30 * len(template.paragraph_words))
+        assert 0.3 < share < 0.5, (template.name, share)
 
 
 def test_the_start_up_figure_is_the_median_run_and_judged_against_3_s():
@@ -233,7 +275,8 @@ def test_bench_with_no_pages_gives_the_near_dup_figure_alone():
     cmd += ["--check", "--startup-runs", "0"]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "curate" not in done.stderr  # nothing written, timed or curated
+    assert "pipeline run" not in done.stderr and "Prefect server" not in done.stderr  # nothing timed
+    assert done.stdout.startswith("machine: ")
     found, planted = done.stdout.split("near-dup copies found / planted")[1].split("\n")[0].split("/")
     assert int(planted) == 100 and int(found) >= 90
     assert "targets: all met" in done.stdout  # no throughput figures to miss
