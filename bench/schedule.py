@@ -132,10 +132,10 @@ def _settings(compact_above: int, keep_reports: int):  # noqa: ANN202
 def content(curated: Path) -> dict[str, list[tuple]]:
     """What must not depend on how the dataset was written: article ids with their content and
     partition, duplicates, rejects, and the manifest's paths and sizes."""
-    from pipeline.store import commit as store
+    from pipeline.store.readers import read_table
 
     def rows(table: str, columns: list[str]) -> list[tuple]:
-        got = store.read_table(curated, table, columns)
+        got = read_table(curated, table, columns)
         if got is None:
             return []
         return sorted(zip(*(got.column(c).to_pylist() for c in columns), strict=True))
@@ -153,11 +153,12 @@ def startup_seconds(raw: Path, curated: Path, settings) -> float:  # noqa: ANN00
     """What a run reads before its first batch, timed: recover, the manifest and learned chrome,
     and the dedupe state (kept articles' ids, URLs and hashes, the signatures)."""
     from pipeline.curation.driver import Curation
-    from pipeline.store import commit as store
+    from pipeline.store.journal import recover
+    from pipeline.store.lock import run_lock
 
     started = time.perf_counter()
-    with store.run_lock(curated):
-        store.recover(curated)
+    with run_lock(curated):
+        recover(curated)
         run = Curation(raw, curated, settings)
         run.load_manifest()
         run._ensure_deduper()

@@ -18,7 +18,8 @@ import pyarrow.dataset as ds
 from conftest import ROOT, SAMPLES
 from corpus_texts import RUSSIAN, as_text
 
-from pipeline.store import commit as store
+from pipeline.store.kill_points import KILL_AT_ENV
+from pipeline.store.readers import read_table
 
 TABLES = ("articles", "duplicates", "rejects", "health", "_state/manifest", "_state/signatures")
 # Differ between two clean runs too (ident: a copy of a tree is another inode; chrome_learned:
@@ -51,7 +52,7 @@ def snapshot(curated: Path) -> dict[str, list[str]]:
     """Every committed table as sorted rows, without the columns that differ from run to run."""
     out = {}
     for table in TABLES:
-        t = store.read_table(curated, table)
+        t = read_table(curated, table)
         rows = [] if t is None else t.drop_columns([c for c in t.column_names if c in VOLATILE]).to_pylist()
         out[table] = sorted(repr(sorted(r.items())) for r in rows)
     return out
@@ -88,7 +89,7 @@ def env_for(
         **{f"TAJRUS_{key.upper()}": value for key, value in settings.items()},
     )
     if kill_at:
-        env[store.KILL_AT_ENV] = kill_at
+        env[KILL_AT_ENV] = kill_at
     return env
 
 

@@ -18,7 +18,7 @@ from pipeline.curation.driver import local_submit, run_curation
 from pipeline.models import RawDocument, Reject
 from pipeline.reading.loaders import InputFile, load
 from pipeline.settings import Limits, Settings
-from pipeline.store.commit import read_table
+from pipeline.store.readers import read_table
 
 
 def _sample(name: str) -> str:

@@ -34,7 +34,21 @@ from pipeline.reading.loaders import InputFile, input_kind, iter_inputs, resolve
 from pipeline.report import health
 from pipeline.report.summary import RunSummary
 from pipeline.settings import Settings
-from pipeline.store import commit as store
+from pipeline.store.journal import recover
+from pipeline.store.kill_points import kill_point
+from pipeline.store.layout import new_run_id
+from pipeline.store.lock import run_lock
+from pipeline.store.readers import iter_rows, read_learned_chrome, read_table
+from pipeline.store.schemas import (
+    CHROME_SCHEMA,
+    DUPLICATE_SCHEMA,
+    HEALTH_SCHEMA,
+    MANIFEST_SCHEMA,
+    REJECT_SCHEMA,
+    RUN_SCHEMA,
+    SIGNATURE_SCHEMA,
+)
+from pipeline.store.writer import RunWriter
 from pipeline.text.normalise import word_count
 
 Submit = Callable[[list[InputFile]], "Callable[[], list[FileResult]]"]
@@ -72,7 +86,7 @@ def count_pending(raw: str | Path, curated: Path, full: bool = False, stop_after
     raw/ full of new files is not walked to its end before the run walks it again.
     """
     seen: dict[str, tuple[int, int]] = {}
-    table = store.read_table(curated, "_state/manifest", ["raw_path", "size", "mtime_ns"])
+    table = read_table(curated, "_state/manifest", ["raw_path", "size", "mtime_ns"])
     if table is not None and not full:
         for path, size, mtime in zip(*(table.column(c).to_pylist() for c in table.column_names), strict=True):
             seen[path] = (size, mtime)
@@ -124,13 +138,13 @@ class Curation:
 
     def __init__(self, raw: str | Path, curated: Path, settings: Settings, full: bool = False) -> None:
         self.raw, self.curated, self.settings, self.full = raw, curated, settings, full
-        self.run_id = store.new_run_id()
+        self.run_id = new_run_id()
         self.now = dt.datetime.now(dt.UTC)
         self.summary = RunSummary(self.run_id, str(raw), str(curated), self.now)
         # --full rebuilds: nothing of the dataset is read, and the commit replaces all of it, so a
         # rebuild gives the tables a first run over the same raw/ gives (not every input as a
         # duplicate of itself).
-        self.writer = store.RunWriter(curated, self.run_id, replace_all=full)
+        self.writer = RunWriter(curated, self.run_id, replace_all=full)
         self.deduper: Deduper | None = None
         self.manifest: dict[str, tuple[int, int, str | None]] = {}
         self.chrome_known: dict[str, frozenset[str]] = {}  # learned chrome, per site
@@ -144,9 +158,9 @@ class Curation:
     def load_manifest(self) -> None:
         if self.full:
             return  # a rebuild reads nothing of the dataset it replaces
-        self.chrome_known = store.read_learned_chrome(self.curated)
+        self.chrome_known = read_learned_chrome(self.curated)
         columns = ["raw_path", "size", "mtime_ns", "sha256", "ident"]
-        table = store.read_table(self.curated, "_state/manifest", columns, schema=store.MANIFEST_SCHEMA)
+        table = read_table(self.curated, "_state/manifest", columns, schema=MANIFEST_SCHEMA)
         if table is not None:
             values = (table.column(c).to_pylist() for c in table.column_names)
             for path, size, mtime, digest, ident in zip(*values, strict=True):
@@ -158,10 +172,10 @@ class Curation:
             self.deduper = Deduper(self.settings.dedupe)
             if self.full:
                 return self.deduper
-            kept = store.read_table(
+            kept = read_table(
                 self.curated, "articles", ["article_id", "url", "content_hash", "is_teaser", "fetched_at"]
             )
-            sigs = store.read_table(self.curated, "_state/signatures")
+            sigs = read_table(self.curated, "_state/signatures")
             missing = self.deduper.load(
                 zip(*(kept.column(c).to_pylist() for c in kept.column_names), strict=True)
                 if kept is not None
@@ -180,7 +194,7 @@ class Curation:
         Read in record batches, so a large dataset is migrated in bounded memory; the new
         signatures are committed with this run, so the next run reads them instead.
         """
-        for aid, body in store.iter_rows(self.curated, "articles", ["article_id", "body"], ids=missing):
+        for aid, body in iter_rows(self.curated, "articles", ["article_id", "body"], ids=missing):
             sig, _ = fingerprints(body or "", self.settings.dedupe)
             deduper.index(aid, sig)
             self._write_signatures(deduper, aid)
@@ -248,7 +262,7 @@ class Curation:
                     self.writer.add(
                         "_state/chrome",
                         {"site": site, "line_key": key, "run_id": self.run_id},
-                        store.CHROME_SCHEMA,
+                        CHROME_SCHEMA,
                     )
             self.chrome_known[site] = self.chrome_known.get(site, frozenset()) | set(keys)
         for extracted in sorted(result.articles, key=lambda e: e.article.is_teaser):
@@ -296,7 +310,7 @@ class Curation:
             self.writer.add(
                 "_state/signatures",
                 {"article_id": row_id, "kind": kind, "hashvalues": values},
-                store.SIGNATURE_SCHEMA,
+                SIGNATURE_SCHEMA,
             )
 
     def _article_row(self, a: Article, aid: str, chash: str, words: int | None = None) -> dict:
@@ -348,7 +362,7 @@ class Curation:
             "words_after": dup.words_after,
             "fetched_at": dup.fetched_at,
         }
-        self.writer.add("duplicates", row, store.DUPLICATE_SCHEMA)
+        self.writer.add("duplicates", row, DUPLICATE_SCHEMA)
         self.summary.duplicates[dup.kind] += 1
         self.summary.duplicates_by_source[source] += 1
 
@@ -361,7 +375,7 @@ class Curation:
             "ingested_at": self.now,
             "run_id": self.run_id,
         }
-        self.writer.add("rejects", row, store.REJECT_SCHEMA)
+        self.writer.add("rejects", row, REJECT_SCHEMA)
         self.summary.rejects[reject.reason] += 1
 
     def _manifest_row(
@@ -386,7 +400,7 @@ class Curation:
             "rejects": rejects,
             "run_id": self.run_id,
         }
-        self.writer.add("_state/manifest", row, store.MANIFEST_SCHEMA)
+        self.writer.add("_state/manifest", row, MANIFEST_SCHEMA)
 
     # --- after ----------------------------------------------------------------------------------
 
@@ -402,7 +416,7 @@ class Curation:
         self.summary.finished_at = dt.datetime.now(dt.UTC)
         self.summary.seconds = (self.summary.finished_at - self.summary.started_at).total_seconds()
         if self.writer.counts or self.full:
-            self.writer.add("runs", self._run_row(), store.RUN_SCHEMA)
+            self.writer.add("runs", self._run_row(), RUN_SCHEMA)
         self.writer.commit()
         return self.summary
 
@@ -468,7 +482,7 @@ class Curation:
             row.drift = [d.describe() for d in mine]
             row.drift_pages = list(dict.fromkeys(page for d in mine for page in d.pages))
             row.run_id = self.run_id
-            self.writer.add("health", {**row.as_dict(), "ingested_at": self.now}, store.HEALTH_SCHEMA)
+            self.writer.add("health", {**row.as_dict(), "ingested_at": self.now}, HEALTH_SCHEMA)
         self.summary.health = [row.as_dict() for row in current]
         self.summary.drift = [d.as_dict() for d in drifts]
 
@@ -564,8 +578,8 @@ def run_curation(
     curated = location.require_local(curated, "curated")
     curated.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    with store.run_lock(curated, settings.limits.lock_wait_seconds):
-        recovered = store.recover(curated)
+    with run_lock(curated, settings.limits.lock_wait_seconds):
+        recovered = recover(curated)
         run = Curation(raw, curated, settings, full=full)
         run.summary.recovered_runs = recovered
         run.load_manifest()
@@ -577,7 +591,7 @@ def run_curation(
                 run.consume(result)
             if on_progress:
                 on_progress(run.summary)
-            store.kill_point("after-first-batch")
+            kill_point("after-first-batch")
 
         try:
             size, workers = settings.executor.batch_size, settings.executor.worker_count

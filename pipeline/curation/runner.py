@@ -196,7 +196,7 @@ def _curate_body(
     curated = location.require_local(settings.paths.curated, "curated")
     workers = settings.executor.worker_count
 
-    from pipeline.store.commit import read_learned_chrome
+    from pipeline.store.readers import read_learned_chrome
 
     known_chrome = {} if full else read_learned_chrome(curated)
 

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from pipeline.report import health
 from pipeline.report.summary import RunSummary
-from pipeline.store.commit import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, HEALTH_SCHEMA, REJECT_SCHEMA, RUN_SCHEMA
+from pipeline.store.schemas import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, HEALTH_SCHEMA, REJECT_SCHEMA, RUN_SCHEMA
 
 log = logging.getLogger(__name__)
 
