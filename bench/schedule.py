@@ -23,6 +23,7 @@ from pathlib import Path
 
 from bench.pages import Template, load_templates
 from pipeline.store.compact import table_files
+from pipeline.store.layout import ARTICLES, DUPLICATES, LOCK_FILE, MANIFEST, REJECTS, SIGNATURES
 
 QUERIES = {
     "group by source, year": "SELECT source, year, count(*), sum(word_count) FROM read_parquet({files}, "
@@ -109,7 +110,7 @@ def file_counts(curated: Path) -> dict[str, int]:
     """Files under curated/ by top-level directory (articles, _state, _reports...)."""
     counts: dict[str, int] = {}
     for path in curated.rglob("*"):
-        if path.is_file() and path.name != "_lock":
+        if path.is_file() and path.name != LOCK_FILE:
             top = path.relative_to(curated).parts[0]
             counts[top] = counts.get(top, 0) + 1
     return counts
@@ -141,11 +142,11 @@ def content(curated: Path) -> dict[str, list[tuple]]:
         return sorted(zip(*(got.column(c).to_pylist() for c in columns), strict=True))
 
     return {
-        "articles": rows("articles", ["article_id", "content_hash", "title", "source", "year"]),
-        "duplicates": rows("duplicates", ["raw_path", "duplicate_of", "kind"]),
-        "rejects": rows("rejects", ["raw_path", "reason"]),
-        "manifest": rows("_state/manifest", ["raw_path", "size", "articles"]),
-        "signatures": rows("_state/signatures", ["article_id", "kind", "hashvalues"]),
+        "articles": rows(ARTICLES, ["article_id", "content_hash", "title", "source", "year"]),
+        "duplicates": rows(DUPLICATES, ["raw_path", "duplicate_of", "kind"]),
+        "rejects": rows(REJECTS, ["raw_path", "reason"]),
+        "manifest": rows(MANIFEST, ["raw_path", "size", "articles"]),
+        "signatures": rows(SIGNATURES, ["article_id", "kind", "hashvalues"]),
     }
 
 
@@ -177,7 +178,7 @@ def query_seconds(curated: Path, sql: str) -> float:
     """A reader's query from a fresh connection: it lists and opens the files each time."""
     import duckdb
 
-    files = "'" + (curated / "articles").as_posix().replace("'", "''") + "/*/*/*.parquet'"
+    files = "'" + (curated / ARTICLES).as_posix().replace("'", "''") + "/*/*/*.parquet'"
     started = time.perf_counter()
     with duckdb.connect() as con:
         con.execute(sql.format(files=files)).fetchall()

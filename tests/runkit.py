@@ -19,9 +19,10 @@ from conftest import ROOT, SAMPLES
 from corpus_texts import RUSSIAN, as_text
 
 from pipeline.store.kill_points import KILL_AT_ENV
+from pipeline.store.layout import ARTICLES, DUPLICATES, HEALTH, MANIFEST, REJECTS, SIGNATURES
 from pipeline.store.readers import read_table
 
-TABLES = ("articles", "duplicates", "rejects", "health", "_state/manifest", "_state/signatures")
+TABLES = (ARTICLES, DUPLICATES, REJECTS, HEALTH, MANIFEST, SIGNATURES)
 # Differ between two clean runs too (ident: a copy of a tree is another inode; chrome_learned:
 # chrome is learned per batch, and the kill tests' runs use smaller batches than the reference).
 VOLATILE = {"ingested_at", "run_id", "mtime_ns", "ident", "chrome_learned"}
@@ -64,11 +65,11 @@ def assert_readable(curated: Path, settled: bool = True) -> None:
     settled: no run is writing, so both readers must also count the same rows (while a run
     commits, files appear between the two reads).
     """
-    for table in ("articles", "duplicates", "rejects"):
+    for table in (ARTICLES, DUPLICATES, REJECTS):
         if not any((curated / table).rglob("*.parquet")):
             continue
         rows = ds.dataset(curated / table, format="parquet", partitioning="hive").to_table().num_rows
-        glob = (curated / table).as_posix() + ("/**/*.parquet" if table == "articles" else "/*.parquet")
+        glob = (curated / table).as_posix() + ("/**/*.parquet" if table == ARTICLES else "/*.parquet")
         with duckdb.connect() as con:
             [(duck_rows,)] = con.execute(f"select count(*) from read_parquet('{glob}')").fetchall()
         assert duck_rows == rows or not settled, table

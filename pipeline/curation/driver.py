@@ -36,7 +36,18 @@ from pipeline.report.summary import RunSummary
 from pipeline.settings import Settings
 from pipeline.store.journal import recover
 from pipeline.store.kill_points import kill_point
-from pipeline.store.layout import new_run_id
+from pipeline.store.layout import (
+    ARTICLES,
+    CHROME,
+    DUPLICATES,
+    HEALTH,
+    MANIFEST,
+    REJECTS,
+    RUNS,
+    SIGNATURES,
+    new_run_id,
+    partition_source,
+)
 from pipeline.store.lock import run_lock
 from pipeline.store.readers import iter_rows, read_learned_chrome, read_table
 from pipeline.store.schemas import (
@@ -86,7 +97,7 @@ def count_pending(raw: str | Path, curated: Path, full: bool = False, stop_after
     raw/ full of new files is not walked to its end before the run walks it again.
     """
     seen: dict[str, tuple[int, int]] = {}
-    table = read_table(curated, "_state/manifest", ["raw_path", "size", "mtime_ns"])
+    table = read_table(curated, MANIFEST, ["raw_path", "size", "mtime_ns"])
     if table is not None and not full:
         for path, size, mtime in zip(*(table.column(c).to_pylist() for c in table.column_names), strict=True):
             seen[path] = (size, mtime)
@@ -160,7 +171,7 @@ class Curation:
             return  # a rebuild reads nothing of the dataset it replaces
         self.chrome_known = read_learned_chrome(self.curated)
         columns = ["raw_path", "size", "mtime_ns", "sha256", "ident"]
-        table = read_table(self.curated, "_state/manifest", columns, schema=MANIFEST_SCHEMA)
+        table = read_table(self.curated, MANIFEST, columns, schema=MANIFEST_SCHEMA)
         if table is not None:
             values = (table.column(c).to_pylist() for c in table.column_names)
             for path, size, mtime, digest, ident in zip(*values, strict=True):
@@ -173,9 +184,9 @@ class Curation:
             if self.full:
                 return self.deduper
             kept = read_table(
-                self.curated, "articles", ["article_id", "url", "content_hash", "is_teaser", "fetched_at"]
+                self.curated, ARTICLES, ["article_id", "url", "content_hash", "is_teaser", "fetched_at"]
             )
-            sigs = read_table(self.curated, "_state/signatures")
+            sigs = read_table(self.curated, SIGNATURES)
             missing = self.deduper.load(
                 zip(*(kept.column(c).to_pylist() for c in kept.column_names), strict=True)
                 if kept is not None
@@ -194,7 +205,7 @@ class Curation:
         Read in record batches, so a large dataset is migrated in bounded memory; the new
         signatures are committed with this run, so the next run reads them instead.
         """
-        for aid, body in iter_rows(self.curated, "articles", ["article_id", "body"], ids=missing):
+        for aid, body in iter_rows(self.curated, ARTICLES, ["article_id", "body"], ids=missing):
             sig, _ = fingerprints(body or "", self.settings.dedupe)
             deduper.index(aid, sig)
             self._write_signatures(deduper, aid)
@@ -260,7 +271,7 @@ class Curation:
             for key in keys:
                 if key not in known:
                     self.writer.add(
-                        "_state/chrome",
+                        CHROME,
                         {"site": site, "line_key": key, "run_id": self.run_id},
                         CHROME_SCHEMA,
                     )
@@ -308,7 +319,7 @@ class Curation:
     def _write_signatures(self, deduper: Deduper, aid: str) -> None:
         for row_id, kind, values in deduper.signature_rows(aid):
             self.writer.add(
-                "_state/signatures",
+                SIGNATURES,
                 {"article_id": row_id, "kind": kind, "hashvalues": values},
                 SIGNATURE_SCHEMA,
             )
@@ -362,7 +373,7 @@ class Curation:
             "words_after": dup.words_after,
             "fetched_at": dup.fetched_at,
         }
-        self.writer.add("duplicates", row, DUPLICATE_SCHEMA)
+        self.writer.add(DUPLICATES, row, DUPLICATE_SCHEMA)
         self.summary.duplicates[dup.kind] += 1
         self.summary.duplicates_by_source[source] += 1
 
@@ -375,7 +386,7 @@ class Curation:
             "ingested_at": self.now,
             "run_id": self.run_id,
         }
-        self.writer.add("rejects", row, REJECT_SCHEMA)
+        self.writer.add(REJECTS, row, REJECT_SCHEMA)
         self.summary.rejects[reject.reason] += 1
 
     def _manifest_row(
@@ -400,7 +411,7 @@ class Curation:
             "rejects": rejects,
             "run_id": self.run_id,
         }
-        self.writer.add("_state/manifest", row, MANIFEST_SCHEMA)
+        self.writer.add(MANIFEST, row, MANIFEST_SCHEMA)
 
     # --- after ----------------------------------------------------------------------------------
 
@@ -416,7 +427,7 @@ class Curation:
         self.summary.finished_at = dt.datetime.now(dt.UTC)
         self.summary.seconds = (self.summary.finished_at - self.summary.started_at).total_seconds()
         if self.writer.counts or self.full:
-            self.writer.add("runs", self._run_row(), RUN_SCHEMA)
+            self.writer.add(RUNS, self._run_row(), RUN_SCHEMA)
         self.writer.commit()
         return self.summary
 
@@ -438,8 +449,8 @@ class Curation:
                 )
             return pa.array(flags, pa.bool_())
 
-        for rel, rows in self.writer.drop_staged_rows("articles/", replaced):
-            source = Path(rel).parent.parent.name.removeprefix("source=")
+        for rel, rows in self.writer.drop_staged_rows(f"{ARTICLES}/", replaced):
+            source = partition_source(rel)
             for row in rows.to_pylist():
                 self._revision(row, source)
 
@@ -482,7 +493,7 @@ class Curation:
             row.drift = [d.describe() for d in mine]
             row.drift_pages = list(dict.fromkeys(page for d in mine for page in d.pages))
             row.run_id = self.run_id
-            self.writer.add("health", {**row.as_dict(), "ingested_at": self.now}, HEALTH_SCHEMA)
+            self.writer.add(HEALTH, {**row.as_dict(), "ingested_at": self.now}, HEALTH_SCHEMA)
         self.summary.health = [row.as_dict() for row in current]
         self.summary.drift = [d.as_dict() for d in drifts]
 
@@ -520,7 +531,7 @@ class Curation:
         """
         if self.full:
             return
-        root = self.curated / "articles"
+        root = self.curated / ARTICLES
         ids = pa.array([*superseded, *self.revisions], pa.string())
         for path in sorted(root.rglob("*.parquet")):
             # The ids alone first: revisions come in most hourly runs, and most files hold none
@@ -533,7 +544,7 @@ class Curation:
             hit = table.filter(mask)
             if hit.num_rows == 0:
                 continue
-            source = path.parent.parent.name.removeprefix("source=")
+            source = partition_source(path)
             for row in hit.to_pylist():
                 if row["article_id"] in self.revisions:  # every committed version is older
                     self._revision(row, source)
