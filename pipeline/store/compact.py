@@ -24,15 +24,7 @@ import pyarrow.parquet as pq
 
 from pipeline.store.journal import commit_swaps
 from pipeline.store.layout import NOT_TABLES, REPORTS_DIR, STAGING_DIR, new_run_id, part_name, table_name
-
-# A compacted file's row groups are those a run writes for as many rows (RunWriter: 500
-# rows, or fewer when they pass 8 MB): not one group per run (thousands of tiny groups), and not
-# one huge group either, which DuckDB scans on one core (measured: a body ILIKE over the
-# articles of 1,000 runs took 1.6x a fresh dataset's with 32 MB groups).
-ROW_GROUP_ROWS = 500
-ROW_GROUP_BYTES = 8 << 20
-# Rows held before they are written out (bounded memory for any table size).
-_FLUSH_BYTES = 32 << 20
+from pipeline.store.writer import BUFFER_BYTES, ROW_GROUP_BYTES, ROW_GROUP_ROWS
 
 
 @dataclass
@@ -123,7 +115,7 @@ def rewrite(files: list[Path], target: Path) -> int:
                 pending.append(_conform(batch, schema))
                 pending_bytes += batch.nbytes
                 rows += batch.num_rows
-                if pending_bytes >= _FLUSH_BYTES:
+                if pending_bytes >= BUFFER_BYTES:
                     write(writer)
                     pending, pending_bytes = [], 0
         if pending:
