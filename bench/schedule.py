@@ -97,7 +97,7 @@ def one_run(raw: Path, curated: Path, settings) -> float:  # noqa: ANN001 - pipe
     """The curate flow's work for one run, without Prefect; returns its seconds."""
     from pipeline.curation.driver import run_curation
     from pipeline.report import report
-    from pipeline.store.compact import prune_reports
+    from pipeline.store.retention import prune_reports
 
     started = time.perf_counter()
     summary = run_curation(raw, curated, settings)

@@ -31,11 +31,12 @@ from pipeline.curation.driver import run_curation
 from pipeline.report.summary import RunSummary
 from pipeline.settings import load_settings
 from pipeline.store import journal
-from pipeline.store.compact import compact, prune_reports, table_files
+from pipeline.store.compact import compact, table_files
 from pipeline.store.journal import recover
 from pipeline.store.layout import new_run_id, table_name
 from pipeline.store.lock import run_lock
 from pipeline.store.readers import read_table
+from pipeline.store.retention import prune_reports
 
 SMALL_RUNS = 6  # runs of a few new pages each, before the copies and rejects
 

@@ -36,9 +36,10 @@ def compact_command(args: argparse.Namespace) -> int:
     """Exit codes as `run`'s: 2 no dataset there, 3 another run holds it, 4 it cannot be written,
     1 a file that cannot be read or written (from pipeline.cli.main)."""
     from pipeline.cli.run import curated_unwritable
-    from pipeline.store.compact import compact, prune_reports
+    from pipeline.store.compact import compact
     from pipeline.store.journal import recover
     from pipeline.store.lock import CuratedLocked, run_lock
+    from pipeline.store.retention import prune_reports
 
     if args.threshold < 1:
         print(f"error: --threshold must be 1 or more, not {args.threshold}", file=sys.stderr)

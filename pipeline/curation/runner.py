@@ -240,7 +240,7 @@ def _curate_body(
         )
     logger.info(summary.render_text())
     _publish(summary, curated, crawls)
-    from pipeline.store.compact import prune_reports
+    from pipeline.store.retention import prune_reports
 
     summary.reports_pruned = prune_reports(curated, settings.store.keep_reports)
     summary.seconds = time.monotonic() - started

@@ -1,4 +1,4 @@
-"""Keeping a dataset fast over months of scheduled runs: compaction and report retention.
+"""Keeping a dataset fast over months of scheduled runs: compaction of small files.
 
 Every run that finds something adds a file to each table it touches (an articles partition, the
 bookkeeping tables under _state/, duplicates/, rejects/, runs/): a year of hourly runs would leave
@@ -7,9 +7,6 @@ holding more files than a threshold is rewritten into one file, its rows in the 
 read them (a path's latest manifest row stays its last), under the commit discipline of
 pipeline.store.journal (staged whole, journal, one atomic exchange per directory): a reader never sees a
 row twice or missing, and a kill at any point leaves the dataset as before or as after.
-
-Reports (_reports/<run>.html) are pruned to the newest store.keep_reports; every run's summary
-stays in the runs table.
 """
 
 from __future__ import annotations
@@ -23,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.store.journal import commit_swaps
-from pipeline.store.layout import NOT_TABLES, REPORTS_DIR, STAGING_DIR, new_run_id, part_name, table_name
+from pipeline.store.layout import NOT_TABLES, STAGING_DIR, new_run_id, part_name, table_name
 from pipeline.store.writer import BUFFER_BYTES, ROW_GROUP_BYTES, ROW_GROUP_ROWS
 
 
@@ -160,25 +157,3 @@ def compact(curated: Path, above: int = 1) -> Compaction:
     else:
         shutil.rmtree(staging, ignore_errors=True)
     return result
-
-
-def prune_reports(curated: Path, keep: int) -> int:
-    """Delete all but the newest `keep` run reports (0: keep all); returns how many went.
-
-    Reports are named by run id, which sorts by start time, so the newest are the last by name.
-    The runs table keeps every run's summary.
-    """
-    if keep <= 0:
-        return 0
-    reports = curated / REPORTS_DIR
-    if not reports.is_dir():
-        return 0
-    pages = sorted(p for p in reports.glob("*.html") if not p.name.startswith("."))
-    gone = 0
-    for page in pages[: max(0, len(pages) - keep)]:
-        try:
-            page.unlink()
-            gone += 1
-        except FileNotFoundError:  # pruned by a run that finished at the same moment
-            pass
-    return gone

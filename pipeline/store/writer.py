@@ -133,6 +133,7 @@ class RunWriter:
             self._flush(max(self._sizes, key=self._sizes.__getitem__))
 
     def add_article(self, row: dict[str, Any]) -> None:
+        """Queue an article in its partition (source and year of its date, or the undated year)."""
         self.add(partition_dir(row["source"], row["published_date"]), row, ARTICLE_SCHEMA)
 
     def _flush(self, table_dir: str) -> None:
@@ -197,6 +198,7 @@ class RunWriter:
         return removed
 
     def close_files(self) -> None:
+        """Write out every buffer and close the staged files, so that they can be fsynced and moved."""
         for table_dir in list(self._buffers):
             self._flush(table_dir)
         for writer in self._writers.values():
@@ -267,6 +269,7 @@ class RunWriter:
         self._files.append(rel)
 
     def abort(self) -> None:
+        """Drop the run's staged files: nothing of a failed run reaches the dataset."""
         for writer in self._writers.values():
             with contextlib.suppress(Exception):
                 writer.close()
