@@ -23,6 +23,7 @@ from pathlib import Path
 
 from bench.pages import Template, load_templates
 from pipeline.store.compact import table_files
+from pipeline.store.layout import ARTICLES, DUPLICATES, LOCK_FILE, MANIFEST, REJECTS, SIGNATURES
 
 QUERIES = {
     "group by source, year": "SELECT source, year, count(*), sum(word_count) FROM read_parquet({files}, "
@@ -96,7 +97,7 @@ def one_run(raw: Path, curated: Path, settings) -> float:  # noqa: ANN001 - pipe
     """The curate flow's work for one run, without Prefect; returns its seconds."""
     from pipeline.curation.driver import run_curation
     from pipeline.report import report
-    from pipeline.store.compact import prune_reports
+    from pipeline.store.retention import prune_reports
 
     started = time.perf_counter()
     summary = run_curation(raw, curated, settings)
@@ -109,7 +110,7 @@ def file_counts(curated: Path) -> dict[str, int]:
     """Files under curated/ by top-level directory (articles, _state, _reports...)."""
     counts: dict[str, int] = {}
     for path in curated.rglob("*"):
-        if path.is_file() and path.name != "_lock":
+        if path.is_file() and path.name != LOCK_FILE:
             top = path.relative_to(curated).parts[0]
             counts[top] = counts.get(top, 0) + 1
     return counts
@@ -132,20 +133,20 @@ def _settings(compact_above: int, keep_reports: int):  # noqa: ANN202
 def content(curated: Path) -> dict[str, list[tuple]]:
     """What must not depend on how the dataset was written: article ids with their content and
     partition, duplicates, rejects, and the manifest's paths and sizes."""
-    from pipeline.store import commit as store
+    from pipeline.store.readers import read_table
 
     def rows(table: str, columns: list[str]) -> list[tuple]:
-        got = store.read_table(curated, table, columns)
+        got = read_table(curated, table, columns)
         if got is None:
             return []
         return sorted(zip(*(got.column(c).to_pylist() for c in columns), strict=True))
 
     return {
-        "articles": rows("articles", ["article_id", "content_hash", "title", "source", "year"]),
-        "duplicates": rows("duplicates", ["raw_path", "duplicate_of", "kind"]),
-        "rejects": rows("rejects", ["raw_path", "reason"]),
-        "manifest": rows("_state/manifest", ["raw_path", "size", "articles"]),
-        "signatures": rows("_state/signatures", ["article_id", "kind", "hashvalues"]),
+        "articles": rows(ARTICLES, ["article_id", "content_hash", "title", "source", "year"]),
+        "duplicates": rows(DUPLICATES, ["raw_path", "duplicate_of", "kind"]),
+        "rejects": rows(REJECTS, ["raw_path", "reason"]),
+        "manifest": rows(MANIFEST, ["raw_path", "size", "articles"]),
+        "signatures": rows(SIGNATURES, ["article_id", "kind", "hashvalues"]),
     }
 
 
@@ -154,11 +155,12 @@ def startup_seconds(raw: Path, curated: Path, settings) -> float:  # noqa: ANN00
     and the dedupe state (kept articles' ids, URLs and hashes, the signatures)."""
     from pipeline.curation.run_state import Curation
     from pipeline.reading.location import RawRoot
-    from pipeline.store import commit as store
+    from pipeline.store.journal import recover
+    from pipeline.store.lock import run_lock
 
     started = time.perf_counter()
-    with store.run_lock(curated):
-        store.recover(curated)
+    with run_lock(curated):
+        recover(curated)
         run = Curation(RawRoot.resolve(raw), curated, settings)
         run.load_manifest()
         run._ensure_deduper()
@@ -177,7 +179,7 @@ def query_seconds(curated: Path, sql: str) -> float:
     """A reader's query from a fresh connection: it lists and opens the files each time."""
     import duckdb
 
-    files = "'" + (curated / "articles").as_posix().replace("'", "''") + "/*/*/*.parquet'"
+    files = "'" + (curated / ARTICLES).as_posix().replace("'", "''") + "/*/*/*.parquet'"
     started = time.perf_counter()
     with duckdb.connect() as con:
         con.execute(sql.format(files=files)).fetchall()

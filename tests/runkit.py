@@ -18,9 +18,11 @@ import pyarrow.dataset as ds
 from conftest import ROOT, SAMPLES
 from corpus_texts import RUSSIAN, as_text
 
-from pipeline.store import commit as store
+from pipeline.store.kill_points import KILL_AT_ENV
+from pipeline.store.layout import ARTICLES, DUPLICATES, HEALTH, MANIFEST, REJECTS, SIGNATURES
+from pipeline.store.readers import read_table
 
-TABLES = ("articles", "duplicates", "rejects", "health", "_state/manifest", "_state/signatures")
+TABLES = (ARTICLES, DUPLICATES, REJECTS, HEALTH, MANIFEST, SIGNATURES)
 # Differ between two clean runs too (ident: a copy of a tree is another inode; chrome_learned:
 # chrome is learned per batch, and the kill tests' runs use smaller batches than the reference).
 VOLATILE = {"ingested_at", "run_id", "mtime_ns", "ident", "chrome_learned"}
@@ -51,7 +53,7 @@ def snapshot(curated: Path) -> dict[str, list[str]]:
     """Every committed table as sorted rows, without the columns that differ from run to run."""
     out = {}
     for table in TABLES:
-        t = store.read_table(curated, table)
+        t = read_table(curated, table)
         rows = [] if t is None else t.drop_columns([c for c in t.column_names if c in VOLATILE]).to_pylist()
         out[table] = sorted(repr(sorted(r.items())) for r in rows)
     return out
@@ -63,11 +65,11 @@ def assert_readable(curated: Path, settled: bool = True) -> None:
     settled: no run is writing, so both readers must also count the same rows (while a run
     commits, files appear between the two reads).
     """
-    for table in ("articles", "duplicates", "rejects"):
+    for table in (ARTICLES, DUPLICATES, REJECTS):
         if not any((curated / table).rglob("*.parquet")):
             continue
         rows = ds.dataset(curated / table, format="parquet", partitioning="hive").to_table().num_rows
-        glob = (curated / table).as_posix() + ("/**/*.parquet" if table == "articles" else "/*.parquet")
+        glob = (curated / table).as_posix() + ("/**/*.parquet" if table == ARTICLES else "/*.parquet")
         with duckdb.connect() as con:
             [(duck_rows,)] = con.execute(f"select count(*) from read_parquet('{glob}')").fetchall()
         assert duck_rows == rows or not settled, table
@@ -88,7 +90,7 @@ def env_for(
         **{f"TAJRUS_{key.upper()}": value for key, value in settings.items()},
     )
     if kill_at:
-        env[store.KILL_AT_ENV] = kill_at
+        env[KILL_AT_ENV] = kill_at
     return env
 
 

@@ -96,10 +96,11 @@ def curate_dumps(folder: Path, tmp_path: Path) -> Path:
 
     from pipeline.curation.driver import run_curation
     from pipeline.settings import load_settings
+    from pipeline.store.layout import ARTICLES
 
     raw = tmp_path / "raw"
     raw.mkdir()
     for page in folder.glob("*.txt"):
         shutil.copy2(page, raw / page.name)
     run_curation(raw, tmp_path / "curated", load_settings(config_path="/nonexistent", env={}))
-    return tmp_path / "curated" / "articles"
+    return tmp_path / "curated" / ARTICLES

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import prefect_server
 
-from pipeline.store.commit import read_table
+from pipeline.store.readers import read_table
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]

@@ -19,7 +19,7 @@ from pipeline.models import Reject
 from pipeline.reading.listing import iter_inputs
 from pipeline.reading.location import RawRoot
 from pipeline.settings import load_settings
-from pipeline.store import commit as store
+from pipeline.store.readers import read_table
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -53,7 +53,7 @@ def _units(curated: Path) -> dict[tuple[str, str, int], list[str]]:
     """(raw_path, raw_record, raw_item) -> the tables that hold it."""
     where: dict[tuple[str, str, int], list[str]] = defaultdict(list)
     for table in ("articles", "duplicates", "rejects"):
-        t = store.read_table(curated, table)
+        t = read_table(curated, table)
         for row in t.to_pylist() if t is not None else []:
             where[(row["raw_path"], row.get("raw_record") or "", row.get("raw_item") or 0)].append(table)
     return where

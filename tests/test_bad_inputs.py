@@ -37,7 +37,7 @@ from pipeline.reading.listing import InputFile, iter_inputs
 from pipeline.reading.loaders import load
 from pipeline.reading.location import RawRoot
 from pipeline.settings import Limits, load_settings
-from pipeline.store import commit as store
+from pipeline.store.readers import count_rows, read_table
 
 
 def _load_all(raw: Path, limits: Limits | None = None) -> list[RawDocument | Reject]:
@@ -61,7 +61,7 @@ def corpus(tmp_path):
 
 
 def _rows(curated: Path, table: str) -> list[dict]:
-    t = store.read_table(curated, table)
+    t = read_table(curated, table)
     return t.to_pylist() if t is not None else []
 
 
@@ -149,10 +149,10 @@ def test_a_second_run_over_the_corpus_adds_nothing(corpus, tmp_path):
     raw, _ = corpus
     curated = tmp_path / "curated"
     run_curation(raw, curated, _settings())
-    counts = {t: store.count_rows(curated, t) for t in ("articles", "duplicates", "rejects")}
+    counts = {t: count_rows(curated, t) for t in ("articles", "duplicates", "rejects")}
     again = run_curation(raw, curated, _settings())
     assert again.articles_total == 0 and not again.rejects
-    assert {t: store.count_rows(curated, t) for t in counts} == counts
+    assert {t: count_rows(curated, t) for t in counts} == counts
 
 
 @pytest.mark.slow

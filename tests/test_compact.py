@@ -30,8 +30,13 @@ from pipeline.cli.main import main
 from pipeline.curation.driver import run_curation
 from pipeline.report.summary import RunSummary
 from pipeline.settings import load_settings
-from pipeline.store import commit as store
-from pipeline.store.compact import compact, prune_reports, table_files, table_name
+from pipeline.store import journal
+from pipeline.store.compact import compact, table_files
+from pipeline.store.journal import recover
+from pipeline.store.layout import new_run_id, table_name
+from pipeline.store.lock import run_lock
+from pipeline.store.readers import read_table
+from pipeline.store.retention import prune_reports
 
 SMALL_RUNS = 6  # runs of a few new pages each, before the copies and rejects
 
@@ -50,7 +55,7 @@ def reader_view(curated: Path) -> dict[str, tuple[pa.Schema, list[dict]]]:
         table = table_name(unit)
         if table in out:
             continue
-        got = store.read_table(curated, table)
+        got = read_table(curated, table)
         out[table] = (got.schema, got.to_pylist())
     return out
 
@@ -204,7 +209,7 @@ def test_kill_at_each_compaction_step_leaves_before_or_after_and_the_next_comman
         assert set(now) == set(layout)  # each directory either as before or as after
         assert all(now[u] == layout[u] or len(now[u]) == 1 for u in layout)
 
-    store.recover(curated)  # what the next run or command does first
+    recover(curated)  # what the next run or command does first
     assert reader_view(curated) == rows
     recovered = {unit: [p.name for p in files] for unit, files in table_files(curated).items()}
     assert recovered == layout if not journal else all(len(names) == 1 for names in recovered.values())
@@ -254,12 +259,12 @@ def test_without_an_atomic_exchange_a_dead_compaction_is_finished_too(point, dat
         if name == point:
             raise Died
 
-    monkeypatch.setattr(store, "exchange_paths", lambda a, b: False)
-    monkeypatch.setattr(store, "kill_point", die_at)
+    monkeypatch.setattr(journal, "exchange_paths", lambda a, b: False)
+    monkeypatch.setattr(journal, "kill_point", die_at)
     with pytest.raises(Died):
         compact(curated)
     monkeypatch.undo()
-    store.recover(curated)
+    recover(curated)
     assert reader_view(curated) == rows
     assert all(len(files) == 1 for files in table_files(curated).values())
 
@@ -334,7 +339,7 @@ def test_compact_command_threshold_and_errors(dataset, tmp_path, capsys):
     assert main(["compact", "--curated", str(curated), "--threshold", "0"]) == 2
     capsys.readouterr()
 
-    with store.run_lock(curated):
+    with run_lock(curated):
         assert main(["compact", "--curated", str(curated)]) == 3
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "being written by another curate run" in err[0]
@@ -347,7 +352,7 @@ def test_compact_command_threshold_and_errors(dataset, tmp_path, capsys):
 def test_reports_past_the_retention_are_pruned_newest_kept(tmp_path):
     reports = tmp_path / "_reports"
     reports.mkdir()
-    names = [store.new_run_id() for _ in range(7)]
+    names = [new_run_id() for _ in range(7)]
     for name in reversed(names):  # written in another order than their names sort
         (reports / f"{name}.html").write_text(name)
     (reports / ".unfinished.html.tmp").write_text("")

@@ -38,7 +38,7 @@ from warcio.archiveiterator import ArchiveIterator
 from pipeline.curation.driver import run_curation
 from pipeline.dedupe.decisions import normalize_url
 from pipeline.settings import load_settings
-from pipeline.store.commit import read_table
+from pipeline.store.readers import read_table
 from spiders.discovery import Window, parse_bound, parse_sitemap
 
 pytestmark = pytest.mark.slow

@@ -17,7 +17,10 @@ from seedcheck import failures
 
 from pipeline.curation.driver import run_curation
 from pipeline.settings import load_settings
-from pipeline.store import commit as store
+from pipeline.store.lock import CuratedLocked, run_lock
+from pipeline.store.readers import count_rows, read_table
+from pipeline.store.schemas import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, REJECT_SCHEMA
+from pipeline.store.writer import RunWriter
 
 
 def _run(raw: Path, curated: Path, **kw):
@@ -29,7 +32,7 @@ def _articles(curated: Path) -> list[dict]:
 
 
 def _table(curated: Path, name: str) -> list[dict]:
-    t = store.read_table(curated, name)
+    t = read_table(curated, name)
     return t.to_pylist() if t is not None else []
 
 
@@ -171,8 +174,8 @@ def test_a_failed_run_leaves_the_dataset_as_it_was(seeds_raw, tmp_path):
 
 def test_interrupted_commit_is_finished_by_the_next_run(seeds_raw, tmp_path):
     curated = tmp_path / "c"
-    writer = store.RunWriter(curated, "20260101T000000-abcdef")
-    row = {k: None for k in store.ARTICLE_SCHEMA.names}
+    writer = RunWriter(curated, "20260101T000000-abcdef")
+    row = {k: None for k in ARTICLE_SCHEMA.names}
     row.update(
         article_id="a1", source="rferl", published_date=dt.date(2020, 1, 2), body="x", authors=[], tags=[]
     )
@@ -192,7 +195,7 @@ def test_interrupted_commit_is_finished_by_the_next_run(seeds_raw, tmp_path):
 
 def test_second_run_on_a_locked_directory_refuses_clearly(seeds_raw, tmp_path):
     curated = tmp_path / "c"
-    with store.run_lock(curated), pytest.raises(store.CuratedLocked, match="another curate run"):
+    with run_lock(curated), pytest.raises(CuratedLocked, match="another curate run"):
         _run(seeds_raw, curated)
     assert _run(seeds_raw, curated).articles_total == 9  # the lock is gone with its holder
 
@@ -297,10 +300,10 @@ def test_every_table_of_the_contract_exists_after_a_run_that_wrote_none_of_its_r
     curated = tmp_path / "c"
     _run(seeds_raw, curated)
     con = duckdb.connect()
-    for table, schema in (("duplicates", store.DUPLICATE_SCHEMA), ("rejects", store.REJECT_SCHEMA)):
+    for table, schema in (("duplicates", DUPLICATE_SCHEMA), ("rejects", REJECT_SCHEMA)):
         rows = con.execute(f"SELECT count(*) FROM read_parquet('{curated}/{table}/*.parquet')").fetchone()[0]
         assert rows == 0
-        assert store.read_table(curated, table).schema.names == schema.names
+        assert read_table(curated, table).schema.names == schema.names
     # A later run that writes rows to them adds its own file beside the empty one.
     assert len(list((curated / "rejects").glob("*.parquet"))) == 1
 
@@ -318,7 +321,7 @@ def test_a_full_rebuild_gives_the_tables_of_a_first_run(tmp_path):
     _run(raw, rebuilt)
     summary = _run(raw, rebuilt, full=True)
     assert snapshot(rebuilt) == snapshot(once)
-    assert summary.articles_total == store.count_rows(once, "articles")
+    assert summary.articles_total == count_rows(once, "articles")
     assert not (rebuilt / "_trash").exists()
 
 
@@ -361,4 +364,4 @@ def test_a_run_whose_every_page_is_rejected_still_leaves_an_articles_table(tmp_p
     con = duckdb.connect()
     glob = f"{curated}/articles/**/*.parquet"
     assert con.execute(f"SELECT count(*) FROM read_parquet('{glob}', hive_partitioning=1)").fetchone()[0] == 0
-    assert store.read_table(curated, "rejects").num_rows == 2
+    assert read_table(curated, "rejects").num_rows == 2

@@ -534,7 +534,7 @@ def test_chrome_learned_by_one_run_is_dropped_by_later_runs_of_a_few_pages(tmp_p
     learned is remembered (as line hashes under curated/_state/chrome/)."""
     from pipeline.curation.driver import run_curation
     from pipeline.settings import load_settings
-    from pipeline.store.commit import read_table
+    from pipeline.store.readers import read_table
 
     chrome = ["Zzyzx Portal Home", "Listen to our new podcast", "Zzyzx Portal keeps you informed every day."]
     raw, curated = tmp_path / "raw", tmp_path / "curated"

@@ -20,7 +20,8 @@ from pipeline.models import RawDocument
 from pipeline.report.health import SiteHealth, compare
 from pipeline.report.report import dataset_stats, health, render_report_html, report_markdown
 from pipeline.settings import Health, load_settings
-from pipeline.store.commit import HEALTH_SCHEMA, read_table
+from pipeline.store.readers import read_table
+from pipeline.store.schemas import HEALTH_SCHEMA
 
 WHEN = dt.datetime(2025, 5, 1, tzinfo=dt.UTC)
 

@@ -23,7 +23,7 @@ from runkit import env_for
 
 from pipeline.curation.driver import run_curation
 from pipeline.settings import load_settings
-from pipeline.store.commit import read_table
+from pipeline.store.readers import read_table
 
 pytestmark = pytest.mark.slow
 

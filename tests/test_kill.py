@@ -1,6 +1,6 @@
 """kill -9 at every step of a curate run: the dataset stays readable and the next run repairs it.
 
-A test-only hook (pipeline.store.commit.kill_point, PIPELINE_TEST_KILL_AT) makes the run SIGKILL itself
+A test-only hook (pipeline.store.kill_points.kill_point, PIPELINE_TEST_KILL_AT) makes the run SIGKILL itself
 at a named point, so each kill lands exactly where it is meant to. Most kills run a small script
 that calls run_curation (where the atomicity lives; a Prefect start costs ~12 s a process); one
 goes through the real CLI. After each kill: every Parquet file a reader can see reads with

@@ -19,7 +19,8 @@ from pipeline.curation.driver import run_curation
 from pipeline.dedupe.decisions import content_hash
 from pipeline.dedupe.minhash import BODY_KIND, LEAD_KIND, fingerprints, minhash, signatures
 from pipeline.settings import Dedupe, load_settings
-from pipeline.store import commit as store
+from pipeline.store.readers import read_table
+from pipeline.store.schemas import SIGNATURE_SCHEMA
 from pipeline.text.normalise import fingerprint_text, fingerprint_words
 
 WORDS = [f"w{i}" for i in range(5000)]
@@ -85,7 +86,7 @@ def test_fingerprints_agree_with_the_separate_functions():
 
 def _write_legacy_signatures(curated: Path) -> None:
     """Replace the stored signatures with datasketch-era ones (kinds 'body' and 'lead')."""
-    sigs = store.read_table(curated, "_state/signatures")
+    sigs = read_table(curated, "_state/signatures")
     for path in (curated / "_state" / "signatures").glob("*.parquet"):
         path.unlink()
     legacy = pa.table(
@@ -94,7 +95,7 @@ def _write_legacy_signatures(curated: Path) -> None:
             "kind": [k.split(":")[0] for k in sigs.column("kind").to_pylist()],
             "hashvalues": sigs.column("hashvalues"),
         },
-        schema=store.SIGNATURE_SCHEMA,
+        schema=SIGNATURE_SCHEMA,
     )
     pq.write_table(legacy, curated / "_state" / "signatures" / "part-legacy.parquet")
 
@@ -115,7 +116,7 @@ def test_signatures_of_an_older_scheme_are_recomputed_from_the_bodies(seeds_raw,
 
     assert second.signatures_migrated == first.articles_total
     assert second.duplicates == {"near": 1}
-    kinds = store.read_table(curated, "_state/signatures").column("kind").to_pylist()
+    kinds = read_table(curated, "_state/signatures").column("kind").to_pylist()
     assert kinds.count(BODY_KIND) == first.articles_total and kinds.count(LEAD_KIND) == first.articles_total
     third = run_curation(seeds_raw, curated, settings)
     assert third.signatures_migrated == 0

@@ -11,7 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.cli import analyst as cli_ux
-from pipeline.store.commit import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, REJECT_SCHEMA, RunWriter
+from pipeline.store.schemas import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, REJECT_SCHEMA
+from pipeline.store.writer import RunWriter
 
 T0 = dt.datetime(2025, 3, 1, 12, 30, tzinfo=dt.UTC)
 RUN = "20250301T123000-cccccc"

@@ -20,7 +20,7 @@ from pipeline.reading.listing import InputFile
 from pipeline.reading.loaders import load
 from pipeline.reading.location import RawRoot
 from pipeline.settings import Limits, Settings
-from pipeline.store.commit import read_table
+from pipeline.store.readers import read_table
 
 
 def _sample(name: str) -> str:

@@ -23,7 +23,8 @@ from pipeline.report.report import (
     write_report,
 )
 from pipeline.report.summary import RunSummary
-from pipeline.store.commit import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, REJECT_SCHEMA, RunWriter
+from pipeline.store.schemas import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, REJECT_SCHEMA
+from pipeline.store.writer import RunWriter
 
 T0 = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
 RUN1, RUN2 = "20250301T000000-aaaaaa", "20250302T000000-bbbbbb"

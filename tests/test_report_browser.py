@@ -22,7 +22,8 @@ from lxml import html as lxml_html
 
 from pipeline.report.report import PALETTE, dataset_stats, write_report
 from pipeline.report.summary import RunSummary
-from pipeline.store.commit import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, REJECT_SCHEMA, RunWriter
+from pipeline.store.schemas import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, REJECT_SCHEMA
+from pipeline.store.writer import RunWriter
 
 pytestmark = pytest.mark.slow
 

@@ -23,7 +23,7 @@ from pipeline.extraction.html import extract_html
 from pipeline.models import Article, RawDocument
 from pipeline.settings import Dedupe, load_settings
 from pipeline.sites import SITES
-from pipeline.store.commit import read_table
+from pipeline.store.readers import read_table
 from spiders.spiders.rferl import RferlSpider
 from spiders.state import CrawlState
 
@@ -314,7 +314,7 @@ def test_files_written_before_the_new_columns_still_read(tmp_path):
     import pyarrow.parquet as pq
 
     from pipeline.report.report import connect
-    from pipeline.store.commit import ARTICLE_SCHEMA, DUPLICATE_SCHEMA
+    from pipeline.store.schemas import ARTICLE_SCHEMA, DUPLICATE_SCHEMA
 
     curated = tmp_path / "curated"
     for name, schema, new_columns in (

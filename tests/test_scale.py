@@ -17,7 +17,7 @@ from bench.pages import load_templates, write_pages
 from pipeline.curation.driver import count_pending, run_curation
 from pipeline.reading.location import RawRoot
 from pipeline.settings import load_settings
-from pipeline.store import commit as store
+from pipeline.store.readers import count_rows
 
 DROP = {"ingested_at", "run_id"}
 
@@ -116,7 +116,7 @@ def test_rerun_with_nothing_new_reads_nothing_and_auto_stays_local(mixed_raw, tm
     again = run_curation(mixed_raw, curated, _settings())
     assert again.inputs_read == 0 and again.articles_total == 0
     assert again.inputs_unchanged == first.inputs_seen
-    assert store.count_rows(curated, "articles") == first.articles_total
+    assert count_rows(curated, "articles") == first.articles_total
 
     from pipeline.flows.curate import resolve_kind
 
@@ -153,9 +153,7 @@ def test_existing_dask_cluster_gives_the_same_dataset_as_one_process(
     assert summary["articles"] == dict(local.articles)
     assert sum(summary["duplicates"].values()) == sum(local.duplicates.values()) > 0
     # No input is rejected: the rejects table exists (every table of the contract does), empty.
-    assert (
-        store.count_rows(tmp_path / "dask", "rejects") == store.count_rows(tmp_path / "local", "rejects") == 0
-    )
+    assert count_rows(tmp_path / "dask", "rejects") == count_rows(tmp_path / "local", "rejects") == 0
     for table in ("articles", "duplicates"):
         assert _rows(tmp_path / "dask", table) == _rows(tmp_path / "local", table)
 

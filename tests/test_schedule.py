@@ -17,7 +17,7 @@ from _mirror import FAST, REPO, Mirror, rss, wordpress_article
 from conftest import prefect_server
 
 from pipeline.dedupe.decisions import normalize_url
-from pipeline.store.commit import read_table
+from pipeline.store.readers import read_table
 
 pytestmark = pytest.mark.slow
 

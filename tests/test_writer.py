@@ -6,11 +6,12 @@ import datetime as dt
 
 import pyarrow.parquet as pq
 
-from pipeline.store import commit as store
+from pipeline.store.schemas import ARTICLE_SCHEMA
+from pipeline.store.writer import RunWriter
 
 
 def _row(i: int, year: int, body: str) -> dict:
-    row = {k: None for k in store.ARTICLE_SCHEMA.names}
+    row = {k: None for k in ARTICLE_SCHEMA.names}
     row.update(
         article_id=f"a{i}", source="rferl", published_date=dt.date(year, 1, 2), body=body, authors=[], tags=[]
     )
@@ -18,7 +19,7 @@ def _row(i: int, year: int, body: str) -> dict:
 
 
 def test_buffers_are_bounded_by_bytes_across_partitions(tmp_path):
-    writer = store.RunWriter(
+    writer = RunWriter(
         tmp_path, "20260101T000000-abcdef", row_group_size=500, row_group_bytes=200_000, buffer_bytes=500_000
     )
     body = "word " * 2_000  # ~10 KB a row
@@ -42,7 +43,7 @@ def test_buffers_are_bounded_by_bytes_across_partitions(tmp_path):
 
 
 def test_row_count_still_closes_a_row_group(tmp_path):
-    writer = store.RunWriter(tmp_path, "20260101T000000-abcdef", row_group_size=50)
+    writer = RunWriter(tmp_path, "20260101T000000-abcdef", row_group_size=50)
     for i in range(120):
         writer.add_article(_row(i, 2020, "short body"))
     writer.close_files()
@@ -53,9 +54,10 @@ def test_row_count_still_closes_a_row_group(tmp_path):
 
 WRITER_WITHOUT_PANDAS = """
 import datetime as dt, sys, tempfile
-from pipeline.store import commit as store
-writer = store.RunWriter(__import__("pathlib").Path(tempfile.mkdtemp()), "20260101T000000-abcdef")
-row = {k: None for k in store.ARTICLE_SCHEMA.names}
+from pipeline.store.schemas import ARTICLE_SCHEMA
+from pipeline.store.writer import RunWriter
+writer = RunWriter(__import__("pathlib").Path(tempfile.mkdtemp()), "20260101T000000-abcdef")
+row = {k: None for k in ARTICLE_SCHEMA.names}
 row.update(article_id="a", source="rferl", published_date=dt.date(2024, 1, 2), body="b", authors=[], tags=[])
 writer.add_article(row)
 writer.close_files()

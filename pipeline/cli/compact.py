@@ -36,8 +36,10 @@ def compact_command(args: argparse.Namespace) -> int:
     """Exit codes as `run`'s: 2 no dataset there, 3 another run holds it, 4 it cannot be written,
     1 a file that cannot be read or written (from pipeline.cli.main)."""
     from pipeline.cli.run import curated_unwritable
-    from pipeline.store import commit as store
-    from pipeline.store.compact import compact, prune_reports
+    from pipeline.store.compact import compact
+    from pipeline.store.journal import recover
+    from pipeline.store.lock import CuratedLocked, run_lock
+    from pipeline.store.retention import prune_reports
 
     if args.threshold < 1:
         print(f"error: --threshold must be 1 or more, not {args.threshold}", file=sys.stderr)
@@ -57,11 +59,11 @@ def compact_command(args: argparse.Namespace) -> int:
         return 4
     started = time.monotonic()
     try:
-        with store.run_lock(curated, settings.limits.lock_wait_seconds):
-            recovered = store.recover(curated)
+        with run_lock(curated, settings.limits.lock_wait_seconds):
+            recovered = recover(curated)
             done = compact(curated, args.threshold)
             pruned = prune_reports(curated, settings.store.keep_reports)
-    except store.CuratedLocked as exc:
+    except CuratedLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
     line = f"compact: {done.line()}; {pruned} old run reports pruned; {time.monotonic() - started:.1f}s"

@@ -23,6 +23,8 @@ from typing import Any
 
 import psutil
 
+from pipeline.store.layout import JOURNAL_DIR
+
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command Ctrl-C ended
 CHILDREN_GRACE_SECONDS = 0.8
 API_REPORT_SECONDS = 1.0
@@ -207,7 +209,7 @@ def _curated_state(curated: Any) -> str:
             f" after the commit: the run's {summary.articles_total} articles are kept "
             "(its report may be missing)"
         )
-    if any((Path(curated) / "_journal").glob("*.json")):
+    if any((Path(curated) / JOURNAL_DIR).glob("*.json")):
         return " during the commit: the run is kept, the next run finishes its commit"
     return ": nothing committed; the next run starts over"
 

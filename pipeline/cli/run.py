@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_command(args: argparse.Namespace) -> int:
     from pipeline.cli.main import say_starting_prefect
     from pipeline.report.summary import RunSummary
-    from pipeline.store.commit import CuratedLocked
+    from pipeline.store.lock import CuratedLocked
 
     settings = load_settings(
         overrides={

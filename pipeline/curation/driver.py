@@ -20,7 +20,11 @@ from pipeline.reading.listing import InputFile, iter_inputs
 from pipeline.reading.location import RawRoot, require_local
 from pipeline.report.summary import RunSummary
 from pipeline.settings import Settings
-from pipeline.store import commit as store
+from pipeline.store.journal import recover
+from pipeline.store.kill_points import kill_point
+from pipeline.store.layout import MANIFEST
+from pipeline.store.lock import run_lock
+from pipeline.store.readers import read_table
 
 Submit = Callable[[list[InputFile]], "Callable[[], list[FileResult]]"]
 
@@ -45,7 +49,7 @@ def count_pending(raw: RawRoot, curated: Path, full: bool = False, stop_after: i
     raw/ full of new files is not walked to its end before the run walks it again.
     """
     seen: dict[str, tuple[int, int]] = {}
-    table = store.read_table(curated, "_state/manifest", ["raw_path", "size", "mtime_ns"])
+    table = read_table(curated, MANIFEST, ["raw_path", "size", "mtime_ns"])
     if table is not None and not full:
         for path, size, mtime in zip(*(table.column(c).to_pylist() for c in table.column_names), strict=True):
             seen[path] = (size, mtime)
@@ -80,8 +84,8 @@ def run_curation(
     curated = require_local(curated, "curated")
     curated.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    with store.run_lock(curated, settings.limits.lock_wait_seconds):
-        recovered = store.recover(curated)
+    with run_lock(curated, settings.limits.lock_wait_seconds):
+        recovered = recover(curated)
         run = Curation(root, curated, settings, full=full)
         run.summary.recovered_runs = recovered
         run.load_manifest()
@@ -93,7 +97,7 @@ def run_curation(
                 run.consume(result)
             if on_progress:
                 on_progress(run.summary)
-            store.kill_point("after-first-batch")
+            kill_point("after-first-batch")
 
         try:
             size, workers = settings.executor.batch_size, settings.executor.worker_count

@@ -31,7 +31,29 @@ from pipeline.reading.location import RawRoot
 from pipeline.report import health
 from pipeline.report.summary import RunSummary
 from pipeline.settings import Settings
-from pipeline.store import commit as store
+from pipeline.store.layout import (
+    ARTICLES,
+    CHROME,
+    DUPLICATES,
+    HEALTH,
+    MANIFEST,
+    REJECTS,
+    RUNS,
+    SIGNATURES,
+    new_run_id,
+    partition_source,
+)
+from pipeline.store.readers import iter_rows, read_learned_chrome, read_table
+from pipeline.store.schemas import (
+    CHROME_SCHEMA,
+    DUPLICATE_SCHEMA,
+    HEALTH_SCHEMA,
+    MANIFEST_SCHEMA,
+    REJECT_SCHEMA,
+    RUN_SCHEMA,
+    SIGNATURE_SCHEMA,
+)
+from pipeline.store.writer import RunWriter
 from pipeline.text.normalise import word_count
 
 
@@ -52,13 +74,13 @@ class Curation:
 
     def __init__(self, raw: RawRoot, curated: Path, settings: Settings, full: bool = False) -> None:
         self.raw, self.curated, self.settings, self.full = raw, curated, settings, full
-        self.run_id = store.new_run_id()
+        self.run_id = new_run_id()
         self.now = dt.datetime.now(dt.UTC)
         self.summary = RunSummary(self.run_id, str(raw), str(curated), self.now)
         # --full rebuilds: nothing of the dataset is read, and the commit replaces all of it, so a
         # rebuild gives the tables a first run over the same raw/ gives (not every input as a
         # duplicate of itself).
-        self.writer = store.RunWriter(curated, self.run_id, replace_all=full)
+        self.writer = RunWriter(curated, self.run_id, replace_all=full)
         self.deduper: Deduper | None = None
         self.manifest: dict[str, tuple[int, int, str | None]] = {}
         self.chrome_known: dict[str, frozenset[str]] = {}  # learned chrome, per site
@@ -72,9 +94,9 @@ class Curation:
     def load_manifest(self) -> None:
         if self.full:
             return  # a rebuild reads nothing of the dataset it replaces
-        self.chrome_known = store.read_learned_chrome(self.curated)
+        self.chrome_known = read_learned_chrome(self.curated)
         columns = ["raw_path", "size", "mtime_ns", "sha256", "ident"]
-        table = store.read_table(self.curated, "_state/manifest", columns, schema=store.MANIFEST_SCHEMA)
+        table = read_table(self.curated, MANIFEST, columns, schema=MANIFEST_SCHEMA)
         if table is not None:
             values = (table.column(c).to_pylist() for c in table.column_names)
             for path, size, mtime, digest, ident in zip(*values, strict=True):
@@ -86,10 +108,10 @@ class Curation:
             self.deduper = Deduper(self.settings.dedupe)
             if self.full:
                 return self.deduper
-            kept = store.read_table(
-                self.curated, "articles", ["article_id", "url", "content_hash", "is_teaser", "fetched_at"]
+            kept = read_table(
+                self.curated, ARTICLES, ["article_id", "url", "content_hash", "is_teaser", "fetched_at"]
             )
-            sigs = store.read_table(self.curated, "_state/signatures")
+            sigs = read_table(self.curated, SIGNATURES)
             missing = self.deduper.load(
                 zip(*(kept.column(c).to_pylist() for c in kept.column_names), strict=True)
                 if kept is not None
@@ -108,7 +130,7 @@ class Curation:
         Read in record batches, so a large dataset is migrated in bounded memory; the new
         signatures are committed with this run, so the next run reads them instead.
         """
-        for aid, body in store.iter_rows(self.curated, "articles", ["article_id", "body"], ids=missing):
+        for aid, body in iter_rows(self.curated, ARTICLES, ["article_id", "body"], ids=missing):
             sig, _ = fingerprints(body or "", self.settings.dedupe)
             deduper.index(aid, sig)
             self._write_signatures(deduper, aid)
@@ -174,9 +196,9 @@ class Curation:
             for key in keys:
                 if key not in known:
                     self.writer.add(
-                        "_state/chrome",
+                        CHROME,
                         {"site": site, "line_key": key, "run_id": self.run_id},
-                        store.CHROME_SCHEMA,
+                        CHROME_SCHEMA,
                     )
             self.chrome_known[site] = self.chrome_known.get(site, frozenset()) | set(keys)
         for extracted in sorted(result.articles, key=lambda e: e.article.is_teaser):
@@ -222,9 +244,9 @@ class Curation:
     def _write_signatures(self, deduper: Deduper, aid: str) -> None:
         for row_id, kind, values in deduper.signature_rows(aid):
             self.writer.add(
-                "_state/signatures",
+                SIGNATURES,
                 {"article_id": row_id, "kind": kind, "hashvalues": values},
-                store.SIGNATURE_SCHEMA,
+                SIGNATURE_SCHEMA,
             )
 
     def _article_row(self, a: Article, aid: str, chash: str, words: int | None = None) -> dict:
@@ -259,13 +281,13 @@ class Curation:
         }
 
     def _duplicate(self, dup: Duplicate, source: str) -> None:
-        self._add_stamped("duplicates", {**_fields_of(dup), "source": source}, store.DUPLICATE_SCHEMA)
+        self._add_stamped(DUPLICATES, {**_fields_of(dup), "source": source}, DUPLICATE_SCHEMA)
         self.summary.duplicates[dup.kind] += 1
         self.summary.duplicates_by_source[source] += 1
 
     def _reject(self, reject: Reject) -> None:
         # evidence counts in the run's health (consume), it is not a column of rejects
-        self._add_stamped("rejects", _fields_of(reject, skip=("evidence",)), store.REJECT_SCHEMA)
+        self._add_stamped(REJECTS, _fields_of(reject, skip=("evidence",)), REJECT_SCHEMA)
         self.summary.rejects[reject.reason] += 1
 
     def _add_stamped(self, table: str, row: dict[str, Any], schema: pa.Schema) -> None:
@@ -294,7 +316,7 @@ class Curation:
             "rejects": rejects,
             "run_id": self.run_id,
         }
-        self.writer.add("_state/manifest", row, store.MANIFEST_SCHEMA)
+        self.writer.add(MANIFEST, row, MANIFEST_SCHEMA)
 
     # --- after ----------------------------------------------------------------------------------
 
@@ -310,7 +332,7 @@ class Curation:
         self.summary.finished_at = dt.datetime.now(dt.UTC)
         self.summary.seconds = (self.summary.finished_at - self.summary.started_at).total_seconds()
         if self.writer.counts or self.full:
-            self.writer.add("runs", self._run_row(), store.RUN_SCHEMA)
+            self.writer.add(RUNS, self._run_row(), RUN_SCHEMA)
         self.writer.commit()
         return self.summary
 
@@ -332,8 +354,8 @@ class Curation:
                 )
             return pa.array(flags, pa.bool_())
 
-        for rel, rows in self.writer.drop_staged_rows("articles/", replaced):
-            source = Path(rel).parent.parent.name.removeprefix("source=")
+        for rel, rows in self.writer.drop_staged_rows(f"{ARTICLES}/", replaced):
+            source = partition_source(rel)
             for row in rows.to_pylist():
                 self._revision(row, source)
 
@@ -376,7 +398,7 @@ class Curation:
             row.drift = [d.describe() for d in mine]
             row.drift_pages = list(dict.fromkeys(page for d in mine for page in d.pages))
             row.run_id = self.run_id
-            self.writer.add("health", {**row.as_dict(), "ingested_at": self.now}, store.HEALTH_SCHEMA)
+            self.writer.add(HEALTH, {**row.as_dict(), "ingested_at": self.now}, HEALTH_SCHEMA)
         self.summary.health = [row.as_dict() for row in current]
         self.summary.drift = [d.as_dict() for d in drifts]
 
@@ -414,7 +436,7 @@ class Curation:
         """
         if self.full:
             return
-        root = self.curated / "articles"
+        root = self.curated / ARTICLES
         ids = pa.array([*superseded, *self.revisions], pa.string())
         for path in sorted(root.rglob("*.parquet")):
             # The ids alone first: revisions come in most hourly runs, and most files hold none
@@ -427,7 +449,7 @@ class Curation:
             hit = table.filter(mask)
             if hit.num_rows == 0:
                 continue
-            source = path.parent.parent.name.removeprefix("source=")
+            source = partition_source(path)
             for row in hit.to_pylist():
                 if row["article_id"] in self.revisions:  # every committed version is older
                     self._revision(row, source)

@@ -200,7 +200,7 @@ def _curate_body(
     curated = require_local(settings.paths.curated, "curated")
     workers = settings.executor.worker_count
 
-    from pipeline.store.commit import read_learned_chrome
+    from pipeline.store.readers import read_learned_chrome
 
     known_chrome = {} if full else read_learned_chrome(curated)
 
@@ -242,7 +242,7 @@ def _curate_body(
         )
     logger.info(summary.render_text())
     _publish(summary, curated, crawls)
-    from pipeline.store.compact import prune_reports
+    from pipeline.store.retention import prune_reports
 
     summary.reports_pruned = prune_reports(curated, settings.store.keep_reports)
     summary.seconds = time.monotonic() - started

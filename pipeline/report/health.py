@@ -216,9 +216,11 @@ def _worse_by(direction: str, before: float, after: float) -> float:
 
 def read_history(curated: Path) -> list[SiteHealth]:
     """Every committed health row (one per site per run: a year of hourly runs is ~35,000)."""
-    from pipeline.store import commit as store
+    from pipeline.store.layout import HEALTH
+    from pipeline.store.readers import read_table
+    from pipeline.store.schemas import HEALTH_SCHEMA
 
-    table = store.read_table(curated, "health", schema=store.HEALTH_SCHEMA)
+    table = read_table(curated, HEALTH, schema=HEALTH_SCHEMA)
     return [] if table is None else [SiteHealth.from_row(row) for row in table.to_pylist()]
 
 

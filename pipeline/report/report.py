@@ -22,11 +22,11 @@ import pyarrow as pa
 
 from pipeline.report import health
 from pipeline.report.summary import RunSummary
-from pipeline.store.commit import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, HEALTH_SCHEMA, REJECT_SCHEMA, RUN_SCHEMA
+from pipeline.store.layout import ARTICLE_FILES, DUPLICATES, HEALTH, REJECTS, REPORTS_DIR, RUNS
+from pipeline.store.schemas import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, HEALTH_SCHEMA, REJECT_SCHEMA, RUN_SCHEMA
 
 log = logging.getLogger(__name__)
 
-REPORTS_DIR = "_reports"
 NEW_ARTICLES_SHOWN = 50  # the run's articles listed by title; the rest are counted
 TOP_VALUES = 5  # tags and authors shown per source
 GAPS_SHOWN = 12  # coverage-gap ranges shown per source; the rest are counted
@@ -81,9 +81,7 @@ def connect(curated: Path) -> duckdb.DuckDBPyConnection:
     """
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    articles = sorted(
-        p for p in curated.glob("articles/source=*/year=*/*.parquet") if not p.name.startswith(".")
-    )
+    articles = sorted(p for p in curated.glob(ARTICLE_FILES) if not p.name.startswith("."))
     if articles:
         con.execute(
             f"CREATE VIEW articles AS SELECT * FROM read_parquet({_sql_list(articles)}, "
@@ -94,10 +92,10 @@ def connect(curated: Path) -> duckdb.DuckDBPyConnection:
         con.register("_empty_articles", _empty(schema))
         con.execute("CREATE VIEW articles AS SELECT * FROM _empty_articles")
     tables = (
-        ("duplicates", DUPLICATE_SCHEMA),
-        ("rejects", REJECT_SCHEMA),
-        ("health", HEALTH_SCHEMA),
-        ("runs", RUN_SCHEMA),
+        (DUPLICATES, DUPLICATE_SCHEMA),
+        (REJECTS, REJECT_SCHEMA),
+        (HEALTH, HEALTH_SCHEMA),
+        (RUNS, RUN_SCHEMA),
     )
     for name, schema in tables:
         files = sorted(p for p in curated.glob(f"{name}/*.parquet") if not p.name.startswith("."))

@@ -1,15 +1,12 @@
-"""Keeping a dataset fast over months of scheduled runs: compaction and report retention.
+"""Keeping a dataset fast over months of scheduled runs: compaction of small files.
 
 Every run that finds something adds a file to each table it touches (an articles partition, the
 bookkeeping tables under _state/, duplicates/, rejects/, runs/): a year of hourly runs would leave
 tens of thousands of small files that every run re-reads and every reader opens. A table directory
 holding more files than a threshold is rewritten into one file, its rows in the order readers
 read them (a path's latest manifest row stays its last), under the commit discipline of
-pipeline.store.commit (staged whole, journal, one atomic exchange per directory): a reader never sees a
+pipeline.store.journal (staged whole, journal, one atomic exchange per directory): a reader never sees a
 row twice or missing, and a kill at any point leaves the dataset as before or as after.
-
-Reports (_reports/<run>.html) are pruned to the newest store.keep_reports; every run's summary
-stays in the runs table.
 """
 
 from __future__ import annotations
@@ -22,18 +19,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.store import commit as store
-
-# Directories of curated/ that hold no table (bookkeeping of commits, reports).
-_NOT_TABLES = frozenset({"_staging", "_journal", "_trash", "_reports"})
-# A compacted file's row groups are those a run writes for as many rows (store.RunWriter: 500
-# rows, or fewer when they pass 8 MB): not one group per run (thousands of tiny groups), and not
-# one huge group either, which DuckDB scans on one core (measured: a body ILIKE over the
-# articles of 1,000 runs took 1.6x a fresh dataset's with 32 MB groups).
-ROW_GROUP_ROWS = 500
-ROW_GROUP_BYTES = 8 << 20
-# Rows held before they are written out (bounded memory for any table size).
-_FLUSH_BYTES = 32 << 20
+from pipeline.store.journal import commit_swaps
+from pipeline.store.layout import NOT_TABLES, STAGING_DIR, new_run_id, part_name, table_name
+from pipeline.store.writer import BUFFER_BYTES, ROW_GROUP_BYTES, ROW_GROUP_ROWS
 
 
 @dataclass
@@ -62,16 +50,6 @@ class Compaction:
         return text
 
 
-def table_name(unit: str) -> str:
-    """The table a directory belongs to: an articles partition (articles/source=x/year=y) is
-    articles; any other directory is its own table."""
-    parts = unit.split("/")
-    for i, part in enumerate(parts):
-        if "=" in part:
-            return "/".join(parts[:i])
-    return unit
-
-
 def table_files(curated: Path) -> dict[str, list[Path]]:
     """Every directory of curated/ that holds Parquet files, with its files in reader order.
 
@@ -82,7 +60,7 @@ def table_files(curated: Path) -> dict[str, list[Path]]:
     for dirpath, dirnames, filenames in os.walk(curated):
         here = Path(dirpath)
         if here == curated:
-            dirnames[:] = [d for d in dirnames if d not in _NOT_TABLES]
+            dirnames[:] = [d for d in dirnames if d not in NOT_TABLES]
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         files = sorted(f for f in filenames if f.endswith(".parquet") and not f.startswith("."))
         if files:
@@ -134,7 +112,7 @@ def rewrite(files: list[Path], target: Path) -> int:
                 pending.append(_conform(batch, schema))
                 pending_bytes += batch.nbytes
                 rows += batch.num_rows
-                if pending_bytes >= _FLUSH_BYTES:
+                if pending_bytes >= BUFFER_BYTES:
                     write(writer)
                     pending, pending_bytes = [], 0
         if pending:
@@ -147,14 +125,14 @@ def rewrite(files: list[Path], target: Path) -> int:
 def compact(curated: Path, above: int = 1) -> Compaction:
     """Rewrite every table directory holding more than `above` files into one file, as one commit.
 
-    The caller holds the run lock (store.run_lock) and has run store.recover. A directory whose
+    The caller holds the run lock (lock.run_lock) and has run journal.recover. A directory whose
     files cannot be merged (a column of two types) is left as it is and named in the result.
     """
-    commit_id = store.new_run_id()
-    staging = curated / "_staging" / commit_id
+    commit_id = new_run_id()
+    staging = curated / STAGING_DIR / commit_id
     result = Compaction()
     swaps: list[tuple[str, str]] = []
-    name = f"part-{commit_id}.parquet"
+    name = part_name(commit_id)
     try:
         for unit, files in table_files(curated).items():
             table = table_name(unit)
@@ -173,31 +151,9 @@ def compact(curated: Path, above: int = 1) -> Compaction:
         shutil.rmtree(staging, ignore_errors=True)  # nothing was committed
         raise
     if swaps:
-        # From its journal on, a failed commit is finished by the next store.recover(): its
-        # staging must stay where the journal says.
-        store.commit_swaps(curated, commit_id, swaps)
+        # From its journal on, a failed commit is finished by the next recover(): its staging
+        # must stay where the journal says.
+        commit_swaps(curated, commit_id, swaps)
     else:
         shutil.rmtree(staging, ignore_errors=True)
     return result
-
-
-def prune_reports(curated: Path, keep: int) -> int:
-    """Delete all but the newest `keep` run reports (0: keep all); returns how many went.
-
-    Reports are named by run id, which sorts by start time, so the newest are the last by name.
-    The runs table keeps every run's summary.
-    """
-    if keep <= 0:
-        return 0
-    reports = curated / "_reports"
-    if not reports.is_dir():
-        return 0
-    pages = sorted(p for p in reports.glob("*.html") if not p.name.startswith("."))
-    gone = 0
-    for page in pages[: max(0, len(pages) - keep)]:
-        try:
-            page.unlink()
-            gone += 1
-        except FileNotFoundError:  # pruned by a run that finished at the same moment
-            pass
-    return gone
