@@ -17,18 +17,18 @@ from warcio.warcwriter import WARCWriter
 from pipeline.curation.batch import file_sha256, process_batch
 from pipeline.models import RawDocument, Reject
 from pipeline.reading.loaders import _CONTROL, InputFile, _has_control_bytes, decode, iter_inputs, load
-from pipeline.settings import Limits, load_settings
+from pipeline.settings import LimitsSettings, load_settings
 
 RUSSIAN = "Президент Таджикистана встретился с министром обороны России в Душанбе."
 
 
-def _load_all(raw: Path, limits: Limits | None = None) -> list[RawDocument | Reject]:
+def _load_all(raw: Path, limits: LimitsSettings | None = None) -> list[RawDocument | Reject]:
     out: list[RawDocument | Reject] = []
     for entry in iter_inputs(raw):
         if isinstance(entry, Reject):
             out.append(entry)
         else:
-            out.extend(load(raw, entry, limits or Limits()))
+            out.extend(load(raw, entry, limits or LimitsSettings()))
     return out
 
 
@@ -114,7 +114,7 @@ def test_bad_inputs_become_specific_rejects(tmp_path, name, data, reason):
 
 def test_size_limit_is_a_setting(tmp_path):
     (tmp_path / "big.txt").write_text("word " * 1000)
-    [reject] = _load_all(tmp_path, Limits(max_file_bytes=100))
+    [reject] = _load_all(tmp_path, LimitsSettings(max_file_bytes=100))
     assert reject.reason == "too_large"
 
 

@@ -16,7 +16,7 @@ from pipeline.curation import runner as curate_run
 from pipeline.curation.batch import Batch, FileResult
 from pipeline.flows import curate as flows
 from pipeline.reading.loaders import InputFile
-from pipeline.settings import Dedupe, Executor, Limits
+from pipeline.settings import DedupeSettings, ExecutorSettings, LimitsSettings
 
 WORKER_IMPORTS = (
     "import os, sys; from concurrent.futures import ThreadPoolExecutor\n"
@@ -71,7 +71,7 @@ def test_a_file_that_kills_its_worker_is_rejected_and_its_batch_mates_are_not(mo
 
     monkeypatch.setattr(curate_run, "run_in_pool", fake_run_in_pool)  # where extract_batch_here looks
     batch = Batch(_items("a.html", "bad.html", "c.html"))
-    results = flows.extract_batch.fn("/raw", batch, Limits(), Dedupe())
+    results = flows.extract_batch.fn("/raw", batch, LimitsSettings(), DedupeSettings())
     assert calls == [["a.html", "bad.html", "c.html"], ["a.html"], ["bad.html"], ["c.html"]]
     assert [r.item.rel_path for r in results] == ["a.html", "bad.html", "c.html"]
     assert [r.documents for r in results] == [1, 0, 1]
@@ -82,18 +82,18 @@ def test_a_file_that_kills_its_worker_is_rejected_and_its_batch_mates_are_not(mo
 @pytest.mark.parametrize(
     ("executor", "pending", "kind"),
     [
-        (Executor(kind="auto", workers=2), 10_000, "processes"),
-        (Executor(kind="auto", workers=2), 5, "local"),  # a few files: not worth starting workers
-        (Executor(kind="auto", workers=2), 0, "local"),  # a rerun with nothing new starts nothing
+        (ExecutorSettings(kind="auto", workers=2), 10_000, "processes"),
+        (ExecutorSettings(kind="auto", workers=2), 5, "local"),  # a few files: not worth starting workers
+        (ExecutorSettings(kind="auto", workers=2), 0, "local"),  # a rerun with nothing new starts nothing
         # The threshold is a number of files, whatever the batch size.
-        (Executor(kind="auto", workers=2, batch_size=10), 400, "local"),
-        (Executor(kind="auto", workers=2, batch_size=10), 401, "processes"),
-        (Executor(kind="auto", workers=2, batch_size=1000), 401, "processes"),
-        (Executor(kind="processes", workers=1), None, "local"),
-        (Executor(kind="processes", workers=2), None, "processes"),
-        (Executor(kind="local", workers=2), None, "local"),
-        (Executor(kind="dask", workers=2), None, "dask"),
-        (Executor(kind="auto", dask_address="tcp://127.0.0.1:8786"), None, "dask"),
+        (ExecutorSettings(kind="auto", workers=2, batch_size=10), 400, "local"),
+        (ExecutorSettings(kind="auto", workers=2, batch_size=10), 401, "processes"),
+        (ExecutorSettings(kind="auto", workers=2, batch_size=1000), 401, "processes"),
+        (ExecutorSettings(kind="processes", workers=1), None, "local"),
+        (ExecutorSettings(kind="processes", workers=2), None, "processes"),
+        (ExecutorSettings(kind="local", workers=2), None, "local"),
+        (ExecutorSettings(kind="dask", workers=2), None, "dask"),
+        (ExecutorSettings(kind="auto", dask_address="tcp://127.0.0.1:8786"), None, "dask"),
     ],
 )
 def test_what_each_executor_setting_resolves_to(executor, pending, kind):
@@ -102,7 +102,7 @@ def test_what_each_executor_setting_resolves_to(executor, pending, kind):
 
 def test_an_unknown_executor_kind_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown executor kind 'threads'"):
-        flows.resolve_kind(Executor(kind="threads"))
+        flows.resolve_kind(ExecutorSettings(kind="threads"))
 
 
 HOLD_A_POOL = (

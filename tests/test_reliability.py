@@ -17,7 +17,7 @@ from pipeline.curation.batch import process_batch
 from pipeline.curation.driver import local_submit, run_curation
 from pipeline.models import RawDocument, Reject
 from pipeline.reading.loaders import InputFile, load
-from pipeline.settings import Limits, Settings
+from pipeline.settings import LimitsSettings, Settings
 from pipeline.store.commit import read_table
 
 
@@ -57,7 +57,7 @@ def _lying_warc(delta: int, gzipped: bool) -> bytes:
 def test_a_warc_record_whose_content_length_lies_is_a_reject_and_the_rest_are_read(tmp_path, delta, gzipped):
     name = "lies.warc.gz" if gzipped else "lies.warc"
     (tmp_path / name).write_bytes(_lying_warc(delta, gzipped))
-    out = list(load(tmp_path, InputFile(name, (tmp_path / name).stat().st_size, 0), Limits()))
+    out = list(load(tmp_path, InputFile(name, (tmp_path / name).stat().st_size, 0), LimitsSettings()))
     docs = [d for d in out if isinstance(d, RawDocument)]
     rejects = [d for d in out if isinstance(d, Reject)]
     assert [d.url for d in docs] == ["https://news.example.org/0.html", "https://news.example.org/2.html"]
@@ -76,7 +76,7 @@ def test_a_file_swapped_for_a_fifo_after_listing_is_a_reject_not_a_hang(tmp_path
     os.mkfifo(raw / "a.txt")
     results: list = []
     worker = threading.Thread(
-        target=lambda: results.append(process_batch(str(raw), [item], Limits(), Settings().dedupe))
+        target=lambda: results.append(process_batch(str(raw), [item], LimitsSettings(), Settings().dedupe))
     )
     worker.start()
     worker.join(timeout=20)

@@ -17,7 +17,7 @@ from pipeline.extraction.dispatch import extract_document
 from pipeline.models import Article, RawDocument, Reject
 from pipeline.reading import location
 from pipeline.reading.loaders import InputFile, load_resolved, resolve_input, resolved_root
-from pipeline.settings import Dedupe, Limits
+from pipeline.settings import DedupeSettings, LimitsSettings
 from pipeline.sites import detect
 from pipeline.store.kill_points import kill_point
 from pipeline.text.normalise import word_count
@@ -69,8 +69,8 @@ class FileResult:
 def process_batch(
     raw_root: str,
     items: list[InputFile],
-    limits: Limits,
-    dedupe_cfg: Dedupe,
+    limits: LimitsSettings,
+    dedupe_cfg: DedupeSettings,
     known_chrome: dict[str, frozenset[str]] | None = None,
 ) -> list[FileResult]:
     """Load and extract a batch of files (pure: runs in a worker process or on a Dask worker).
@@ -160,8 +160,8 @@ def learn_chrome(dumps: list[RawDocument]) -> dict[str, frozenset[str]]:
 def _extract_into(
     result: FileResult,
     doc: RawDocument | Reject,
-    limits: Limits,
-    dedupe_cfg: Dedupe,
+    limits: LimitsSettings,
+    dedupe_cfg: DedupeSettings,
     learned: dict[str, frozenset[str]] | None = None,
     counted: bool = False,
 ) -> None:

@@ -24,16 +24,18 @@ from pipeline.models import Reject
 from pipeline.reading import location
 from pipeline.reading.loaders import InputFile
 from pipeline.report.summary import RunSummary
-from pipeline.settings import AUTO_WORKERS_ABOVE, Dedupe, Executor, Limits, Settings
+from pipeline.settings import AUTO_WORKERS_ABOVE, DedupeSettings, ExecutorSettings, LimitsSettings, Settings
 
 # submit_batch(raw_root, batch, limits, dedupe) -> a future of the batch's results.
-SubmitBatch = Callable[[str, Batch, Limits, Dedupe], Any]
+SubmitBatch = Callable[[str, Batch, LimitsSettings, DedupeSettings], Any]
 
 # Set once this process's run has committed (run_curation returned): what an interrupt says.
 COMMITTED: list[RunSummary] = []
 
 
-def extract_batch_here(raw_root: str, batch: Batch, limits: Limits, dedupe_cfg: Dedupe) -> list[FileResult]:
+def extract_batch_here(
+    raw_root: str, batch: Batch, limits: LimitsSettings, dedupe_cfg: DedupeSettings
+) -> list[FileResult]:
     """Load and extract one batch of input files (in the local pool's worker, or here).
 
     With the processes executor the work goes to a worker of the local pool; on a Dask worker,
@@ -45,7 +47,9 @@ def extract_batch_here(raw_root: str, batch: Batch, limits: Limits, dedupe_cfg: 
         return [_extract_alone(raw_root, item, limits, dedupe_cfg) for item in batch.items]
 
 
-def _extract_alone(raw_root: str, item: InputFile, limits: Limits, dedupe_cfg: Dedupe) -> FileResult:
+def _extract_alone(
+    raw_root: str, item: InputFile, limits: LimitsSettings, dedupe_cfg: DedupeSettings
+) -> FileResult:
     """One file of a batch whose worker died: the file that kills a worker again is rejected."""
     try:
         return run_in_pool(process_batch, raw_root, [item], limits, dedupe_cfg)[0]
@@ -88,7 +92,7 @@ def _killed_worker(exc: BaseException) -> bool:
     return isinstance(exc, KilledWorker)
 
 
-def resolve_kind(executor: Executor, pending_inputs: int | None = None) -> str:
+def resolve_kind(executor: ExecutorSettings, pending_inputs: int | None = None) -> str:
     """'local', 'processes' or 'dask': what 'auto' means for this run.
 
     'auto' starts worker processes only when there is enough work to pay for their start-up
@@ -117,7 +121,7 @@ def pending_for_auto(settings: Settings, full: bool) -> int | None:
     return count_pending(raw, curated, full, stop_after=AUTO_WORKERS_ABOVE)
 
 
-def batch_threads(kind: str, executor: Executor) -> int:
+def batch_threads(kind: str, executor: ExecutorSettings) -> int:
     """Batches in flight at once: with worker processes, twice as many as workers, so each worker
     finds its next batch already queued in the pool instead of waiting for a submit."""
     return 2 * executor.worker_count if kind == "processes" else 1
@@ -165,7 +169,7 @@ def curate_with(
 
 
 @contextlib.contextmanager
-def _local_workers(executor: Executor, start_runner: Callable[[], None] | None) -> Iterator[None]:
+def _local_workers(executor: ExecutorSettings, start_runner: Callable[[], None] | None) -> Iterator[None]:
     """Start the run's workers (pool processes, or the Dask cluster) before its clock starts.
 
     Their start-up is the run's fixed cost, not the first batch's.

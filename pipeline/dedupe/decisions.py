@@ -31,7 +31,7 @@ from pipeline.dedupe.minhash import Signatures as Signatures
 from pipeline.dedupe.minhash import fingerprints as fingerprints
 from pipeline.dedupe.minhash import signatures as signatures
 from pipeline.models import Article, Duplicate
-from pipeline.settings import Dedupe
+from pipeline.settings import DedupeSettings
 from pipeline.sites import site_for_url
 from pipeline.sites.base import Site
 from pipeline.text.normalise import fingerprint_text
@@ -135,7 +135,7 @@ class Replacement:
 class Deduper:
     """The dedupe state of a curated dataset: what earlier runs kept, plus this run so far."""
 
-    cfg: Dedupe
+    cfg: DedupeSettings
     urls: dict[str, str] = field(default_factory=dict)
     hashes: dict[str, str] = field(default_factory=dict)
     teaser_ids: set[str] = field(default_factory=set)

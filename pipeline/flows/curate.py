@@ -30,7 +30,7 @@ from pipeline.curation.runner import (  # noqa: F401 - batch_result, counted_int
 )
 from pipeline.curation.runner import curate_with as _curate_with
 from pipeline.report.summary import RunSummary
-from pipeline.settings import Dedupe, Executor, Limits, Settings, load_settings
+from pipeline.settings import DedupeSettings, ExecutorSettings, LimitsSettings, Settings, load_settings
 
 # The names tests and other modules knew them by before the body moved to curate_run.
 _batch_result = batch_result
@@ -38,12 +38,14 @@ _counted_into = counted_into
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
-def extract_batch(raw_root: str, batch: Batch, limits: Limits, dedupe_cfg: Dedupe) -> list[FileResult]:
+def extract_batch(
+    raw_root: str, batch: Batch, limits: LimitsSettings, dedupe_cfg: DedupeSettings
+) -> list[FileResult]:
     """Load and extract one batch of input files (runs wherever the task runner puts it)."""
     return extract_batch_here(raw_root, batch, limits, dedupe_cfg)
 
 
-def task_runner_for(executor: Executor, kind: str) -> Any:
+def task_runner_for(executor: ExecutorSettings, kind: str) -> Any:
     """The Prefect task runner for an executor kind as resolve_kind gives it.
 
     local and processes run the batch tasks in this process's threads (processes hands each

@@ -23,7 +23,7 @@ from typing import Any
 
 from pipeline.models import RawDocument, Reject
 from pipeline.reading import location
-from pipeline.settings import Limits
+from pipeline.settings import LimitsSettings
 
 TEXT_SUFFIXES = (".txt", ".text")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
@@ -198,7 +198,7 @@ def input_kind(rel_path: str) -> str | None:
     return None
 
 
-def load(raw_root: str | Path, item: InputFile, limits: Limits) -> Iterator[RawDocument | Reject]:
+def load(raw_root: str | Path, item: InputFile, limits: LimitsSettings) -> Iterator[RawDocument | Reject]:
     """The documents of one input file (one, or one per WARC response record), or its rejects."""
     yield from load_resolved(resolve_input(raw_root, item.rel_path), item, limits)
 
@@ -206,7 +206,7 @@ def load(raw_root: str | Path, item: InputFile, limits: Limits) -> Iterator[RawD
 def load_resolved(
     path: Path | str | None,
     item: InputFile,
-    limits: Limits,
+    limits: LimitsSettings,
     on_read: Callable[[bytes], None] | None = None,
 ) -> Iterator[RawDocument | Reject]:
     """load() for a path already given by resolve_input (None: it leads outside raw/).
@@ -440,7 +440,7 @@ class _CutShort(Exception):
     """A WARC record that ends before its Content-Length, or whose header block is torn."""
 
 
-def _load_warc(path: Path | str, rel: str, limits: Limits) -> Iterator[RawDocument | Reject]:
+def _load_warc(path: Path | str, rel: str, limits: LimitsSettings) -> Iterator[RawDocument | Reject]:
     """One RawDocument per HTML response record; every record that is not whole is a reject.
 
     A record counts only when its header block is whole and its block ends exactly where its
@@ -533,7 +533,7 @@ def _tail_damage(fh: io.BufferedReader, end: int) -> _CutShort | None:
     return None
 
 
-def _warc_record(record: Any, rel: str, limits: Limits) -> RawDocument | Reject | None:
+def _warc_record(record: Any, rel: str, limits: LimitsSettings) -> RawDocument | Reject | None:
     """The page in one WARC record (None for records that hold none); raises _CutShort if torn."""
     headers = record.rec_headers
     missing = [h for h in _REQUIRED_WARC_HEADERS if not headers.get_header(h)]
