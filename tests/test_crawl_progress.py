@@ -79,7 +79,7 @@ def test_extension_is_off_with_interval_zero():
 
 
 def test_extension_is_enabled_in_the_project_settings():
-    from spiders import settings
+    from spiders import scrapy_settings as settings
 
     assert "spiders.progress.ProgressLines" in settings.EXTENSIONS
     assert settings.CRAWL_PROGRESS_INTERVAL == 2.0

@@ -163,7 +163,7 @@ def run_spider(
             cmd += ["-s", f"{key}={value}"]
         env = {
             **os.environ,
-            "SCRAPY_SETTINGS_MODULE": "spiders.settings",
+            "SCRAPY_SETTINGS_MODULE": "spiders.scrapy_settings",
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
         }
         on_counters = (lambda counters: on_progress(site, counters)) if on_progress else None
