@@ -144,3 +144,26 @@ def test_example_documents_the_env_name_of_every_setting() -> None:
     text = EXAMPLE.read_text()
     for key, _, _ in load_settings(config_path="/absent.toml", env={}).items():
         assert f"# env: {ENV_PREFIX}{key.upper().replace('.', '__')}" in text
+
+
+@pytest.mark.parametrize("prefect", [False, True], ids=["plain", "prefect-flow"])
+def test_a_run_reads_pipeline_toml_once(
+    seeds_raw: Path, monkeypatch, capsys, request: pytest.FixtureRequest, prefect: bool
+) -> None:
+    """Settings are read when the command starts and handed down resolved: one read of
+    pipeline.toml per `run`, also when the run is a Prefect flow."""
+    import contextlib
+
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from pipeline.cli import interrupt, main
+
+    (seeds_raw.parent / "pipeline.toml").write_text('[executor]\nkind = "local"\n')
+    monkeypatch.setattr(interrupt, "stop_on_interrupt", lambda describe: None)  # no signal handlers here
+    reads = []
+    real_load = tomllib.load
+    monkeypatch.setattr(tomllib, "load", lambda fh, **kw: reads.append(fh.name) or real_load(fh, **kw))
+    api = request.getfixturevalue("prefect_api") if prefect else None
+    with temporary_settings(updates={PREFECT_API_URL: api}) if api else contextlib.nullcontext():
+        assert main.main(["run", *(["--prefect"] if prefect else [])]) == 0
+    assert reads == ["pipeline.toml"]

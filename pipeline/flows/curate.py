@@ -8,10 +8,12 @@ a local Dask cluster of processes (both cores), or an existing Dask cluster by a
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import os
 import sys
 from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -86,6 +88,11 @@ def _quiet_distributed() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+# The settings run_curate_flow resolved, handed to the curate flow it starts in this process, so
+# that pipeline.toml is read once per run; a deployment's run (no caller here) reads them itself.
+_RESOLVED: ContextVar[Settings | None] = ContextVar("curate_settings", default=None)
+
+
 @flow(name="curate", log_prints=False, on_running=[note_flow_run])
 def curate(
     raw: str = "raw",
@@ -100,7 +107,10 @@ def curate(
     crawls: each site's crawl outcome, when ingest or backfill curates what it gathered (the
     run report shows it).
     """
-    settings = load_settings(overrides={**(overrides or {}), "paths.raw": raw, "paths.curated": curated})
+    handed_down = _RESOLVED.get()
+    settings = handed_down or load_settings(
+        overrides={**(overrides or {}), "paths.raw": raw, "paths.curated": curated}
+    )
     summary = curate_with(settings, full=full, crawls=crawls)
     _COMMITTED.append(summary.as_dict())  # what run_curate_flow reports if the API dies from here
     return summary.as_dict()
@@ -209,7 +219,11 @@ def run_curate_flow(
     configured = curate.with_options(task_runner=runner)
     overrides = {key: value for key, value, origin in settings.items() if origin == "command line"}
     overrides["executor.kind"] = kind  # what 'auto' resolved to: the flow starts those workers
+    resolved = copy.deepcopy(settings)
+    resolved.executor.kind = kind
+    resolved.origin["executor.kind"] = "command line"
     _COMMITTED.clear()
+    token = _RESOLVED.set(resolved)
     try:
         with _api_for_local_workers(runner), _no_api_tracebacks():
             return configured(
@@ -234,3 +248,5 @@ def run_curate_flow(
             f"the Prefect API ({api}) did not answer; nothing was committed (the dataset is "
             "unchanged): start the server again, or unset PREFECT_API_URL"
         ) from exc
+    finally:
+        _RESOLVED.reset(token)
