@@ -93,6 +93,12 @@ def _quiet_distributed() -> None:
 _RESOLVED: ContextVar[Settings | None] = ContextVar("curate_settings", default=None)
 
 
+def _handed_down() -> Settings | None:
+    """_RESOLVED's value. A function of its own, because Dask pickles the curate flow's function
+    by value with the globals it names, and a ContextVar cannot be pickled."""
+    return _RESOLVED.get()
+
+
 @flow(name="curate", log_prints=False, on_running=[note_flow_run])
 def curate(
     raw: str = "raw",
@@ -107,8 +113,7 @@ def curate(
     crawls: each site's crawl outcome, when ingest or backfill curates what it gathered (the
     run report shows it).
     """
-    handed_down = _RESOLVED.get()
-    settings = handed_down or load_settings(
+    settings = _handed_down() or load_settings(
         overrides={**(overrides or {}), "paths.raw": raw, "paths.curated": curated}
     )
     summary = curate_with(settings, full=full, crawls=crawls)
