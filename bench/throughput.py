@@ -189,10 +189,10 @@ def near_dup(
 
     from pipeline.dedupe.decisions import Deduper
     from pipeline.models import Article
-    from pipeline.settings import Dedupe
+    from pipeline.settings import DedupeSettings
 
     vocabulary = sorted({w.lower() for t in templates for w in t.vocabulary})
-    deduper = Deduper(Dedupe())
+    deduper = Deduper(DedupeSettings())
     chunks = [
         (vocabulary, seed, c, min(_CHUNK, articles - c * _CHUNK)) for c in range(-(-articles // _CHUNK))
     ]
@@ -220,11 +220,11 @@ def near_dup(
 def _synthetic_signatures(job: tuple[list[str], int, int, int]) -> list[tuple[object, str, int | None]]:
     """(signatures, content hash, index of the copied article or None) for one chunk of articles."""
     from pipeline.dedupe.minhash import fingerprints
-    from pipeline.settings import Dedupe
+    from pipeline.settings import DedupeSettings
 
     vocabulary, seed, chunk, count = job
     rng = np.random.default_rng([seed, chunk])
-    cfg = Dedupe()
+    cfg = DedupeSettings()
     made: list[np.ndarray] = []
     out = []
     for k in range(count):

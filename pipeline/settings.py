@@ -1,54 +1,82 @@
 """Settings in one place: defaults, then pipeline.toml, then TAJRUS_* environment variables.
 
-Read when a flow or command starts, never at import, so that tests and schedules can change them.
-Every value remembers where it came from, so `python -m pipeline config` can explain itself.
+Read when a command or flow starts, never at import, so that tests and schedules can change them;
+the command then hands the resolved Settings down. Every value remembers where it came from, so
+`python -m pipeline config` can explain itself.
+
+Each setting is described once, beside its default (`described`): the `config` command and
+pipeline.toml.example take their descriptions from there. The section classes are named for the
+settings they hold; the TOML sections a user writes are the Settings fields ([store], [dedupe]...).
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, make_dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.sites import SITES
+
 ENV_PREFIX = "TAJRUS_"
 CONFIG_FILE = "pipeline.toml"
+DESCRIPTION = "description"  # the field metadata key of a setting's one-line description
+
+
+def described(default: Any, description: str) -> Any:
+    """A setting's field: its default and the line `config --toml` and pipeline.toml.example show."""
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata={DESCRIPTION: description})
+    return field(default=default, metadata={DESCRIPTION: description})
 
 
 @dataclass
-class Paths:
-    raw: str = "raw"
-    curated: str = "curated"
+class PathsSettings:
+    raw: str = described("raw", "Landing zone for crawls and dumps; written once, never changed by curate.")
+    curated: str = described("curated", "Output dataset: articles/, duplicates/, rejects/, runs/, _reports/.")
 
 
 @dataclass
-class Limits:
-    # A text or HTML file larger than this is rejected (too_large) unread; real article pages are
-    # 50-500 KB. Measured: trafilatura takes 13 s and 580 MB on a 30 MB page, so 10 MB keeps one
-    # worker near 200 MB. WARC files are containers and are not capped; their records are.
-    max_file_bytes: int = 10_000_000
-    # Most bytes inflated from a .gz input or read from one WARC record (a gzip bomb, or a huge
-    # page inside a WARC, must not fill memory).
-    max_decompressed_bytes: int = 10_000_000
-    # Deeper nesting than this is not an article page but an attack or a broken export.
-    max_html_depth: int = 2_000
-    # How long a second curate run waits for the first one before refusing.
-    lock_wait_seconds: float = 0.0
+class LimitsSettings:
+    # Real article pages are 50-500 KB. Measured: trafilatura takes 13 s and 580 MB on a 30 MB page,
+    # so 10 MB keeps one worker near 200 MB. WARC files are containers and are not capped; their
+    # records are.
+    max_file_bytes: int = described(
+        10_000_000,
+        "A text or HTML file larger than this is rejected (too_large) unread "
+        "(WARC files are read record by record instead).",
+    )
+    # A gzip bomb, or a huge page inside a WARC, must not fill memory.
+    max_decompressed_bytes: int = described(
+        10_000_000, "Cap on the decompressed size of a .gz input and on one WARC record."
+    )
+    # Deeper nesting is not an article page but an attack or a broken export.
+    max_html_depth: int = described(
+        2_000, "Deeper HTML nesting than this is rejected as not an article page."
+    )
+    lock_wait_seconds: float = described(
+        0.0, "How long a second curate run waits for the first before refusing."
+    )
 
 
 @dataclass
-class Dedupe:
-    # Jaccard similarity over word shingles at which two bodies are the same article.
-    threshold: float = 0.7
-    # Similarity of opening words at which a teaser is the start of a full article.
-    teaser_threshold: float = 0.6
-    # A revised copy (a correction, a print view): openings this alike and bodies this alike.
-    revision_lead: float = 0.8
-    revision_body: float = 0.5
-    num_perm: int = 64
-    shingle_words: int = 5
-    lead_words: int = 60
+class DedupeSettings:
+    threshold: float = described(
+        0.7, "Word-shingle Jaccard similarity at which two bodies are the same article."
+    )
+    teaser_threshold: float = described(
+        0.6, "Similarity of opening words at which a teaser is the start of an article."
+    )
+    revision_lead: float = described(
+        0.8,
+        "Opening-words similarity at which a body is a revision (correction, print view) "
+        "of a kept article...",
+    )
+    revision_body: float = described(0.5, "...when their bodies are also at least this similar.")
+    num_perm: int = described(64, "MinHash permutations: more is more precise and slower.")
+    shingle_words: int = described(5, "Words per shingle for near-duplicate detection.")
+    lead_words: int = described(60, "Opening words compared when matching teasers to full articles.")
 
 
 # Above this many new inputs `auto` starts worker processes: below it, their start-up (~1 s) costs
@@ -57,30 +85,39 @@ AUTO_WORKERS_ABOVE = 400
 
 
 @dataclass
-class Store:
+class StoreSettings:
     """How curated/ is kept over months of scheduled runs (pipeline.store.compact)."""
 
-    # A table directory (an articles partition, duplicates/, rejects/, runs/, a _state table)
-    # holding more Parquet files than this is rewritten into one at the end of a run; every run
-    # that finds something adds one to each table it touches. 0: never during a run (`compact`
-    # still does it on demand). Measured (bench --scheduled-runs 1000): at 24, a DuckDB query over
-    # the articles of 1,000 small runs took 4.1x a fresh dataset's (a reader pays ~1 ms a file); at
-    # 4, 1.04x. A rewrite is cheap: 200,000 signatures and a 20,000-article partition in 1.6 s.
-    compact_above_files: int = 4
-    # Run reports (_reports/<run>.html) kept: the newest this many (a week of hourly runs); 0 keeps
-    # all. The runs table keeps every run's summary.
-    keep_reports: int = 168
+    # Every run that finds something adds a Parquet file to each table it touches. Measured (bench
+    # --scheduled-runs 1000): at 24, a DuckDB query over the articles of 1,000 small runs took 4.1x
+    # a fresh dataset's (a reader pays ~1 ms a file); at 4, 1.04x. A rewrite is cheap: 200,000
+    # signatures and a 20,000-article partition in 1.6 s.
+    compact_above_files: int = described(
+        4,
+        "A table directory (articles partition, duplicates/, a _state table...) "
+        "with more Parquet files than this is rewritten into one at the end of a run; 0: only on demand "
+        "(`compact`).",
+    )
+    # 168: a week of hourly runs.
+    keep_reports: int = described(
+        168,
+        "Run reports kept in _reports/: the newest this many; 0 keeps all "
+        "(the runs table keeps every run's summary).",
+    )
 
 
 @dataclass
-class Executor:
-    # auto: processes when there are more than AUTO_WORKERS_ABOVE new inputs, else local;
-    # local: this process; processes: a pool of `workers` extraction processes (pipeline.curation.pool);
-    # dask: the Dask cluster at dask_address, or without one a local Dask cluster.
-    kind: str = "auto"
-    workers: int = 0  # 0: one per core
-    batch_size: int = 400
-    dask_address: str = ""
+class ExecutorSettings:
+    # auto means processes above AUTO_WORKERS_ABOVE new inputs; processes is pipeline.curation.pool.
+    kind: str = described(
+        "auto",
+        "auto (processes when there is much new input, else local), local (this process), "
+        "processes (a pool of `workers` extraction processes on this machine) or dask (the Dask cluster at "
+        "dask_address; without an address, a local Dask cluster of `workers` processes).",
+    )
+    workers: int = described(0, "Worker processes; 0 means one per CPU core.")
+    batch_size: int = described(400, "Pages per task: larger batches cost less scheduling, more memory.")
+    dask_address: str = described("", "Scheduler address for kind = dask, e.g. tcp://10.0.0.5:8786.")
 
     @property
     def worker_count(self) -> int:
@@ -89,73 +126,101 @@ class Executor:
 
 
 @dataclass
-class Crawl:
-    user_agent: str = "tajrus-corpus/0.1 (+https://github.com/tajrus/tajrus-corpus; research corpus)"
-    concurrent_per_host: int = 1
-    download_delay: float = 1.0
-    download_timeout: float = 30.0
-    max_response_bytes: int = 20_000_000
-    retry_times: int = 3
-    # A Retry-After longer than this gives the URL up for this crawl (tried on the next one).
-    max_retry_after: float = 120.0
-    # Window of a site's first crawl when no --since is given and no high-water mark exists yet.
-    first_crawl_days: int = 7
-    # Re-read this much before the high-water mark: sitemap lastmods arrive late.
-    high_water_overlap_hours: int = 24
-    # A stored article is fetched again while it is younger than this (days since it was first
-    # stored) and its sitemap lastmod has moved past its last fetch; 0 turns revisits off.
-    revisit_days: float = 3.0
-    # Pagination of a listing stops here even if the window is not yet passed.
-    listing_max_pages: int = 50
-    # Sitemap indexes nest at most this deep (the site's /sitemap.xml is depth 0) ...
-    max_sitemap_depth: int = 3
-    # ... and a crawl reads at most this many sitemaps of one site: an index that links new
-    # indexes forever must end (RFE/RL's real index has some 150 children).
-    max_sitemaps: int = 2000
+class CrawlSettings:
+    user_agent: str = described(
+        "tajrus-corpus/0.1 (+https://github.com/tajrus/tajrus-corpus; research corpus)",
+        "Sent with every request, so site operators can tell who is crawling.",
+    )
+    concurrent_per_host: int = described(1, "Parallel requests to one host; keep 1 to be polite.")
+    download_delay: float = described(
+        1.0, "Seconds between requests to one host (autothrottle may add more)."
+    )
+    download_timeout: float = described(30.0, "Seconds before a request is given up.")
+    max_response_bytes: int = described(20_000_000, "Responses larger than this are dropped.")
+    retry_times: int = described(3, "Retries for a failed request (timeouts, 5xx, 429).")
+    max_retry_after: float = described(
+        120.0,
+        "Longest Retry-After (seconds) waited for; a longer one gives the URL up until the next crawl.",
+    )
+    first_crawl_days: int = described(7, "Days a site's first crawl reaches back when no --since is given.")
+    # Sitemap lastmods arrive late.
+    high_water_overlap_hours: int = described(24, "Hours re-read before the last crawl's high-water mark.")
+    # RFE/RL updates breaking news for hours.
+    revisit_days: float = described(
+        3.0,
+        "Days after it was first stored that an article is fetched again when "
+        "its sitemap lastmod moves; 0: never.",
+    )
+    listing_max_pages: int = described(
+        50, "Listing pages followed at most per listing, even inside the window."
+    )
+    max_sitemap_depth: int = described(
+        3, "Deepest nesting of sitemap indexes followed (the site's /sitemap.xml is 0)."
+    )
+    # An index that links new indexes forever must end (RFE/RL's real index has some 150 children).
+    max_sitemaps: int = described(
+        2000, "Most sitemaps read per site in one crawl; the rest are reported, not read."
+    )
+
+
+# Hosts each spider crawls, one setting per site of the registry: adding a site (a module of
+# pipeline/sites) adds its [hosts] key. Empty means the site's own hosts, which are its facts.
+HostsSettings = make_dataclass(
+    "HostsSettings",
+    [
+        (
+            key,
+            list[str],
+            described([], f"Hosts the {key} spider crawls; empty: {', '.join(site.crawl.hosts)}."),
+        )
+        for key, site in SITES.items()
+    ],
+)
+HostsSettings.__module__ = __name__
+HostsSettings.__doc__ = "Hosts each spider crawls, by site key; empty: the site's defaults (pipeline/sites)."
 
 
 @dataclass
-class Hosts:
-    """Hosts each spider crawls; empty means the site's defaults (pipeline/sites/<site>.py)."""
-
-    rferl: list[str] = field(default_factory=list)
-    jamestown: list[str] = field(default_factory=list)
-    eurasianet: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Schedule:
-    ingest_cron: str = "0 */6 * * *"
-    crawl_cron: str = "30 */6 * * *"
-    timezone: str = "UTC"
+class ScheduleSettings:
+    ingest_cron: str = described(
+        "0 */6 * * *", "When the scheduled curate run starts (cron, in schedule.timezone)."
+    )
+    crawl_cron: str = described(
+        "30 */6 * * *", "When the scheduled crawls start (cron, in schedule.timezone)."
+    )
+    timezone: str = described("UTC", "Time zone of the cron expressions.")
 
 
 @dataclass
-class Health:
+class HealthSettings:
     """When a site's extraction health counts as dropped (pipeline.report.health)."""
 
-    # A run is compared with the median of the site's last this-many runs that had pages of it.
-    window_runs: int = 10
-    # A share (rule matched, fallback, undated) this many points worse (0.2 = 20 points), or a
-    # median body length this much shorter (0.2 = 20%), is a drift warning.
-    drop_threshold: float = 0.2
-    # Fewer pages of a site than this in a run (or in its window) are recorded, not judged:
-    # one odd page of two is not a redesign.
-    min_pages: int = 3
+    window_runs: int = described(
+        10, "A site's extraction health is compared with the median of its last N runs."
+    )
+    drop_threshold: float = described(
+        0.2,
+        "A rule-matched, fallback or undated share this much worse (0.2 = 20 points), "
+        "or a median body this much shorter (0.2 = 20%), is a drift warning.",
+    )
+    # One odd page of two is not a redesign.
+    min_pages: int = described(3, "Runs with fewer pages of a site than this are recorded but not judged.")
 
 
 @dataclass
 class Settings:
-    paths: Paths = field(default_factory=Paths)
-    limits: Limits = field(default_factory=Limits)
-    dedupe: Dedupe = field(default_factory=Dedupe)
-    store: Store = field(default_factory=Store)
-    executor: Executor = field(default_factory=Executor)
-    crawl: Crawl = field(default_factory=Crawl)
-    hosts: Hosts = field(default_factory=Hosts)
-    schedule: Schedule = field(default_factory=Schedule)
-    health: Health = field(default_factory=Health)
-    sites: list[str] = field(default_factory=lambda: ["rferl", "jamestown", "eurasianet"])
+    paths: PathsSettings = field(default_factory=PathsSettings)
+    limits: LimitsSettings = field(default_factory=LimitsSettings)
+    dedupe: DedupeSettings = field(default_factory=DedupeSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
+    executor: ExecutorSettings = field(default_factory=ExecutorSettings)
+    crawl: CrawlSettings = field(default_factory=CrawlSettings)
+    hosts: HostsSettings = field(default_factory=HostsSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    health: HealthSettings = field(default_factory=HealthSettings)
+    sites: list[str] = described(
+        list(SITES), f"Sites to crawl and curate (keys of pipeline/sites: {', '.join(SITES)})."
+    )
     # "section.key" -> "default" | "pipeline.toml" | "env TAJRUS_..." | "command line"
     origin: dict[str, str] = field(default_factory=dict)
 
@@ -173,6 +238,21 @@ class Settings:
             else:
                 out.append((f.name, value, self.origin.get(f.name, "default")))
         return out
+
+
+def descriptions() -> dict[str, str]:
+    """Dotted name -> the one line that describes it, for every setting (from its field)."""
+    defaults = Settings()
+    out = {}
+    for f in fields(defaults):
+        if f.name == "origin":
+            continue
+        section = getattr(defaults, f.name)
+        if is_dataclass(section):
+            out.update({f"{f.name}.{sub.name}": sub.metadata[DESCRIPTION] for sub in fields(section)})
+        else:
+            out[f.name] = f.metadata[DESCRIPTION]
+    return out
 
 
 def _coerce(current: Any, raw: Any, key: str) -> Any:

@@ -36,15 +36,15 @@ from pipeline.reading.decoding import decode
 from pipeline.reading.listing import InputFile, iter_inputs
 from pipeline.reading.loaders import load
 from pipeline.reading.location import RawRoot
-from pipeline.settings import Limits, load_settings
+from pipeline.settings import LimitsSettings, load_settings
 from pipeline.store.readers import count_rows, read_table
 
 
-def _load_all(raw: Path, limits: Limits | None = None) -> list[RawDocument | Reject]:
+def _load_all(raw: Path, limits: LimitsSettings | None = None) -> list[RawDocument | Reject]:
     out: list[RawDocument | Reject] = []
     root = RawRoot.resolve(raw)
     for entry in iter_inputs(root):
-        out.extend([entry] if isinstance(entry, Reject) else load(root, entry, limits or Limits()))
+        out.extend([entry] if isinstance(entry, Reject) else load(root, entry, limits or LimitsSettings()))
     return out
 
 
@@ -215,7 +215,7 @@ def test_warc_cut_anywhere_gives_exactly_its_whole_records(tmp_path, compressed)
         if cut > len(data):
             continue
         (tmp_path / "k.warc.gz").write_bytes(data[:cut])
-        out = list(load(RawRoot.resolve(tmp_path), InputFile("k.warc.gz", cut, 0), Limits()))
+        out = list(load(RawRoot.resolve(tmp_path), InputFile("k.warc.gz", cut, 0), LimitsSettings()))
         docs = [d for d in out if isinstance(d, RawDocument)]
         reasons = [d.reason for d in out if isinstance(d, Reject)]
         before = sum(end <= cut for end in ends)
@@ -235,7 +235,7 @@ def test_empty_warc_and_one_without_pages_are_told_apart(tmp_path):
 def test_oversized_warc_record_is_rejected_and_the_rest_still_read(tmp_path):
     big = ("https://news.example.org/big.html", b"<p>" + b"x" * 5000 + b"</p>")
     (tmp_path / "c.warc.gz").write_bytes(warc([_pages(1)[0], big, _pages(3)[2]]))
-    out = _load_all(tmp_path, Limits(max_decompressed_bytes=1000))
+    out = _load_all(tmp_path, LimitsSettings(max_decompressed_bytes=1000))
     assert [getattr(d, "url", None) or d.reason for d in out] == [
         "https://news.example.org/0.html",
         "too_large",
@@ -246,7 +246,7 @@ def test_oversized_warc_record_is_rejected_and_the_rest_still_read(tmp_path):
 def test_warc_files_are_not_capped_as_a_whole(tmp_path):
     """A crawl's WARC holds many pages: only each record is held to the page limits."""
     (tmp_path / "c.warc.gz").write_bytes(warc(_pages(3)))
-    assert len(_load_all(tmp_path, Limits(max_file_bytes=500))) == 3
+    assert len(_load_all(tmp_path, LimitsSettings(max_file_bytes=500))) == 3
 
 
 def test_directory_tree_deeper_than_the_recursion_limit_is_listed(tmp_path):
@@ -277,7 +277,7 @@ def test_a_link_swapped_in_after_listing_is_not_followed(tmp_path):
     [item] = list(iter_inputs(RawRoot.resolve(raw)))
     (raw / "a.txt").unlink()
     os.symlink(outside, raw / "a.txt")
-    [result] = process_batch(BatchJob(RawRoot.resolve(raw), [item], Limits(), _settings().dedupe))
+    [result] = process_batch(BatchJob(RawRoot.resolve(raw), [item], LimitsSettings(), _settings().dedupe))
     assert result.sha256 is None and result.articles == []
     assert [(r.reason, r.raw_path) for r in result.rejects] == [("outside_raw", "a.txt")]
 
@@ -286,7 +286,7 @@ def test_a_file_that_grew_after_listing_is_still_capped(tmp_path):
     (tmp_path / "a.txt").write_text("word " * 10)
     [item] = list(iter_inputs(RawRoot.resolve(tmp_path)))
     (tmp_path / "a.txt").write_text("word " * 1000)
-    [reject] = load(RawRoot.resolve(tmp_path), item, Limits(max_file_bytes=100))
+    [reject] = load(RawRoot.resolve(tmp_path), item, LimitsSettings(max_file_bytes=100))
     assert reject.reason == "too_large"
 
 
@@ -340,5 +340,5 @@ def test_a_link_to_raw_itself_is_inside_raw_but_not_a_file(tmp_path):
     [item] = list(iter_inputs(RawRoot.resolve(raw)))
     (raw / "a.txt").unlink()
     os.symlink(raw, raw / "a.txt")
-    [result] = process_batch(BatchJob(RawRoot.resolve(raw), [item], Limits(), _settings().dedupe))
+    [result] = process_batch(BatchJob(RawRoot.resolve(raw), [item], LimitsSettings(), _settings().dedupe))
     assert [r.reason for r in result.rejects] == ["unreadable"]

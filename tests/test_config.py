@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import analyst as cli_ux
-from pipeline.cli.analyst import DESCRIPTIONS, render_toml
-from pipeline.settings import ENV_PREFIX, load_settings
+from pipeline.cli.analyst import render_toml
+from pipeline.settings import ENV_PREFIX, Settings, descriptions, load_settings
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "pipeline.toml.example"
 
@@ -72,10 +72,23 @@ def test_config_reports_a_bad_setting_clearly(tmp_path: Path, capsys, monkeypatc
     assert "cannot read the config file" in capsys.readouterr().err
 
 
-def test_every_setting_is_described() -> None:
-    keys = {key for key, _, _ in load_settings(config_path="/absent.toml", env={}).items()}
-    assert keys - set(DESCRIPTIONS) == set(), "describe new settings in cli_ux.DESCRIPTIONS"
-    assert set(DESCRIPTIONS) - keys == set(), "a described setting no longer exists"
+def test_every_setting_is_described_once_beside_its_default() -> None:
+    keys = [key for key, _, _ in load_settings(config_path="/absent.toml", env={}).items()]
+    described = descriptions()
+    assert list(described) == keys, "give every setting of pipeline/settings.py a description (described)"
+    assert all(line.strip() for line in described.values())
+
+
+def test_hosts_settings_are_the_site_registry_keys() -> None:
+    """Adding a site to pipeline/sites adds its [hosts] key, described with the site's own hosts."""
+    from pipeline.sites import SITES
+
+    assert [key for key, _, _ in Settings().items() if key.startswith("hosts.")] == [
+        f"hosts.{key}" for key in SITES
+    ]
+    assert Settings().sites == list(SITES)
+    for key, site in SITES.items():
+        assert ", ".join(site.crawl.hosts) in descriptions()[f"hosts.{key}"]
 
 
 def test_toml_of_defaults_is_all_commented_and_uncomments_to_the_defaults(tmp_path: Path) -> None:
@@ -117,8 +130,10 @@ def test_toml_pins_values_set_outside_the_defaults(tmp_path: Path, capsys, monke
 
 
 def test_example_file_is_the_rendered_defaults(tmp_path: Path) -> None:
-    """pipeline.toml.example stays in step with settings.py: regenerate it with `config --toml`."""
-    expected = render_toml(load_settings(config_path=defaults_file(tmp_path), env={}))
+    """pipeline.toml.example is generated from pipeline/settings.py (defaults and descriptions):
+    render_toml of the default Settings. Regenerate it with `config --toml`."""
+    expected = render_toml(Settings())
+    assert expected == render_toml(load_settings(config_path=defaults_file(tmp_path), env={}))
     assert EXAMPLE.read_text() == expected, (
         "pipeline.toml.example is stale: run `python -m pipeline config --toml > pipeline.toml.example` "
         "with no pipeline.toml and no TAJRUS_* variables"
@@ -129,3 +144,26 @@ def test_example_documents_the_env_name_of_every_setting() -> None:
     text = EXAMPLE.read_text()
     for key, _, _ in load_settings(config_path="/absent.toml", env={}).items():
         assert f"# env: {ENV_PREFIX}{key.upper().replace('.', '__')}" in text
+
+
+@pytest.mark.parametrize("prefect", [False, True], ids=["plain", "prefect-flow"])
+def test_a_run_reads_pipeline_toml_once(
+    seeds_raw: Path, monkeypatch, capsys, request: pytest.FixtureRequest, prefect: bool
+) -> None:
+    """Settings are read when the command starts and handed down resolved: one read of
+    pipeline.toml per `run`, also when the run is a Prefect flow."""
+    import contextlib
+
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from pipeline.cli import interrupt, main
+
+    (seeds_raw.parent / "pipeline.toml").write_text('[executor]\nkind = "local"\n')
+    monkeypatch.setattr(interrupt, "stop_on_interrupt", lambda describe: None)  # no signal handlers here
+    reads = []
+    real_load = tomllib.load
+    monkeypatch.setattr(tomllib, "load", lambda fh, **kw: reads.append(fh.name) or real_load(fh, **kw))
+    api = request.getfixturevalue("prefect_api") if prefect else None
+    with temporary_settings(updates={PREFECT_API_URL: api}) if api else contextlib.nullcontext():
+        assert main.main(["run", *(["--prefect"] if prefect else [])]) == 0
+    assert reads == ["pipeline.toml"]

@@ -79,7 +79,7 @@ def test_extension_is_off_with_interval_zero():
 
 
 def test_extension_is_enabled_in_the_project_settings():
-    from spiders import settings
+    from spiders import scrapy_settings as settings
 
     assert "spiders.progress.ProgressLines" in settings.EXTENSIONS
     assert settings.CRAWL_PROGRESS_INTERVAL == 2.0
@@ -142,7 +142,7 @@ def test_run_spider_turns_a_timeout_into_a_crawl_error_with_the_tail(monkeypatch
 @pytest.mark.slow
 def test_run_spider_error_still_has_the_tail_of_stderr(tmp_path):
     with pytest.raises(CrawlError) as info:
-        run_spider("rferl", raw=str(tmp_path / "raw"), settings={"CONCURRENT_REQUESTS": "many"})
+        run_spider("rferl", raw=str(tmp_path / "raw"), scrapy_overrides={"CONCURRENT_REQUESTS": "many"})
     message = str(info.value)
     assert "without a summary" in message and "Traceback" in message and "many" in message
 
@@ -173,7 +173,7 @@ def test_run_spider_reports_running_totals_that_end_at_the_summary(rferl_mirror,
         until="2025-05-31",
         mirror=rferl_mirror.url,
         raw=str(tmp_path / "raw"),
-        settings={**FAST, "CRAWL_PROGRESS_INTERVAL": "0.2"},
+        scrapy_overrides={**FAST, "CRAWL_PROGRESS_INTERVAL": "0.2"},
         on_progress=lambda site, counters: seen.append((site, counters)),
         timeout=60,
     )

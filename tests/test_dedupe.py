@@ -1,4 +1,4 @@
-"""Dedupe: canonical URLs, exact and near duplicates, teasers, and articles that only look alike."""
+"""DedupeSettings: canonical URLs, exact and near duplicates, teasers, and articles that only look alike."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pipeline.dedupe.decisions import Deduper, article_id, content_hash, normali
 from pipeline.dedupe.minhash import signatures
 from pipeline.extraction.dumps import extract_text
 from pipeline.models import Article, RawDocument
-from pipeline.settings import Dedupe
+from pipeline.settings import DedupeSettings
 from pipeline.sites import detect
 
-CFG = Dedupe()
+CFG = DedupeSettings()
 
 
 def _art(body: str, url: str | None = None, teaser: bool = False, path: str = "x.txt") -> Article:

@@ -14,7 +14,7 @@ from pipeline.extraction.authors import clean_authors, is_person_name
 from pipeline.extraction.dumps import extract_text
 from pipeline.extraction.html import extract_html
 from pipeline.models import Article, RawDocument, Reject
-from pipeline.settings import Dedupe
+from pipeline.settings import DedupeSettings
 from pipeline.sites import GENERIC, SITES, detect
 from pipeline.text.normalise import drop_repeated_paragraphs
 
@@ -325,7 +325,7 @@ def _sentences(n: int, seed: int) -> list[str]:
 
 
 def test_a_lightly_corrected_short_copy_merges_with_its_article():
-    cfg = Dedupe()
+    cfg = DedupeSettings()
     original = _sentences(9, 1)
     corrected = list(original)
     corrected[5] = "A corrected fifth sentence now names the right minister and the right day of the talks."
@@ -338,7 +338,7 @@ def test_a_lightly_corrected_short_copy_merges_with_its_article():
 
 
 def test_articles_sharing_only_an_opening_stay_apart():
-    cfg = Dedupe()
+    cfg = DedupeSettings()
     opening = _sentences(5, 1)
     a = Article(source="rferl", body=" ".join(opening + _sentences(8, 2)), raw_path="a.txt")
     b = Article(source="rferl", body=" ".join(opening + _sentences(8, 3)), raw_path="b.txt")

@@ -19,7 +19,7 @@ from pipeline.extraction.dispatch import extract_document
 from pipeline.models import RawDocument
 from pipeline.report.health import SiteHealth, compare
 from pipeline.report.report import dataset_stats, health, render_report_html, report_markdown
-from pipeline.settings import Health, load_settings
+from pipeline.settings import HealthSettings, load_settings
 from pipeline.store.readers import read_table
 from pipeline.store.schemas import HEALTH_SCHEMA
 
@@ -89,7 +89,7 @@ def row(site: str = "eurasianet", run: int = 0, pages: int = 10, **metrics: floa
     return SiteHealth(site=site, pages=pages, articles=pages, run_id=f"2025050{run}T000000-aaaaaa", **values)
 
 
-CFG = Health(window_runs=10, drop_threshold=0.2, min_pages=3)
+CFG = HealthSettings(window_runs=10, drop_threshold=0.2, min_pages=3)
 
 
 def test_no_warning_on_a_sites_first_run() -> None:
@@ -140,11 +140,14 @@ def test_the_baseline_is_the_median_of_the_last_window_runs() -> None:
         row(run=5, date_rule=0.3),
         row(run=6),
     ]
-    cfg = Health(window_runs=3, drop_threshold=0.2, min_pages=3)
+    cfg = HealthSettings(window_runs=3, drop_threshold=0.2, min_pages=3)
     [drift] = compare([row(run=7, date_rule=0.5)], history, cfg)
     assert drift.before == 1.0 and drift.runs == 3
     # With a long window the old broken runs pull the median down: no warning.
-    assert compare([row(run=7, date_rule=0.5)], history, Health(window_runs=10, drop_threshold=0.2)) == []
+    assert (
+        compare([row(run=7, date_rule=0.5)], history, HealthSettings(window_runs=10, drop_threshold=0.2))
+        == []
+    )
 
 
 # -- a curate run: table, summary, report, stats -----------------------------------------------------

@@ -20,19 +20,19 @@ from pipeline.reading.decoding import _CONTROL, _has_control_bytes, decode
 from pipeline.reading.listing import InputFile, iter_inputs
 from pipeline.reading.loaders import load
 from pipeline.reading.location import RawRoot
-from pipeline.settings import Limits, load_settings
+from pipeline.settings import LimitsSettings, load_settings
 
 RUSSIAN = "Президент Таджикистана встретился с министром обороны России в Душанбе."
 
 
-def _load_all(raw: Path, limits: Limits | None = None) -> list[RawDocument | Reject]:
+def _load_all(raw: Path, limits: LimitsSettings | None = None) -> list[RawDocument | Reject]:
     out: list[RawDocument | Reject] = []
     root = RawRoot.resolve(raw)
     for entry in iter_inputs(root):
         if isinstance(entry, Reject):
             out.append(entry)
         else:
-            out.extend(load(root, entry, limits or Limits()))
+            out.extend(load(root, entry, limits or LimitsSettings()))
     return out
 
 
@@ -118,7 +118,7 @@ def test_bad_inputs_become_specific_rejects(tmp_path, name, data, reason):
 
 def test_size_limit_is_a_setting(tmp_path):
     (tmp_path / "big.txt").write_text("word " * 1000)
-    [reject] = _load_all(tmp_path, Limits(max_file_bytes=100))
+    [reject] = _load_all(tmp_path, LimitsSettings(max_file_bytes=100))
     assert reject.reason == "too_large"
 
 

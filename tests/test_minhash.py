@@ -18,7 +18,7 @@ from conftest import ROOT
 from pipeline.curation.driver import run_curation
 from pipeline.dedupe.decisions import content_hash
 from pipeline.dedupe.minhash import BODY_KIND, LEAD_KIND, fingerprints, minhash, signatures
-from pipeline.settings import Dedupe, load_settings
+from pipeline.settings import DedupeSettings, load_settings
 from pipeline.store.readers import read_table
 from pipeline.store.schemas import SIGNATURE_SCHEMA
 from pipeline.text.normalise import fingerprint_text, fingerprint_words
@@ -79,9 +79,9 @@ def test_short_and_empty_texts():
 
 def test_fingerprints_agree_with_the_separate_functions():
     body = "The Dushanbe talks, on migrants' rights, ended.\n\nMoscow said nothing more."
-    sig, chash = fingerprints(body, Dedupe())
+    sig, chash = fingerprints(body, DedupeSettings())
     assert chash == content_hash(body)
-    assert (sig.body == signatures(body, Dedupe()).body).all()
+    assert (sig.body == signatures(body, DedupeSettings()).body).all()
 
 
 def _write_legacy_signatures(curated: Path) -> None:
@@ -142,7 +142,7 @@ FIXED_DIGEST = "2010942b8d49a73160639b90af3c3cd78bcee104c4bcceae84542835e7cc3454
 
 def test_fingerprints_of_fixed_texts_are_those_of_earlier_versions():
     digest = hashlib.sha256()
-    for cfg in (Dedupe(), Dedupe(num_perm=128, shingle_words=3, lead_words=2)):
+    for cfg in (DedupeSettings(), DedupeSettings(num_perm=128, shingle_words=3, lead_words=2)):
         for text in FIXED_TEXTS:
             sig, chash = fingerprints(text, cfg)
             assert sig.body.dtype == sig.lead.dtype == np.uint32
@@ -150,7 +150,7 @@ def test_fingerprints_of_fixed_texts_are_those_of_earlier_versions():
     assert digest.hexdigest() == FIXED_DIGEST
 
 
-def _reference_fingerprints(body: str, cfg: Dedupe) -> tuple[np.ndarray, np.ndarray, str]:
+def _reference_fingerprints(body: str, cfg: DedupeSettings) -> tuple[np.ndarray, np.ndarray, str]:
     """The straightforward form: fold, split, and MinHash the body and its lead separately."""
     folded = " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", body).casefold()))
     words = folded.split()
@@ -170,7 +170,7 @@ def test_fingerprints_equal_the_reference_on_random_texts_and_settings():
             body = "".join(rng.choice(alphabet) for _ in range(3 * n))
         else:
             body = " ".join(rng.choice(vocab) for _ in range(n))
-        cfg = Dedupe(
+        cfg = DedupeSettings(
             num_perm=rng.choice([16, 64]),
             shingle_words=rng.choice([1, 3, 5, 8]),
             lead_words=rng.choice([0, 2, 5, 7, 60]),

@@ -17,7 +17,7 @@ from pipeline.curation.batch import BatchJob, FileResult
 from pipeline.flows import curate as flows
 from pipeline.reading.listing import InputFile
 from pipeline.reading.location import RawRoot
-from pipeline.settings import Dedupe, Executor, Limits
+from pipeline.settings import DedupeSettings, ExecutorSettings, LimitsSettings
 
 WORKER_IMPORTS = (
     "import os, sys; from concurrent.futures import ThreadPoolExecutor\n"
@@ -62,7 +62,7 @@ def _items(*names: str) -> list[InputFile]:
 
 
 def _job(*names: str) -> BatchJob:
-    return BatchJob(RawRoot.resolve("/raw"), _items(*names), Limits(), Dedupe())
+    return BatchJob(RawRoot.resolve("/raw"), _items(*names), LimitsSettings(), DedupeSettings())
 
 
 def test_a_file_that_kills_its_worker_is_rejected_and_its_batch_mates_are_not(monkeypatch):
@@ -87,18 +87,18 @@ def test_a_file_that_kills_its_worker_is_rejected_and_its_batch_mates_are_not(mo
 @pytest.mark.parametrize(
     ("executor", "pending", "kind"),
     [
-        (Executor(kind="auto", workers=2), 10_000, "processes"),
-        (Executor(kind="auto", workers=2), 5, "local"),  # a few files: not worth starting workers
-        (Executor(kind="auto", workers=2), 0, "local"),  # a rerun with nothing new starts nothing
+        (ExecutorSettings(kind="auto", workers=2), 10_000, "processes"),
+        (ExecutorSettings(kind="auto", workers=2), 5, "local"),  # a few files: not worth starting workers
+        (ExecutorSettings(kind="auto", workers=2), 0, "local"),  # a rerun with nothing new starts nothing
         # The threshold is a number of files, whatever the batch size.
-        (Executor(kind="auto", workers=2, batch_size=10), 400, "local"),
-        (Executor(kind="auto", workers=2, batch_size=10), 401, "processes"),
-        (Executor(kind="auto", workers=2, batch_size=1000), 401, "processes"),
-        (Executor(kind="processes", workers=1), None, "local"),
-        (Executor(kind="processes", workers=2), None, "processes"),
-        (Executor(kind="local", workers=2), None, "local"),
-        (Executor(kind="dask", workers=2), None, "dask"),
-        (Executor(kind="auto", dask_address="tcp://127.0.0.1:8786"), None, "dask"),
+        (ExecutorSettings(kind="auto", workers=2, batch_size=10), 400, "local"),
+        (ExecutorSettings(kind="auto", workers=2, batch_size=10), 401, "processes"),
+        (ExecutorSettings(kind="auto", workers=2, batch_size=1000), 401, "processes"),
+        (ExecutorSettings(kind="processes", workers=1), None, "local"),
+        (ExecutorSettings(kind="processes", workers=2), None, "processes"),
+        (ExecutorSettings(kind="local", workers=2), None, "local"),
+        (ExecutorSettings(kind="dask", workers=2), None, "dask"),
+        (ExecutorSettings(kind="auto", dask_address="tcp://127.0.0.1:8786"), None, "dask"),
     ],
 )
 def test_what_each_executor_setting_resolves_to(executor, pending, kind):
@@ -107,7 +107,7 @@ def test_what_each_executor_setting_resolves_to(executor, pending, kind):
 
 def test_an_unknown_executor_kind_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown executor kind 'threads'"):
-        flows.resolve_kind(Executor(kind="threads"))
+        flows.resolve_kind(ExecutorSettings(kind="threads"))
 
 
 HOLD_A_POOL = (

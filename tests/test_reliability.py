@@ -19,7 +19,7 @@ from pipeline.models import RawDocument, Reject
 from pipeline.reading.listing import InputFile
 from pipeline.reading.loaders import load
 from pipeline.reading.location import RawRoot
-from pipeline.settings import Limits, Settings
+from pipeline.settings import LimitsSettings, Settings
 from pipeline.store.readers import read_table
 
 
@@ -60,7 +60,7 @@ def test_a_warc_record_whose_content_length_lies_is_a_reject_and_the_rest_are_re
     name = "lies.warc.gz" if gzipped else "lies.warc"
     (tmp_path / name).write_bytes(_lying_warc(delta, gzipped))
     item = InputFile(name, (tmp_path / name).stat().st_size, 0)
-    out = list(load(RawRoot.resolve(tmp_path), item, Limits()))
+    out = list(load(RawRoot.resolve(tmp_path), item, LimitsSettings()))
     docs = [d for d in out if isinstance(d, RawDocument)]
     rejects = [d for d in out if isinstance(d, Reject)]
     assert [d.url for d in docs] == ["https://news.example.org/0.html", "https://news.example.org/2.html"]
@@ -80,7 +80,7 @@ def test_a_file_swapped_for_a_fifo_after_listing_is_a_reject_not_a_hang(tmp_path
     results: list = []
     worker = threading.Thread(
         target=lambda: results.append(
-            process_batch(BatchJob(RawRoot.resolve(raw), [item], Limits(), Settings().dedupe))
+            process_batch(BatchJob(RawRoot.resolve(raw), [item], LimitsSettings(), Settings().dedupe))
         )
     )
     worker.start()

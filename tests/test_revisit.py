@@ -21,14 +21,14 @@ from pipeline.dedupe.decisions import Deduper, content_hash
 from pipeline.dedupe.minhash import signatures
 from pipeline.extraction.html import extract_html
 from pipeline.models import Article, RawDocument
-from pipeline.settings import Dedupe, load_settings
+from pipeline.settings import DedupeSettings, load_settings
 from pipeline.sites import SITES
 from pipeline.store.readers import read_table
 from spiders.spiders.rferl import RferlSpider
 from spiders.state import CrawlState
 
 UTC = dt.UTC
-CFG = Dedupe()
+CFG = DedupeSettings()
 
 
 def pangea_page(

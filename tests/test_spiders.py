@@ -521,3 +521,62 @@ def test_second_crawl_of_a_site_is_refused_while_one_runs(make_spider):
     make_spider()
     with pytest.raises(RuntimeError, match="another crawl"):
         make_spider()
+
+
+# --- settings: static defaults at import, the user's settings once when a crawl starts ------------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_scrapy_list_works_whatever_the_tajrus_variables_hold(tmp_path):
+    """The Scrapy settings module reads no user settings: a misspelt TAJRUS_ variable, or a bad
+    value, must not break `scrapy list` (the crawl that uses them reports them when it starts)."""
+    import os
+    import subprocess
+    import sys
+
+    from pipeline.settings import ENV_PREFIX
+    from pipeline.sites import SITES
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
+    env |= {
+        "PYTHONPATH": str(REPO),
+        "TAJRUS_CRAWL__USER_AGNT": "x",
+        "TAJRUS_CRAWL__RETRY_TIMES": "three",
+        "TAJRUS_CONFIG": str(tmp_path / "absent.toml"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == sorted(SITES)
+
+
+def test_the_users_settings_apply_when_a_crawl_starts(tmp_path, monkeypatch):
+    """pipeline.toml and TAJRUS_* values reach the crawler (over the module's defaults), per-run
+    -s values still win, and what the user did not set stays as the caller gave it."""
+    from scrapy.crawler import Crawler
+    from scrapy.settings import Settings as ScrapySettings
+
+    from pipeline.settings import ENV_PREFIX
+
+    for var in [v for v in __import__("os").environ if v.startswith(ENV_PREFIX)]:
+        monkeypatch.delenv(var)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pipeline.toml").write_text('[crawl]\ndownload_delay = 7\nuser_agent = "me (+mail)"\n')
+    monkeypatch.setenv("TAJRUS_CRAWL__RETRY_TIMES", "9")
+    scrapy_settings = ScrapySettings()
+    scrapy_settings.setmodule("spiders.scrapy_settings", priority="project")
+    scrapy_settings.set("RAW_DIR", str(tmp_path / "raw"), priority="project")  # as get_crawler gives it
+    scrapy_settings.set("USER_AGENT", "from -s", priority="cmdline")
+    crawler = Crawler(RferlSpider, scrapy_settings)
+    assert crawler.settings.getfloat("DOWNLOAD_DELAY") == 7.0
+    assert crawler.settings.getint("RETRY_TIMES") == 9
+    assert crawler.settings["USER_AGENT"] == "from -s"
+    assert crawler.settings["RAW_DIR"] == str(tmp_path / "raw")
+    assert crawler.settings.getfloat("DOWNLOAD_TIMEOUT") == 30.0  # the default, unset by the user

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.report.health import HEALTH_HEADERS, health_cells
-from pipeline.settings import CONFIG_FILE, ENV_PREFIX, Settings, load_settings
-from pipeline.sites import SITES
+from pipeline.settings import CONFIG_FILE, ENV_PREFIX, Settings, descriptions, load_settings
 
 # Right-aligned in printed tables.
 _NUMERIC_TYPES = frozenset(
@@ -29,65 +28,6 @@ _NUMERIC_TYPES = frozenset(
 )
 DISPLAY_LIMIT = 50  # rows printed when --limit is not given; --out writes everything
 CELL_WIDTH = 60  # longer cells (article bodies) are cut for display, never in --out files
-
-# One line per setting, shown by `config --toml` and in pipeline.toml.example.
-DESCRIPTIONS = {
-    "sites": "Sites to crawl and curate (keys of pipeline/sites: rferl, jamestown, eurasianet).",
-    "paths.raw": "Landing zone for crawls and dumps; written once, never changed by curate.",
-    "paths.curated": "Output dataset: articles/, duplicates/, rejects/, runs/, _reports/.",
-    "limits.max_file_bytes": "A text or HTML file larger than this is rejected (too_large) unread "
-    "(WARC files are read record by record instead).",
-    "limits.max_decompressed_bytes": "Cap on the decompressed size of a .gz input and on one WARC record.",
-    "limits.max_html_depth": "Deeper HTML nesting than this is rejected as not an article page.",
-    "limits.lock_wait_seconds": "How long a second curate run waits for the first before refusing.",
-    "dedupe.threshold": "Word-shingle Jaccard similarity at which two bodies are the same article.",
-    "dedupe.teaser_threshold": "Similarity of opening words at which a teaser is the start of an article.",
-    "dedupe.revision_lead": "Opening-words similarity at which a body is a revision (correction, print view) "
-    "of a kept article...",
-    "dedupe.revision_body": "...when their bodies are also at least this similar.",
-    "dedupe.num_perm": "MinHash permutations: more is more precise and slower.",
-    "dedupe.shingle_words": "Words per shingle for near-duplicate detection.",
-    "dedupe.lead_words": "Opening words compared when matching teasers to full articles.",
-    "store.compact_above_files": "A table directory (articles partition, duplicates/, a _state table...) "
-    "with more Parquet files than this is rewritten into one at the end of a run; 0: only on demand "
-    "(`compact`).",
-    "store.keep_reports": "Run reports kept in _reports/: the newest this many; 0 keeps all "
-    "(the runs table keeps every run's summary).",
-    "executor.kind": "auto (processes when there is much new input, else local), local (this process), "
-    "processes (a pool of `workers` extraction processes on this machine) or dask (the Dask cluster at "
-    "dask_address; without an address, a local Dask cluster of `workers` processes).",
-    "executor.workers": "Worker processes; 0 means one per CPU core.",
-    "executor.batch_size": "Pages per task: larger batches cost less scheduling, more memory.",
-    "executor.dask_address": "Scheduler address for kind = dask, e.g. tcp://10.0.0.5:8786.",
-    "crawl.user_agent": "Sent with every request, so site operators can tell who is crawling.",
-    "crawl.concurrent_per_host": "Parallel requests to one host; keep 1 to be polite.",
-    "crawl.download_delay": "Seconds between requests to one host (autothrottle may add more).",
-    "crawl.download_timeout": "Seconds before a request is given up.",
-    "crawl.max_response_bytes": "Responses larger than this are dropped.",
-    "crawl.retry_times": "Retries for a failed request (timeouts, 5xx, 429).",
-    "crawl.max_retry_after": "Longest Retry-After (seconds) waited for; "
-    "a longer one gives the URL up until the next crawl.",
-    "crawl.first_crawl_days": "Days a site's first crawl reaches back when no --since is given.",
-    "crawl.high_water_overlap_hours": "Hours re-read before the last crawl's high-water mark.",
-    "crawl.revisit_days": "Days after it was first stored that an article is fetched again when "
-    "its sitemap lastmod moves; 0: never.",
-    "crawl.listing_max_pages": "Listing pages followed at most per listing, even inside the window.",
-    "crawl.max_sitemap_depth": "Deepest nesting of sitemap indexes followed (the site's /sitemap.xml is 0).",
-    "crawl.max_sitemaps": "Most sitemaps read per site in one crawl; the rest are reported, not read.",
-    "schedule.ingest_cron": "When the scheduled curate run starts (cron, in schedule.timezone).",
-    "schedule.crawl_cron": "When the scheduled crawls start (cron, in schedule.timezone).",
-    "schedule.timezone": "Time zone of the cron expressions.",
-    "health.window_runs": "A site's extraction health is compared with the median of its last N runs.",
-    "health.drop_threshold": "A rule-matched, fallback or undated share this much worse (0.2 = 20 points), "
-    "or a median body this much shorter (0.2 = 20%), is a drift warning.",
-    "health.min_pages": "Runs with fewer pages of a site than this are recorded but not judged.",
-    # The default hosts are the sites' own facts (pipeline/sites/<site>.py), not restated here.
-    **{
-        f"hosts.{key}": f"Hosts the {key} spider crawls; empty: {', '.join(site.crawl.hosts)}."
-        for key, site in SITES.items()
-    },
-}
-
 
 # -- output helpers ------------------------------------------------------------------------------
 
@@ -343,6 +283,7 @@ def render_toml(settings: Settings) -> str:
         "# `python -m pipeline config` shows the values in force and where each came from.",
         "# Uncomment a line to change that setting.",
     ]
+    described = descriptions()
     section: str | None = ""
     # Top-level keys first: in TOML, a key after a [table] header belongs to that table.
     for key, value, origin in sorted(settings.items(), key=lambda item: "." in item[0]):
@@ -353,9 +294,8 @@ def render_toml(settings: Settings) -> str:
         else:
             lines.append("")
         env = _env_name(key) + (" (comma-separated)" if isinstance(value, list) else "")
-        description = DESCRIPTIONS.get(key, "(no description yet)")
         lines += [
-            *textwrap.wrap(description, 98, initial_indent="# ", subsequent_indent="# "),
+            *textwrap.wrap(described[key], 98, initial_indent="# ", subsequent_indent="# "),
             f"# env: {env}",
         ]
         assignment = f"{name} = {_toml_value(value)}"

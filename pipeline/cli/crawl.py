@@ -49,7 +49,8 @@ def _reversed_window(since: str | None, until: str | None) -> str | None:
     return None
 
 
-def _settings(pairs: list[str] | None, user_agent: str | None) -> dict[str, str] | None:
+def _scrapy_overrides(pairs: list[str] | None, user_agent: str | None) -> dict[str, str] | None:
+    """The -s KEY=VALUE values and --user-agent, as Scrapy settings for this run only."""
     out = dict(p.split("=", 1) for p in pairs or [])
     if user_agent:
         out["USER_AGENT"] = user_agent
@@ -69,7 +70,7 @@ def _print(result: Any, args: argparse.Namespace) -> None:
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--raw", help="raw directory, WARC under raw/warc/<site>/ (default: paths.raw)")
     p.add_argument("--mirror", help="fetch https://HOST/PATH from MIRROR/HOST/PATH (a wget --mirror tree)")
-    p.add_argument("--user-agent", help="User-Agent to send (default: spiders/settings.py, with contact URL)")
+    p.add_argument("--user-agent", help="User-Agent to send (default: crawl.user_agent, with contact URL)")
     p.add_argument(
         "-s", "--set", action="append", metavar="KEY=VALUE", type=_key_value, help="Scrapy setting override"
     )
@@ -98,7 +99,7 @@ def _crawl(args: argparse.Namespace) -> int:
             mirror=args.mirror,
             raw=settings.paths.raw,
             refresh=args.refresh,
-            settings=_settings(args.set, args.user_agent),
+            scrapy_overrides=_scrapy_overrides(args.set, args.user_agent),
         )
     except CrawlError as exc:
         print(exc)
@@ -111,6 +112,7 @@ def _gather(args: argparse.Namespace, flow_name: str, **window: str) -> int:
     """backfill and ingest: crawl the sites (settings.sites unless --site), then curate."""
     from pipeline.cli.main import say_starting_prefect
     from pipeline.flows import crawl as crawl_flows
+
     settings = _resolved(args)
     sites = args.site or settings.sites
     say_starting_prefect(flow_name)
@@ -122,7 +124,7 @@ def _gather(args: argparse.Namespace, flow_name: str, **window: str) -> int:
             raw=settings.paths.raw,
             curated=settings.paths.curated,
             mirror=args.mirror,
-            settings=_settings(args.set, args.user_agent),
+            scrapy_overrides=_scrapy_overrides(args.set, args.user_agent),
         )
     except crawl_flows.CrawlError as exc:
         print(exc)
@@ -158,7 +160,7 @@ def _serve(args: argparse.Namespace) -> int:
         raw=settings.paths.raw,
         curated=settings.paths.curated,
         mirror=args.mirror,
-        settings=_settings(args.set, args.user_agent),
+        scrapy_overrides=_scrapy_overrides(args.set, args.user_agent),
     )
     return 0
 

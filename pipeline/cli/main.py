@@ -66,15 +66,18 @@ def stop_cleanly_on_ctrl_c(args: argparse.Namespace) -> None:
     from pipeline.cli import interrupt
     from pipeline.settings import load_settings
 
-    curated = load_settings(overrides={"paths.curated": getattr(args, "curated", None)}).paths.curated
+    def curated() -> str:
+        # Resolved only on Ctrl-C: the command reads the settings itself, once per run.
+        return load_settings(overrides={"paths.curated": getattr(args, "curated", None)}).paths.curated
+
     if args.command == "run":
-        interrupt.stop_on_interrupt(lambda: interrupt.curate_outcome(curated))
+        interrupt.stop_on_interrupt(lambda: interrupt.curate_outcome(curated()))
     elif args.command == "serve":
         interrupt.stop_on_interrupt(interrupt.serve_outcome)
     elif args.command == "crawl":
         interrupt.stop_on_interrupt(interrupt.crawl_outcome)
     else:
-        interrupt.stop_on_interrupt(lambda: interrupt.gather_outcome(curated))
+        interrupt.stop_on_interrupt(lambda: interrupt.gather_outcome(curated()))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,7 +19,7 @@ from pipeline.models import Article, RawDocument, Reject
 from pipeline.reading.listing import InputFile
 from pipeline.reading.loaders import load_resolved
 from pipeline.reading.location import RawRoot
-from pipeline.settings import Dedupe, Limits
+from pipeline.settings import DedupeSettings, LimitsSettings
 from pipeline.sites import detect
 from pipeline.store.kill_points import kill_point
 from pipeline.text.normalise import word_count
@@ -40,8 +40,8 @@ class BatchJob:
         self,
         raw: RawRoot,
         items: list[InputFile],
-        limits: Limits,
-        dedupe: Dedupe,
+        limits: LimitsSettings,
+        dedupe: DedupeSettings,
         chrome: dict[str, frozenset[str]] | None = None,
     ) -> None:
         self.raw = raw
@@ -172,8 +172,8 @@ def learn_chrome(dumps: list[RawDocument]) -> dict[str, frozenset[str]]:
 def _extract_into(
     result: FileResult,
     doc: RawDocument | Reject,
-    limits: Limits,
-    dedupe_cfg: Dedupe,
+    limits: LimitsSettings,
+    dedupe_cfg: DedupeSettings,
     learned: dict[str, frozenset[str]] | None = None,
     counted: bool = False,
 ) -> None:

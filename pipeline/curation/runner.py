@@ -24,7 +24,7 @@ from pipeline.models import Reject
 from pipeline.reading.listing import InputFile
 from pipeline.reading.location import RawRoot, require_local
 from pipeline.report.summary import RunSummary
-from pipeline.settings import AUTO_WORKERS_ABOVE, Executor, Settings
+from pipeline.settings import AUTO_WORKERS_ABOVE, ExecutorSettings, Settings
 
 # submit_batch(job) -> a future of the batch's results.
 SubmitBatch = Callable[[BatchJob], Any]
@@ -91,7 +91,7 @@ def _killed_worker(exc: BaseException) -> bool:
     return isinstance(exc, KilledWorker)
 
 
-def resolve_kind(executor: Executor, pending_inputs: int | None = None) -> str:
+def resolve_kind(executor: ExecutorSettings, pending_inputs: int | None = None) -> str:
     """'local', 'processes' or 'dask': what 'auto' means for this run.
 
     'auto' starts worker processes only when there is enough work to pay for their start-up
@@ -122,7 +122,7 @@ def pending_for_auto(settings: Settings, full: bool) -> int | None:
     return count_pending(raw, curated, full, stop_after=AUTO_WORKERS_ABOVE)
 
 
-def batch_threads(kind: str, executor: Executor) -> int:
+def batch_threads(kind: str, executor: ExecutorSettings) -> int:
     """Batches in flight at once: with worker processes, twice as many as workers, so each worker
     finds its next batch already queued in the pool instead of waiting for a submit."""
     return 2 * executor.worker_count if kind == "processes" else 1
@@ -170,7 +170,7 @@ def curate_with(
 
 
 @contextlib.contextmanager
-def _local_workers(executor: Executor, start_runner: Callable[[], None] | None) -> Iterator[None]:
+def _local_workers(executor: ExecutorSettings, start_runner: Callable[[], None] | None) -> Iterator[None]:
     """Start the run's workers (pool processes, or the Dask cluster) before its clock starts.
 
     Their start-up is the run's fixed cost, not the first batch's.

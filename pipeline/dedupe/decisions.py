@@ -27,7 +27,7 @@ from pipeline.dedupe.lsh import LSH
 # Signatures are computed in workers (pipeline.dedupe.minhash), which do not import this module.
 from pipeline.dedupe.minhash import BODY_KIND, LEAD_KIND, Signatures
 from pipeline.models import Article, Duplicate
-from pipeline.settings import Dedupe
+from pipeline.settings import DedupeSettings
 from pipeline.sites import site_for_url
 from pipeline.sites.base import Site
 from pipeline.text.normalise import fingerprint_text
@@ -131,7 +131,7 @@ class Replacement:
 class Deduper:
     """The dedupe state of a curated dataset: what earlier runs kept, plus this run so far."""
 
-    cfg: Dedupe
+    cfg: DedupeSettings
     urls: dict[str, str] = field(default_factory=dict)
     hashes: dict[str, str] = field(default_factory=dict)
     teaser_ids: set[str] = field(default_factory=set)

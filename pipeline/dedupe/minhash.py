@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.settings import Dedupe
+from pipeline.settings import DedupeSettings
 from pipeline.text.normalise import fingerprint_words
 
 # The name of this way of hashing shingles; part of the stored signature kind.
@@ -160,12 +160,12 @@ BODY_KIND = f"body:{SCHEME}"
 LEAD_KIND = f"lead:{SCHEME}"
 
 
-def signatures(body: str, cfg: Dedupe) -> Signatures:
+def signatures(body: str, cfg: DedupeSettings) -> Signatures:
     """Computed where the article is extracted (in a worker), so dedupe itself stays cheap."""
     return fingerprints(body, cfg)[0]
 
 
-def fingerprints(body: str, cfg: Dedupe) -> tuple[Signatures, str]:
+def fingerprints(body: str, cfg: DedupeSettings) -> tuple[Signatures, str]:
     """(signatures, content hash) from one folding of the body: folding costs as much as hashing."""
     words = fingerprint_words(body)
     sig = Signatures(*body_and_lead(words, cfg.shingle_words, cfg.num_perm, cfg.lead_words))

@@ -7,7 +7,7 @@ import re
 from pipeline.extraction.dumps import extract_text
 from pipeline.extraction.html import extract_html
 from pipeline.models import Article, RawDocument, Reject
-from pipeline.settings import Limits
+from pipeline.settings import LimitsSettings
 from pipeline.sites import detect
 
 # A saved page (wget, "Save as") has no URL beside it, but its head usually names itself.
@@ -68,7 +68,7 @@ def extract_document(
 
     learned_chrome: per site key, line keys learned as chrome from the corpus (text dumps).
     """
-    limit = Limits().max_html_depth if max_html_depth is None else max_html_depth
+    limit = LimitsSettings().max_html_depth if max_html_depth is None else max_html_depth
     try:
         if doc.kind == "html":
             depth = html_depth_over(doc.text, limit)

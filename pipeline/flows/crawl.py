@@ -130,7 +130,7 @@ def run_spider(
     mirror: str | None = None,
     raw: str = "raw",
     refresh: bool = False,
-    settings: dict[str, Any] | None = None,
+    scrapy_overrides: dict[str, Any] | None = None,
     timeout: float | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> dict[str, Any]:
@@ -157,13 +157,13 @@ def run_spider(
             "RAW_DIR": str(Path(raw).resolve()),
             "CRAWL_SUMMARY_FILE": str(summary_file),
             **({"MIRROR_URL": mirror} if mirror else {}),
-            **(settings or {}),
+            **(scrapy_overrides or {}),
         }
         for key, value in overrides.items():
             cmd += ["-s", f"{key}={value}"]
         env = {
             **os.environ,
-            "SCRAPY_SETTINGS_MODULE": "spiders.settings",
+            "SCRAPY_SETTINGS_MODULE": "spiders.scrapy_settings",
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
         }
         on_counters = (lambda counters: on_progress(site, counters)) if on_progress else None
@@ -231,7 +231,7 @@ def crawl_site(
     mirror: str | None = None,
     raw: str = "raw",
     refresh: bool = False,
-    settings: dict[str, Any] | None = None,
+    scrapy_overrides: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     logger = get_run_logger()
     summary = run_spider(
@@ -242,7 +242,7 @@ def crawl_site(
         mirror=mirror,
         raw=raw,
         refresh=refresh,
-        settings=settings,
+        scrapy_overrides=scrapy_overrides,
         on_progress=_PROGRESS_FEED.get(),
     )
     logger.info(
@@ -266,7 +266,7 @@ def _crawl_sites(
     until: str | None,
     mirror: str | None,
     raw: str,
-    settings: dict[str, Any] | None,
+    scrapy_overrides: dict[str, Any] | None,
 ) -> tuple[dict[str, Any], list[str]]:
     """Crawl the sites concurrently (they are different hosts); collect summaries and errors."""
     results: dict[str, Any] = {}
@@ -280,7 +280,7 @@ def _crawl_sites(
                 until=until,
                 mirror=mirror,
                 raw=raw,
-                settings=settings,
+                scrapy_overrides=scrapy_overrides,
             )
             for site in sites
         }
@@ -315,7 +315,7 @@ def crawl(
     mirror: str | None = None,
     raw: str = "raw",
     refresh: bool = False,
-    settings: dict[str, Any] | None = None,
+    scrapy_overrides: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Crawl one site into raw/: the window given, or from its high-water mark."""
     with showing_crawl_progress([site]):
@@ -327,7 +327,7 @@ def crawl(
             mirror=mirror,
             raw=raw,
             refresh=refresh,
-            settings=settings,
+            scrapy_overrides=scrapy_overrides,
         )
 
 
@@ -339,7 +339,7 @@ def backfill(
     raw: str = "raw",
     curated: str = "curated",
     mirror: str | None = None,
-    settings: dict[str, Any] | None = None,
+    scrapy_overrides: dict[str, Any] | None = None,
     hosts: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """Crawl a past window of every site (or those named), then curate raw/."""
@@ -350,7 +350,7 @@ def backfill(
         until=until,
         mirror=mirror,
         raw=raw,
-        settings=settings,
+        scrapy_overrides=scrapy_overrides,
     )
     result = {"crawls": crawls, "curate": _curate(raw, curated, crawls), "errors": errors}
     if errors:
@@ -364,13 +364,19 @@ def ingest(
     raw: str = "raw",
     curated: str = "curated",
     mirror: str | None = None,
-    settings: dict[str, Any] | None = None,
+    scrapy_overrides: dict[str, Any] | None = None,
     hosts: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """The scheduled job: crawl every site from its high-water mark, then curate. Curation runs
     even when a crawl failed (what was gathered is still worth curating); the run then fails."""
     crawls, errors = _crawl_sites(
-        sites or sorted(SITES), hosts=hosts, since=None, until=None, mirror=mirror, raw=raw, settings=settings
+        sites or sorted(SITES),
+        hosts=hosts,
+        since=None,
+        until=None,
+        mirror=mirror,
+        raw=raw,
+        scrapy_overrides=scrapy_overrides,
     )
     result = {"crawls": crawls, "curate": _curate(raw, curated, crawls), "errors": errors}
     if errors:
@@ -389,7 +395,7 @@ def serve_deployments(
     raw: str = "raw",
     curated: str = "curated",
     mirror: str | None = None,
-    settings: dict[str, Any] | None = None,
+    scrapy_overrides: dict[str, Any] | None = None,
 ) -> None:
     """Register the ingest flow and one crawl per site as deployments and run them on their
     schedule until interrupted (needs PREFECT_API_URL pointing at a Prefect server)."""
@@ -401,7 +407,7 @@ def serve_deployments(
             return {"schedule": Interval(interval)}
         return {"schedule": Cron(expression, timezone=timezone)}
 
-    common = {"raw": str(Path(raw).resolve()), "mirror": mirror, "settings": settings}
+    common = {"raw": str(Path(raw).resolve()), "mirror": mirror, "scrapy_overrides": scrapy_overrides}
     ingest_params = {**common, "curated": str(Path(curated).resolve()), "sites": sites, "hosts": hosts}
     deployments = [
         ingest.to_deployment(

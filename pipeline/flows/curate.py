@@ -8,10 +8,12 @@ a local Dask cluster of processes (both cores), or an existing Dask cluster by a
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import os
 import sys
 from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -30,7 +32,7 @@ from pipeline.curation.runner import (  # noqa: F401 - batch_result, counted_int
 )
 from pipeline.curation.runner import curate_with as _curate_with
 from pipeline.report.summary import RunSummary
-from pipeline.settings import Executor, Settings, load_settings
+from pipeline.settings import ExecutorSettings, Settings, load_settings
 
 # The names tests and other modules knew them by before the body moved to curate_run.
 _batch_result = batch_result
@@ -43,7 +45,7 @@ def extract_batch(job: BatchJob) -> list[FileResult]:
     return extract_batch_here(job)
 
 
-def task_runner_for(executor: Executor, kind: str) -> Any:
+def task_runner_for(executor: ExecutorSettings, kind: str) -> Any:
     """The Prefect task runner for an executor kind as resolve_kind gives it.
 
     local and processes run the batch tasks in this process's threads (processes hands each
@@ -84,6 +86,17 @@ def _quiet_distributed() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+# The settings run_curate_flow resolved, handed to the curate flow it starts in this process, so
+# that pipeline.toml is read once per run; a deployment's run (no caller here) reads them itself.
+_RESOLVED: ContextVar[Settings | None] = ContextVar("curate_settings", default=None)
+
+
+def _handed_down() -> Settings | None:
+    """_RESOLVED's value. A function of its own, because Dask pickles the curate flow's function
+    by value with the globals it names, and a ContextVar cannot be pickled."""
+    return _RESOLVED.get()
+
+
 @flow(name="curate", log_prints=False, on_running=[note_flow_run])
 def curate(
     raw: str = "raw",
@@ -98,7 +111,9 @@ def curate(
     crawls: each site's crawl outcome, when ingest or backfill curates what it gathered (the
     run report shows it).
     """
-    settings = load_settings(overrides={**(overrides or {}), "paths.raw": raw, "paths.curated": curated})
+    settings = _handed_down() or load_settings(
+        overrides={**(overrides or {}), "paths.raw": raw, "paths.curated": curated}
+    )
     summary = curate_with(settings, full=full, crawls=crawls)
     _COMMITTED.append(summary.as_dict())  # what run_curate_flow reports if the API dies from here
     return summary.as_dict()
@@ -207,7 +222,11 @@ def run_curate_flow(
     configured = curate.with_options(task_runner=runner)
     overrides = {key: value for key, value, origin in settings.items() if origin == "command line"}
     overrides["executor.kind"] = kind  # what 'auto' resolved to: the flow starts those workers
+    resolved = copy.deepcopy(settings)
+    resolved.executor.kind = kind
+    resolved.origin["executor.kind"] = "command line"
     _COMMITTED.clear()
+    token = _RESOLVED.set(resolved)
     try:
         with _api_for_local_workers(runner), _no_api_tracebacks():
             return configured(
@@ -232,3 +251,5 @@ def run_curate_flow(
             f"the Prefect API ({api}) did not answer; nothing was committed (the dataset is "
             "unchanged): start the server again, or unset PREFECT_API_URL"
         ) from exc
+    finally:
+        _RESOLVED.reset(token)

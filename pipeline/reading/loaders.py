@@ -19,10 +19,10 @@ from pipeline.reading.decoding import decode, gunzip, reject_reason
 from pipeline.reading.listing import InputFile, input_kind
 from pipeline.reading.location import RawRoot
 from pipeline.reading.warc import load_warc
-from pipeline.settings import Limits
+from pipeline.settings import LimitsSettings
 
 
-def load(raw: RawRoot, item: InputFile, limits: Limits) -> Iterator[RawDocument | Reject]:
+def load(raw: RawRoot, item: InputFile, limits: LimitsSettings) -> Iterator[RawDocument | Reject]:
     """The documents of one input file (one, or one per WARC response record), or its rejects."""
     yield from load_resolved(raw, raw.input_path(item.rel_path), item, limits)
 
@@ -31,7 +31,7 @@ def load_resolved(
     raw: RawRoot,
     path: Path | str | None,
     item: InputFile,
-    limits: Limits,
+    limits: LimitsSettings,
     on_read: Callable[[bytes], None] | None = None,
 ) -> Iterator[RawDocument | Reject]:
     """load() for a path already given by raw.input_path (None: it leads outside raw/).

@@ -15,7 +15,7 @@ from pipeline.models import RawDocument, Reject
 from pipeline.reading.capped import TooLarge, read_stream_capped
 from pipeline.reading.decoding import decode, reject_reason
 from pipeline.reading.location import RawRoot
-from pipeline.settings import Limits
+from pipeline.settings import LimitsSettings
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -28,7 +28,9 @@ class _CutShort(Exception):
     """A WARC record that ends before its Content-Length, or whose header block is torn."""
 
 
-def load_warc(raw: RawRoot, path: Path | str, rel: str, limits: Limits) -> Iterator[RawDocument | Reject]:
+def load_warc(
+    raw: RawRoot, path: Path | str, rel: str, limits: LimitsSettings
+) -> Iterator[RawDocument | Reject]:
     """One RawDocument per HTML response record; every record that is not whole is a reject.
 
     A record counts only when its header block is whole and its block ends exactly where its
@@ -121,7 +123,7 @@ def _tail_damage(fh: io.BufferedReader, end: int) -> _CutShort | None:
     return None
 
 
-def _warc_record(record: Any, rel: str, limits: Limits) -> RawDocument | Reject | None:
+def _warc_record(record: Any, rel: str, limits: LimitsSettings) -> RawDocument | Reject | None:
     """The page in one WARC record (None for records that hold none); raises _CutShort if torn."""
     headers = record.rec_headers
     missing = [h for h in _REQUIRED_WARC_HEADERS if not headers.get_header(h)]

@@ -19,7 +19,7 @@ from typing import Any
 
 from pipeline.extraction.evidence import FIELDS, SITE, Evidence
 from pipeline.models import Article, Reject
-from pipeline.settings import Health
+from pipeline.settings import HealthSettings
 
 EXAMPLE_PAGES = 5  # pages named per warning
 
@@ -178,7 +178,7 @@ class HealthTally:
         return list(tally.examples.get(metric, []))
 
 
-def compare(current: list[SiteHealth], history: list[SiteHealth], cfg: Health) -> list[Drift]:
+def compare(current: list[SiteHealth], history: list[SiteHealth], cfg: HealthSettings) -> list[Drift]:
     """The metrics of this run worse than the median of each site's last cfg.window_runs runs.
 
     Nothing is judged without an earlier run of the site, or with fewer than cfg.min_pages pages

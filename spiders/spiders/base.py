@@ -22,6 +22,7 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -39,6 +40,7 @@ from spiders.discovery import (
 from spiders.items import FetchedPage
 from spiders.middlewares import OffsiteRequest, RobotsUnreachable, TooLongRetryAfter
 from spiders.state import CrawlState, StoredTimes
+from spiders.user_settings import apply_user_settings
 from spiders.warcstore import recover_open_files, site_dir
 
 logger = logging.getLogger(__name__)
@@ -107,6 +109,13 @@ class SiteSpider(scrapy.Spider):
         self.discovery_pending: set[bytes | str] = set()
         self._discovery_asked: set[bytes | str] = set()
         self.started = dt.datetime.now(dt.UTC)
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        """The user's settings are read here, once, as the crawl starts (not when Scrapy imports
+        the project's settings module: `scrapy list` must work whatever the environment holds)."""
+        super().update_settings(settings)
+        apply_user_settings(settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
