@@ -239,7 +239,7 @@ def _stats_tables(stats: dict[str, Any]) -> list[tuple[str, list[str], list[list
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from pipeline.report.report import dataset_stats
+    from pipeline.report.stats import dataset_stats
 
     curated = _curated(args)
     if curated is None:
@@ -279,7 +279,7 @@ def _write_out(con: Any, rel: Any, out: Path) -> int:
 def cmd_query(args: argparse.Namespace) -> int:
     import duckdb
 
-    from pipeline.report.report import connect
+    from pipeline.report.stats import connect
 
     curated = _curated(args)
     if curated is None:
