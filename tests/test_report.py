@@ -17,7 +17,8 @@ from pipeline.report.artifact import artifact_key, publish_artifact
 from pipeline.report.chart import chart_unit, render_chart_svg
 from pipeline.report.html import render_report_html, write_report
 from pipeline.report.markdown import report_markdown
-from pipeline.report.stats import NEW_ARTICLES_SHOWN, TOP_VALUES, coverage_gaps, dataset_stats, run_stats
+from pipeline.report.months import coverage_gaps
+from pipeline.report.stats import NEW_ARTICLES_SHOWN, TOP_VALUES, dataset_stats, run_stats
 from pipeline.report.summary import RunSummary
 from pipeline.report.tables import gaps_text
 from pipeline.store.commit import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, REJECT_SCHEMA, RunWriter

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from pipeline.report.stats import month_range
+from pipeline.report.months import month_range
 
 # The chart draws a bar per month up to six years, per quarter up to fifteen, per year beyond.
 MONTHLY_UP_TO, QUARTERLY_UP_TO = 72, 180

@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from pipeline.report.months import coverage_gaps, months_in
 from pipeline.store.commit import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, HEALTH_SCHEMA, REJECT_SCHEMA, RUN_SCHEMA
 
 NEW_ARTICLES_SHOWN = 50  # the run's articles listed by title; the rest are counted
@@ -215,42 +216,6 @@ def _add_source_profiles(
         s["gaps"] = coverage_gaps(months.get(name, set()))
         s["gap_months"] = sum(months_in(gap) for gap in s["gaps"])
         s["word_count"] = spread.get(name, dict.fromkeys(("min", "q1", "median", "q3", "max")))
-
-
-def coverage_gaps(months: set[str]) -> list[str]:
-    """Months with no article between a source's first and last, as ranges ('2023-07..2023-09').
-
-    A gap is a question to ask before reading a trend: the site was silent, or the crawl missed it.
-    """
-    if not months:
-        return []
-    gaps: list[str] = []
-    run: list[str] = []
-    for month in month_range(min(months), max(months)):
-        if month not in months:
-            run.append(month)
-            continue
-        if run:
-            gaps.append(run[0] if len(run) == 1 else f"{run[0]}..{run[-1]}")
-            run = []
-    return gaps
-
-
-def months_in(gap: str) -> int:
-    """How many months a gap ('2023-07' or '2023-07..2023-09') stands for."""
-    first, _, last = gap.partition("..")
-    return len(month_range(first, last or first))
-
-
-def month_range(first: str, last: str) -> list[str]:
-    """Every month from first to last, so that gaps in coverage show as gaps, not as nothing."""
-    year, month = map(int, first.split("-"))
-    end = tuple(map(int, last.split("-")))
-    months = []
-    while (year, month) <= end:
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
 
 
 def _new_articles(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[list[dict[str, Any]], int]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pipeline.report.stats import months_in
+from pipeline.report.months import months_in
 
 GAPS_SHOWN = 12  # coverage-gap ranges shown per source; the rest are counted
 
