@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import analyst as cli_ux
-from pipeline.cli.analyst import DESCRIPTIONS, render_toml
+from pipeline.cli import config
+from pipeline.cli.config import DESCRIPTIONS, render_toml
 from pipeline.settings import ENV_PREFIX, load_settings
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "pipeline.toml.example"
@@ -27,7 +27,7 @@ def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def run(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline")
-    cli_ux.register(parser.add_subparsers(dest="command"))
+    config.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(argv)
     return args.func(args)
 
@@ -74,7 +74,7 @@ def test_config_reports_a_bad_setting_clearly(tmp_path: Path, capsys, monkeypatc
 
 def test_every_setting_is_described() -> None:
     keys = {key for key, _, _ in load_settings(config_path="/absent.toml", env={}).items()}
-    assert keys - set(DESCRIPTIONS) == set(), "describe new settings in cli_ux.DESCRIPTIONS"
+    assert keys - set(DESCRIPTIONS) == set(), "describe new settings in pipeline/cli/config.py DESCRIPTIONS"
     assert set(DESCRIPTIONS) - keys == set(), "a described setting no longer exists"
 
 
