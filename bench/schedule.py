@@ -96,12 +96,12 @@ def write_run_pages(raw: Path, run: int, count: int, templates: list[Template], 
 def one_run(raw: Path, curated: Path, settings) -> float:  # noqa: ANN001 - pipeline.settings.Settings
     """The curate flow's work for one run, without Prefect; returns its seconds."""
     from pipeline.curation.driver import run_curation
-    from pipeline.report import report
+    from pipeline.report.html import write_report
     from pipeline.store.retention import prune_reports
 
     started = time.perf_counter()
     summary = run_curation(raw, curated, settings)
-    report.write_report(curated, summary.run_id, summary)
+    write_report(curated, summary.run_id, summary)
     prune_reports(curated, settings.store.keep_reports)
     return time.perf_counter() - started
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import analyst as cli_ux
-from pipeline.cli.analyst import render_toml
+from pipeline.cli import config
+from pipeline.cli.config import render_toml
 from pipeline.settings import ENV_PREFIX, Settings, descriptions, load_settings
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "pipeline.toml.example"
@@ -27,7 +27,7 @@ def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def run(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline")
-    cli_ux.register(parser.add_subparsers(dest="command"))
+    config.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -20,7 +20,9 @@ from scrapy.utils.test import get_crawler
 
 from pipeline.cli.progress import CRAWL_COUNTERS, CrawlProgress
 from pipeline.flows import crawl as crawl_flows
-from pipeline.flows.crawl import CrawlError, parse_progress_line, run_spider, run_with_progress
+from pipeline.flows import spider_process
+from pipeline.flows.crawl_request import CrawlRequest
+from pipeline.flows.spider_process import CrawlError, parse_progress_line, run_spider, run_with_progress
 from spiders.progress import PROGRESS_PREFIX, ProgressLines
 
 WHEN = dt.datetime(2025, 5, 20, tzinfo=dt.UTC)
@@ -109,7 +111,7 @@ def test_run_with_progress_feeds_counters_and_keeps_the_tail_of_other_output():
     assert code == 3
     assert [c["fetched"] for c in seen] == [1, 2, 3]
     lines = output.splitlines()
-    assert len(lines) == crawl_flows.TAIL_LINES
+    assert len(lines) == spider_process.TAIL_LINES
     assert lines[-1] == "Traceback: the last words"
     assert lines[-2] == "TAJRUS-PROGRESS {not json"  # a damaged progress line is kept, not lost
     assert not any(line.startswith('TAJRUS-PROGRESS {"') for line in lines)
@@ -134,15 +136,17 @@ def test_run_spider_turns_a_timeout_into_a_crawl_error_with_the_tail(monkeypatch
     def too_slow(cmd, **kwargs):
         raise subprocess.TimeoutExpired(cmd, 5, output="INFO: still reading sitemaps")
 
-    monkeypatch.setattr(crawl_flows, "run_with_progress", too_slow)
+    monkeypatch.setattr(spider_process, "run_with_progress", too_slow)
     with pytest.raises(CrawlError, match=r"(?s)within 5(\.0)?s.*still reading sitemaps"):
-        run_spider("rferl", raw=str(tmp_path / "raw"), timeout=5)
+        run_spider("rferl", CrawlRequest(raw=str(tmp_path / "raw")), timeout=5)
 
 
 @pytest.mark.slow
 def test_run_spider_error_still_has_the_tail_of_stderr(tmp_path):
     with pytest.raises(CrawlError) as info:
-        run_spider("rferl", raw=str(tmp_path / "raw"), scrapy_overrides={"CONCURRENT_REQUESTS": "many"})
+        run_spider(
+            "rferl", CrawlRequest(raw=str(tmp_path / "raw"), scrapy_overrides={"CONCURRENT_REQUESTS": "many"})
+        )
     message = str(info.value)
     assert "without a summary" in message and "Traceback" in message and "many" in message
 
@@ -166,14 +170,17 @@ def rferl_mirror(tmp_path: Path):
 @pytest.mark.slow
 def test_run_spider_reports_running_totals_that_end_at_the_summary(rferl_mirror, tmp_path):
     seen: list[tuple[str, dict]] = []
-    summary = run_spider(
-        "rferl",
-        hosts=["www.rferl.org"],
+    request = CrawlRequest(
+        hosts={"rferl": ["www.rferl.org"]},
         since="2025-05-01",
         until="2025-05-31",
         mirror=rferl_mirror.url,
         raw=str(tmp_path / "raw"),
         scrapy_overrides={**FAST, "CRAWL_PROGRESS_INTERVAL": "0.2"},
+    )
+    summary = run_spider(
+        "rferl",
+        request,
         on_progress=lambda site, counters: seen.append((site, counters)),
         timeout=60,
     )
@@ -288,14 +295,17 @@ def test_progress_ends_at_the_crawl_summarys_counts_and_shows_rate_and_time_left
 
     lines: list[str] = []
     with CrawlProgress(["rferl"], sink=lines.append, interval=0.1) as progress:
-        summary = run_spider(
-            "rferl",
-            hosts=["www.rferl.org"],
+        request = CrawlRequest(
+            raw=str(tmp_path / "raw"),
             since="2025-05-01",
             until="2025-05-31",
             mirror=mixed_mirror.url,
-            raw=str(tmp_path / "raw"),
-            settings={**FAST, "CRAWL_PROGRESS_INTERVAL": "0.2"},
+            scrapy_overrides={**FAST, "CRAWL_PROGRESS_INTERVAL": "0.2"},
+            hosts={"rferl": ["www.rferl.org"]},
+        )
+        summary = run_spider(
+            "rferl",
+            request,
             on_progress=crawl_flows._ProgressFeed(progress),
             timeout=60,
         )

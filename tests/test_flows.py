@@ -119,3 +119,28 @@ def test_crawl_task_runs_are_named_after_their_site() -> None:
     from pipeline.flows.crawl import crawl_site
 
     assert crawl_site.task_run_name.format(site="rferl") == "crawl-site-rferl"
+
+
+def test_a_crawl_request_becomes_the_spider_command_line(tmp_path: Path) -> None:
+    """What the flows ask of a crawl reaches scrapy as -a and -s options; a site without hosts of
+    its own in the request crawls its default hosts (no -a hosts)."""
+    from pipeline.flows.crawl_request import CrawlRequest
+    from pipeline.flows.spider_process import REPO_ROOT, spider_command
+
+    request = CrawlRequest(
+        raw=str(tmp_path / "raw"),
+        since="2025-01-01",
+        mirror="http://127.0.0.1:1",
+        refresh=True,
+        settings={"DOWNLOAD_DELAY": "0"},
+        hosts={"rferl": ["www.rferl.org", "rus.azattyq.org"]},
+    )
+    summary = tmp_path / "summary.json"
+    assert spider_command("rferl", request, summary)[1:] == [
+        "-m", "scrapy", "crawl", "rferl",
+        "-a", "since=2025-01-01", "-a", "hosts=www.rferl.org,rus.azattyq.org", "-a", "refresh=1",
+        "-s", f"RAW_DIR={tmp_path / 'raw'}", "-s", f"CRAWL_SUMMARY_FILE={summary}",
+        "-s", "MIRROR_URL=http://127.0.0.1:1", "-s", "DOWNLOAD_DELAY=0",
+    ]  # fmt: skip
+    assert not any(arg.startswith("hosts=") for arg in spider_command("jamestown", request, summary))
+    assert (REPO_ROOT / "scrapy.cfg").is_file()  # the subprocess runs where Scrapy finds its project

@@ -17,8 +17,10 @@ from pipeline.cli import main as cli
 from pipeline.curation.driver import run_curation
 from pipeline.extraction.dispatch import extract_document
 from pipeline.models import RawDocument
-from pipeline.report.health import SiteHealth, compare
-from pipeline.report.report import dataset_stats, health, render_report_html, report_markdown
+from pipeline.report.health import SiteHealth, compare, drift_markdown
+from pipeline.report.html import render_report_html
+from pipeline.report.markdown import report_markdown
+from pipeline.report.stats import dataset_stats
 from pipeline.settings import HealthSettings, load_settings
 from pipeline.store.readers import read_table
 from pipeline.store.schemas import HEALTH_SCHEMA
@@ -222,7 +224,7 @@ def test_report_stats_and_artifact_show_health(two_runs, capsys) -> None:
     assert page.count('id="run-health"') == 1 and 'id="health"' in page
     markdown = report_markdown(stats, second)
     assert "Warning, extraction drift on eurasianet" in markdown and "rferl" in markdown
-    artifact = health.drift_markdown(second.run_id, second.drift, second.health)
+    artifact = drift_markdown(second.run_id, second.drift, second.health)
     assert "| eurasianet | pages whose date the site's rules found | 100% | 0% | 1 |" in artifact
     assert cli.main(["stats", "--curated", str(curated)]) == 0
     out = capsys.readouterr().out

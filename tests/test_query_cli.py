@@ -10,7 +10,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.cli import analyst as cli_ux
+from pipeline.cli import output
+from pipeline.cli import query as query_command
+from pipeline.cli import stats as stats_command
 from pipeline.store.schemas import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, REJECT_SCHEMA
 from pipeline.store.writer import RunWriter
 
@@ -53,7 +55,9 @@ def curated(tmp_path: Path) -> Path:
 
 def run(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline")
-    cli_ux.register(parser.add_subparsers(dest="command"))
+    subparsers = parser.add_subparsers(dest="command")
+    for command in (stats_command, query_command):
+        command.register(subparsers)
     args = parser.parse_args(argv)
     return args.func(args)
 
@@ -80,7 +84,7 @@ def test_query_prints_a_plain_aligned_table_when_not_a_tty(
 def test_query_uses_rich_on_a_tty(
     curated: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli_ux, "_is_tty", lambda: True)
+    monkeypatch.setattr(output, "is_tty", lambda: True)
     assert (
         run("query", "SELECT article_id FROM articles WHERE source = 'jamestown'", "--curated", str(curated))
         == 0
@@ -92,9 +96,9 @@ def test_query_uses_rich_on_a_tty(
 def test_query_truncates_bodies_for_display(curated: Path, capsys: pytest.CaptureFixture) -> None:
     assert run("query", "SELECT body, authors FROM articles LIMIT 1", "--curated", str(curated)) == 0
     row = capsys.readouterr().out.splitlines()[2]
-    assert row.startswith(LONG_BODY[: cli_ux.CELL_WIDTH - 1] + "…")
+    assert row.startswith(LONG_BODY[: output.CELL_WIDTH - 1] + "…")
     assert row.endswith("A. Author")
-    assert len(row) < 2 * cli_ux.CELL_WIDTH
+    assert len(row) < 2 * output.CELL_WIDTH
 
 
 def test_query_sees_duplicates_and_rejects(curated: Path, capsys: pytest.CaptureFixture) -> None:

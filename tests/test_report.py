@@ -11,18 +11,16 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from pipeline.report import report
-from pipeline.report.report import (
-    artifact_key,
-    dataset_stats,
-    publish_artifact,
-    render_chart_svg,
-    render_report_html,
-    report_markdown,
-    run_stats,
-    write_report,
-)
+from pipeline.report import artifact
+from pipeline.report import html as report_html
+from pipeline.report.artifact import artifact_key, publish_artifact
+from pipeline.report.chart import chart_unit, render_chart_svg
+from pipeline.report.html import render_report_html, write_report
+from pipeline.report.markdown import report_markdown
+from pipeline.report.months import coverage_gaps
+from pipeline.report.stats import NEW_ARTICLES_SHOWN, TOP_VALUES, dataset_stats, run_stats
 from pipeline.report.summary import RunSummary
+from pipeline.report.tables import gaps_text
 from pipeline.store.schemas import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, REJECT_SCHEMA
 from pipeline.store.writer import RunWriter
 
@@ -201,7 +199,7 @@ def test_the_chart_bins_by_quarter_or_year_as_the_span_grows(years: int, unit: s
     # One article in the first and one in the last month: the bars in between are empty slots.
     per_month = [{"month": "2001-01", "source": "rferl", "articles": 1},
                  {"month": f"{2000 + years}-12", "source": "rferl", "articles": 1}]  # fmt: skip
-    assert report.chart_unit("2001-01", f"{2000 + years}-12") == unit
+    assert chart_unit("2001-01", f"{2000 + years}-12") == unit
     svg = parse(render_chart_svg(per_month))
     drawn = svg.xpath("//rect[@class='bar']")
     assert svg.get("data-unit") == unit and len(drawn) == 2
@@ -278,7 +276,7 @@ def test_write_report_replaces_atomically(curated: Path, monkeypatch: pytest.Mon
     def crash(src: object, dst: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(report.os, "replace", crash)
+    monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(OSError, match="disk full"):
         write_report(curated, RUN2, summary_for(curated))
     assert path.read_text() == before  # a reader still sees the complete old report
@@ -312,11 +310,10 @@ def test_report_markdown_has_run_and_dataset_numbers(curated: Path) -> None:
 def test_the_flows_artifact_shows_the_whole_dataset_like_the_html_report(curated, monkeypatch) -> None:
     """A run that added little still shows the dataset it left (7 articles), not its own numbers."""
     from pipeline.curation import runner as curate_run
-    from pipeline.report import report
 
     published: list[str] = []
     monkeypatch.setattr(
-        report, "publish_artifact", lambda markdown, key, description=None: published.append(markdown)
+        artifact, "publish_artifact", lambda markdown, key, description=None: published.append(markdown)
     )
     curate_run._publish(summary_for(curated), curated)
     [md] = published
@@ -324,7 +321,7 @@ def test_the_flows_artifact_shows_the_whole_dataset_like_the_html_report(curated
 
 
 def test_an_empty_table_in_the_markdown_says_which_it_is() -> None:
-    from pipeline.report.report import _md_table
+    from pipeline.report.markdown import _md_table
 
     assert _md_table(["duplicate kind", "count"], []) == "_duplicate kind: none_\n"
 
@@ -345,7 +342,7 @@ def test_publish_artifact_does_nothing_outside_prefect(monkeypatch: pytest.Monke
         raise AssertionError("must not be called outside a flow run")
 
     monkeypatch.setattr(prefect.artifacts, "create_markdown_artifact", forbidden)
-    assert report._in_prefect_run() is False
+    assert artifact.in_prefect_run() is False
     assert publish_artifact("# hi", "curate-report") is None
 
 
@@ -353,7 +350,7 @@ def test_publish_artifact_inside_a_run_creates_it_synchronously(monkeypatch: pyt
     import prefect.artifacts
 
     calls = []
-    monkeypatch.setattr(report, "_in_prefect_run", lambda: True)
+    monkeypatch.setattr(artifact, "in_prefect_run", lambda: True)
     monkeypatch.setattr(
         prefect.artifacts, "create_markdown_artifact", lambda **kw: calls.append(kw) or "id-1"
     )
@@ -371,9 +368,9 @@ def test_publish_artifact_failure_is_logged_not_raised(
     def refuse(**kwargs: object) -> None:
         raise RuntimeError("API unreachable")
 
-    monkeypatch.setattr(report, "_in_prefect_run", lambda: True)
+    monkeypatch.setattr(artifact, "in_prefect_run", lambda: True)
     monkeypatch.setattr(prefect.artifacts, "create_markdown_artifact", refuse)
-    with caplog.at_level(logging.WARNING, logger="pipeline.report.report"):
+    with caplog.at_level(logging.WARNING, logger="pipeline.report.artifact"):
         assert publish_artifact("# n", "k") is None
     assert "API unreachable" in caplog.text
 
@@ -382,7 +379,7 @@ def test_report_file_has_no_leftovers_after_failed_render(
     curated: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        report, "render_report_html", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("x"))
+        report_html, "render_report_html", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("x"))
     )
     with pytest.raises(RuntimeError):
         write_report(curated, RUN1, summary_for(curated))
@@ -394,8 +391,8 @@ def test_report_file_has_no_leftovers_after_failed_render(
 
 def test_coverage_gaps_are_the_silent_months_as_ranges() -> None:
     months = {"2020-01", "2020-05", "2020-06", "2020-08", "2021-02"}
-    assert report.coverage_gaps(months) == ["2020-02..2020-04", "2020-07", "2020-09..2021-01"]
-    assert report.coverage_gaps({"2020-01", "2020-02"}) == [] and report.coverage_gaps(set()) == []
+    assert coverage_gaps(months) == ["2020-02..2020-04", "2020-07", "2020-09..2021-01"]
+    assert coverage_gaps({"2020-01", "2020-02"}) == [] and coverage_gaps(set()) == []
 
 
 @pytest.fixture
@@ -445,7 +442,7 @@ def test_top_tags_are_capped_and_many_gaps_say_how_many_more(tmp_path: Path) -> 
                                   tags=[f"t{month}", f"u{month}", "x"]))  # fmt: skip
     w.commit()
     [source] = dataset_stats(root)["sources"]
-    assert len(source["top_tags"]) == report.TOP_VALUES and source["top_tags"][0] == ["x", 126]
+    assert len(source["top_tags"]) == TOP_VALUES and source["top_tags"][0] == ["x", 126]
     assert len(source["gaps"]) == 125 and source["gap_months"] == 125
     text = parse(render_report_html(dataset_stats(root), "t")).xpath(
         "//table[@id='source-profiles']/tbody/tr/td[5]/text()"
@@ -455,7 +452,7 @@ def test_top_tags_are_capped_and_many_gaps_say_how_many_more(tmp_path: Path) -> 
 
 def test_of_many_gaps_the_longest_are_shown_in_time_order() -> None:
     gaps = [f"{y}-02" for y in range(2000, 2020)] + ["2020-02..2020-12", "2021-02..2021-04"]
-    text = report._gaps_text(sorted(gaps), 34)
+    text = gaps_text(sorted(gaps), 34)
     assert text.startswith("34 months: 2000-02, 2001-02,") and text.endswith(
         "2009-02, 2020-02..2020-12, 2021-02..2021-04, and 10 shorter"
     )
@@ -479,7 +476,7 @@ def test_new_in_this_run_lists_its_articles_with_links_newest_first(curated: Pat
 def test_new_in_this_run_is_capped_and_a_scraped_script_url_is_no_link(tmp_path: Path) -> None:
     root = tmp_path / "curated"
     w = RunWriter(root, RUN1)
-    for i in range(report.NEW_ARTICLES_SHOWN + 3):
+    for i in range(NEW_ARTICLES_SHOWN + 3):
         w.add_article(article(f"a{i:02d}", "rferl", dt.date(2024, 1, 1) + dt.timedelta(days=i), RUN1))
     w.add_article(article("evil", "rferl", dt.date(2030, 1, 1), RUN1, url="javascript:alert(1)",
                           title="<b>Evil</b>"))  # fmt: skip
@@ -489,7 +486,7 @@ def test_new_in_this_run_is_capped_and_a_scraped_script_url_is_no_link(tmp_path:
     page = render_report_html(dataset_stats(root), "t", summary=summary_for(root), run=run)
     doc = parse(page)
     rows = doc.xpath("//table[@id='new-articles']/tbody/tr")
-    assert len(rows) == report.NEW_ARTICLES_SHOWN
+    assert len(rows) == NEW_ARTICLES_SHOWN
     assert rows[0].xpath("td[1]/a") == [] and rows[0].xpath("td[1]/text()") == ["<b>Evil</b>"]
     assert rows[1].xpath("td[1]/text()") == ["(no title)"]
     assert "javascript:" not in page.split("<body>")[1].replace(">javascript:alert(1)<", "")
@@ -524,7 +521,7 @@ def test_publish_puts_crawls_and_new_articles_in_the_report_and_the_artifact(cur
 
     published: list[str] = []
     monkeypatch.setattr(
-        report, "publish_artifact", lambda markdown, key, description=None: published.append(markdown)
+        artifact, "publish_artifact", lambda markdown, key, description=None: published.append(markdown)
     )
     summary = summary_for(curated)
     curate_run._publish(summary, curated, CRAWLS)

@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from pipeline.report.report import PALETTE, dataset_stats, write_report
+from pipeline.report.chart import PALETTE
+from pipeline.report.html import write_report
+from pipeline.report.stats import dataset_stats
 from pipeline.report.summary import RunSummary
 from pipeline.store.schemas import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, REJECT_SCHEMA
 from pipeline.store.writer import RunWriter

@@ -313,7 +313,7 @@ def test_files_written_before_the_new_columns_still_read(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from pipeline.report.report import connect
+    from pipeline.report.stats import connect
     from pipeline.store.schemas import ARTICLE_SCHEMA, DUPLICATE_SCHEMA
 
     curated = tmp_path / "curated"

@@ -80,57 +80,58 @@ def _common(p: argparse.ArgumentParser) -> None:
         )
 
 
+def _run_flow(args: argparse.Namespace, flow_name: str, **parameters: Any) -> int:
+    """Run one of the gathering flows (pipeline/flows/crawl.py) and print what it returned; a
+    failed crawl is its message and exit 1."""
+    from pipeline.cli.main import say_starting_prefect
+    from pipeline.flows import crawl as crawl_flows
+    from pipeline.flows.spider_process import CrawlError
+
+    say_starting_prefect(flow_name)
+    try:
+        result = getattr(crawl_flows, flow_name)(**parameters)
+    except CrawlError as exc:
+        print(exc)
+        return 1
+    _print(result, args)
+    return 0
+
+
 def _crawl(args: argparse.Namespace) -> int:
     problem = _reversed_window(args.since, args.until)
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    from pipeline.cli.main import say_starting_prefect
-    from pipeline.flows.crawl import CrawlError, crawl
-
     settings = _resolved(args)
-    say_starting_prefect("crawl")
-    try:
-        summary = crawl(
-            site=args.site,
-            hosts=args.host or getattr(settings.hosts, args.site) or None,
-            since=args.since,
-            until=args.until,
-            mirror=args.mirror,
-            raw=settings.paths.raw,
-            refresh=args.refresh,
-            scrapy_overrides=_scrapy_overrides(args.set, args.user_agent),
-        )
-    except CrawlError as exc:
-        print(exc)
-        return 1
-    _print(summary, args)
-    return 0
+    return _run_flow(
+        args,
+        "crawl",
+        site=args.site,
+        hosts=args.host or getattr(settings.hosts, args.site) or None,
+        since=args.since,
+        until=args.until,
+        mirror=args.mirror,
+        raw=settings.paths.raw,
+        refresh=args.refresh,
+        scrapy_overrides=_scrapy_overrides(args.set, args.user_agent),
+    )
 
 
 def _gather(args: argparse.Namespace, flow_name: str, **window: str) -> int:
     """backfill and ingest: crawl the sites (settings.sites unless --site), then curate."""
-    from pipeline.cli.main import say_starting_prefect
-    from pipeline.flows import crawl as crawl_flows
-
     settings = _resolved(args)
     sites = args.site or settings.sites
-    say_starting_prefect(flow_name)
-    try:
-        result = getattr(crawl_flows, flow_name)(
-            **window,
-            sites=sites,
-            hosts=_hosts(settings, sites),
-            raw=settings.paths.raw,
-            curated=settings.paths.curated,
-            mirror=args.mirror,
-            scrapy_overrides=_scrapy_overrides(args.set, args.user_agent),
-        )
-    except crawl_flows.CrawlError as exc:
-        print(exc)
-        return 1
-    _print(result, args)
-    return 0
+    return _run_flow(
+        args,
+        flow_name,
+        **window,
+        sites=sites,
+        hosts=_hosts(settings, sites),
+        raw=settings.paths.raw,
+        curated=settings.paths.curated,
+        mirror=args.mirror,
+        scrapy_overrides=_scrapy_overrides(args.set, args.user_agent),
+    )
 
 
 def _backfill(args: argparse.Namespace) -> int:
@@ -146,21 +147,25 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from pipeline.flows.crawl import serve_deployments
+    from pipeline.flows.crawl_request import CrawlRequest
+    from pipeline.flows.serve import serve_deployments
 
     settings = _resolved(args)
     sites = args.site or settings.sites
-    serve_deployments(
-        sites=sites,
+    request = CrawlRequest(
+        raw=settings.paths.raw,
+        mirror=args.mirror,
+        scrapy_overrides=_scrapy_overrides(args.set, args.user_agent),
         hosts=_hosts(settings, sites),
+    )
+    serve_deployments(
+        request,
+        sites=sites,
+        curated=settings.paths.curated,
         cron=args.cron or settings.schedule.ingest_cron,
         crawl_cron=settings.schedule.crawl_cron,
         timezone=settings.schedule.timezone,
         interval=args.interval,
-        raw=settings.paths.raw,
-        curated=settings.paths.curated,
-        mirror=args.mirror,
-        scrapy_overrides=_scrapy_overrides(args.set, args.user_agent),
     )
     return 0
 

@@ -17,7 +17,9 @@ import sys
 COMMAND_MODULES = (
     "pipeline.cli.run",
     "pipeline.cli.crawl",
-    "pipeline.cli.analyst",
+    "pipeline.cli.stats",
+    "pipeline.cli.query",
+    "pipeline.cli.config",
     "pipeline.cli.compact",
 )
 

@@ -284,33 +284,36 @@ def _import_report_meanwhile() -> None:
 
 def _import_report() -> None:
     with contextlib.suppress(ImportError):
-        importlib.import_module("pipeline.report.report")
+        importlib.import_module("pipeline.report.stats")
 
 
 def _publish(summary: RunSummary, curated: Path, crawls: dict[str, dict[str, Any]] | None = None) -> None:
-    """The run report file and the Prefect artifacts (pipeline.report.report, when it is installed)."""
+    """The run report file and the Prefect artifacts (pipeline.report, when it is installed)."""
     try:
-        from pipeline.report import report
+        from pipeline.report import artifact
+        from pipeline.report.html import write_report
+        from pipeline.report.markdown import report_markdown
+        from pipeline.report.stats import dataset_stats, run_stats
     except ImportError:
         return
-    run = report.run_stats(curated, summary.run_id)
-    path = report.write_report(curated, summary.run_id, summary, run=run, crawls=crawls)
+    run = run_stats(curated, summary.run_id)
     # The artifact shows the same dataset totals as the HTML report: a run that added nothing
     # still shows the dataset it left, not "0 articles".
-    report.publish_artifact(
-        report.report_markdown(report.dataset_stats(curated), summary, run=run, crawls=crawls),
-        key="curate-run-report",
-    )
+    dataset = dataset_stats(curated)
+    path = write_report(curated, summary.run_id, summary, run=run, crawls=crawls, dataset=dataset)
+    markdown = report_markdown(dataset, summary, run=run, crawls=crawls)
+    artifact.publish_artifact(markdown, key="curate-run-report")
     summary.report_path = str(path)
     if summary.drift:  # the run stays Completed, with a warning of its own in the UI
-        _warn_drift(summary, report)
+        _warn_drift(summary)
 
 
-def _warn_drift(summary: RunSummary, report: Any) -> None:
+def _warn_drift(summary: RunSummary) -> None:
     """Extraction drift as WARNING log lines (the flow run's log in Prefect) and an artifact."""
+    from pipeline.report import artifact
     from pipeline.report.health import drift_markdown
 
-    if report._in_prefect_run():
+    if artifact.in_prefect_run():
         from prefect import get_run_logger
 
         logger: Any = get_run_logger()
@@ -320,6 +323,6 @@ def _warn_drift(summary: RunSummary, report: Any) -> None:
         logger.warning("extraction drift on %s: %s", drift["site"], drift["text"])
     markdown = drift_markdown(summary.run_id, summary.drift, summary.health)
     sites = ", ".join(sorted({d["site"] for d in summary.drift}))
-    report.publish_artifact(
+    artifact.publish_artifact(
         markdown, key="extraction-drift", description=f"Warning: extraction drift on {sites}"
     )
