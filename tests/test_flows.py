@@ -132,7 +132,7 @@ def test_a_crawl_request_becomes_the_spider_command_line(tmp_path: Path) -> None
         since="2025-01-01",
         mirror="http://127.0.0.1:1",
         refresh=True,
-        settings={"DOWNLOAD_DELAY": "0"},
+        scrapy_overrides={"DOWNLOAD_DELAY": "0"},
         hosts={"rferl": ["www.rferl.org", "rus.azattyq.org"]},
     )
     summary = tmp_path / "summary.json"
