@@ -18,7 +18,7 @@ from scrapy.utils.test import get_crawler
 
 from pipeline.curation.driver import run_curation
 from pipeline.dedupe.decisions import Deduper, content_hash, signatures
-from pipeline.extraction.html import extract_html
+from pipeline.extraction.html_article import extract_html
 from pipeline.models import Article, RawDocument
 from pipeline.settings import Dedupe, load_settings
 from pipeline.sites import SITES

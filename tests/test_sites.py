@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import shared_fixture, shared_page
 
-from pipeline.extraction.html import extract_html
+from pipeline.extraction.html_article import extract_html
 from pipeline.models import Article, RawDocument, Reject
 from pipeline.sites import GENERIC, SITES, detect
 from pipeline.text.normalise import word_count
