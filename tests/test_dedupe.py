@@ -6,7 +6,7 @@ import pytest
 from conftest import SAMPLES
 
 from pipeline.dedupe.decisions import Deduper, article_id, content_hash, normalize_url, signatures, url_key
-from pipeline.extraction.dumps import extract_text
+from pipeline.extraction.text_dump import extract_text
 from pipeline.models import Article, RawDocument
 from pipeline.settings import Dedupe
 from pipeline.sites import detect

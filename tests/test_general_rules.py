@@ -10,8 +10,8 @@ import pytest
 from pipeline.curation.batch import learn_chrome
 from pipeline.dedupe.decisions import Deduper, content_hash, signatures
 from pipeline.extraction.authors import clean_authors, is_person_name
-from pipeline.extraction.dumps import extract_text
 from pipeline.extraction.html_article import extract_html
+from pipeline.extraction.text_dump import extract_text
 from pipeline.models import Article, RawDocument, Reject
 from pipeline.settings import Dedupe
 from pipeline.sites import GENERIC, SITES, detect

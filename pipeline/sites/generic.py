@@ -6,7 +6,7 @@ here only name chrome that is common to whole CMS families.
 
 import re
 
-from pipeline.sites.base import HtmlRules, ListingRules, Site, TextRules, line, starts
+from pipeline.sites.base import HtmlRules, ListingTextRules, Site, TextRules, line, starts
 
 TEXT = TextRules(
     drop_lines=(
@@ -76,7 +76,7 @@ TEXT = TextRules(
 )
 
 # A WordPress category or tag archive ("Category Archives: X"), with theme chrome around posts.
-LISTING = ListingRules(
+LISTING = ListingTextRules(
     header=(starts("Category Archives:"), starts("Tag Archives:"), starts("Monthly Archives:")),
     post_end=re.compile(r"^Filed under (?P<tags>.+)$"),
     teaser_cut=(starts("Continue reading"),),

@@ -6,7 +6,7 @@ unverified in SITE_NOTES.md. Volume 1 of Eurasia Daily Monitor is the year 2004.
 
 import re
 
-from pipeline.sites.base import CrawlFacts, HtmlRules, ListingRules, Site, TextRules, line, merged, starts
+from pipeline.sites.base import CrawlFacts, HtmlRules, ListingTextRules, Site, TextRules, line, merged, starts
 
 HOSTS = ("jamestown.org", "staging.jamestown.org")
 
@@ -57,7 +57,7 @@ EXECUTIVE_SUMMARY_2024 = TextRules(
 )
 TEXT = merged(LEGACY_1995_2007, WORDPRESS_2008_2023, EXECUTIVE_SUMMARY_2024)
 
-LISTING = ListingRules(
+LISTING = ListingTextRules(
     header=(
         starts("Latest Eurasia Daily Monitor Articles"),
         starts("Latest Articles about"),

@@ -284,7 +284,10 @@ SITE = Site(
     default_timezone="Europe/Prague",
     # The numeric id is the article; the slug is decoration and changes when a title is edited.
     url_identity=(
-        (re.compile(r"^https://([^/]+)/(?:a|content/[^/]+)/(?:[^/]+/)?(\d+)\.html$"), r"https://\1/a/\2.html"),
+        (
+            re.compile(r"^https://([^/]+)/(?:a|content/[^/]+)/(?:[^/]+/)?(\d+)\.html$"),
+            r"https://\1/a/\2.html",
+        ),
     ),
     host_aliases={"rferl.eu": "rferl.org"},
 )
