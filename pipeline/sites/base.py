@@ -11,12 +11,12 @@ from dataclasses import dataclass, field, fields
 from urllib.parse import urlsplit
 
 
-def line(text: str) -> re.Pattern[str]:
+def exact_line(text: str) -> re.Pattern[str]:
     """A pattern for a chrome line that must match the whole (stripped) line literally."""
     return re.compile(r"^\s*" + re.escape(text) + r"\s*$")
 
 
-def starts(text: str) -> re.Pattern[str]:
+def line_starting(text: str) -> re.Pattern[str]:
     """A pattern for a chrome line that begins with text."""
     return re.compile(r"^\s*" + re.escape(text))
 
