@@ -43,10 +43,12 @@ def unwrapped(lines: list[str]) -> list[str]:
 
 
 def drop_patterns(site: Site) -> tuple[re.Pattern[str], ...]:
+    """The chrome lines the site drops, and the generic ones unless the site is the generic one."""
     return site.text.drop_lines + (GENERIC.text.drop_lines if site is not GENERIC else ())
 
 
 def first_match(lines: list[str], patterns: tuple[re.Pattern[str], ...], start: int = 0) -> int | None:
+    """Index of the first line from start that any pattern finds something in, or None."""
     for i in range(start, len(lines)):
         if any(p.search(lines[i]) for p in patterns):
             return i
@@ -151,6 +153,7 @@ _DATE_NOISE = re.compile(
 
 
 def is_byline_shape(line: str) -> bool:
+    """A line opening with a byline word ("By", "Автор", "Муаллиф"): a byline, not a headline or text."""
     return bool(_BYLINE_LEAD.match(line))
 
 
@@ -158,6 +161,7 @@ _BYLINE_LEAD = re.compile(r"^[\s\-–—•|]*(?:by|автор|муаллиф|т
 
 
 def reads_as_headline(line: str) -> bool:
+    """A line that can be a headline: shaped like one, and no date, byline, metadata, chrome or prose."""
     if not headline_shaped(line) or looks_like_date_line(line) or is_byline_shape(line):
         return False
     if para_classifier.is_metadata_line(line):
@@ -167,11 +171,13 @@ def reads_as_headline(line: str) -> bool:
 
 
 def headline_shaped(line: str) -> bool:
+    """One to thirty words, not cut at a comma, not a paragraph's length: the shape of a headline."""
     words = len(line.split())
     return 1 <= words <= 30 and not line.endswith((",", ";")) and len(line) <= 250
 
 
 def byline_names(raw: str, site: Site) -> list[str]:
+    """The names of a byline's text, split by the site's separator; desks and repeats dropped."""
     names = [n.strip(" .") for n in site.text.author_split.split(raw.removeprefix("By ").strip())]
     out: list[str] = []
     for name in names:

@@ -76,6 +76,7 @@ def _says_not_article(root: html.HtmlElement, site: Site) -> str | None:
 
 
 def _extract_known(doc: RawDocument, site: Site, root: html.HtmlElement) -> list[Article] | Reject:
+    """A page of a site with rules: its selectors give metadata and body container, read before pruning."""
     rules = site.html
     if not any(select(root, x) for x in rules.article_markers):
         return Reject(
@@ -100,7 +101,7 @@ def _extract_known(doc: RawDocument, site: Site, root: html.HtmlElement) -> list
         match = site.text.dateline.match(paragraphs[0])
         dateline = match.group("place") if match else None
     volume, issue = _volume_issue(root, site)
-    return _article(
+    return _article_or_reject(
         doc,
         site,
         root,
@@ -184,7 +185,7 @@ def _extract_unknown(doc: RawDocument, site: Site, root: html.HtmlElement) -> li
     # the page's own headline fields come first, its title only when they are missing.
     title = page_title(root, ("//meta[@property='og:title']/@content",), ld, url) or result.title
     tags = split_keywords(result.tags or []) or ld_keywords(ld)
-    return _article(
+    return _article_or_reject(
         doc,
         site,
         root,
@@ -208,7 +209,7 @@ def _extract_unknown(doc: RawDocument, site: Site, root: html.HtmlElement) -> li
     )
 
 
-def _article(
+def _article_or_reject(
     doc: RawDocument,
     site: Site,
     root: html.HtmlElement,
@@ -225,6 +226,10 @@ def _article(
     issue: int | None = None,
     evidence: Evidence | None = None,
 ) -> list[Article] | Reject:
+    """The Article from what the page gave, or a Reject when too little text is left.
+
+    Shared by known and unknown sites so both drop the repeated headline and count words alike.
+    """
     if title and paragraphs and paragraphs[0].casefold() == normalize_line(title).casefold():
         paragraphs = paragraphs[1:]  # the headline, repeated by trafilatura from the page's <h1>
     body = body_and_words(paragraphs)  # drop_repeated_paragraphs, then join_paragraphs

@@ -95,6 +95,7 @@ def without_trailing_notice(paragraphs: list[str]) -> list[str]:
 
 
 def page_options(url: str | None) -> Extractor:
+    """trafilatura's options for a whole page of an unknown site: metadata on, since there is no site rule."""
     return Extractor(
         output_format="python", comments=False, tables=False, formatting=False, with_metadata=True, url=url
     )

@@ -31,6 +31,7 @@ _PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
 def page_title(
     root: html.HtmlElement, xpaths: Iterable[str], ld: dict[str, Any], url: str | None = None
 ) -> str | None:
+    """The headline: the site's selectors, JSON-LD, og:title or <title>, without the outlet's name."""
     title = (
         first_text(root, xpaths)
         or ld_str(ld, "headline")
@@ -96,6 +97,7 @@ def _without_site_name(
 
 
 def _letters(text: str) -> str:
+    """Letters and digits, case-folded: a site name or headline compared whatever its spacing and quotes."""
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
@@ -189,14 +191,17 @@ def last_modified(root: html.HtmlElement, ld: dict[str, Any], tz: str | None) ->
 
 
 def ld_published(ld: dict[str, Any], tz: str | None = None) -> ParsedDate | None:
+    """JSON-LD datePublished, the most trusted date a page states."""
     return parsed_date(ld_str(ld, "datePublished"), "json-ld", tz)
 
 
 def parsed_date(value: str | None, source: str, tz: str | None = None) -> ParsedDate | None:
+    """value parsed as a date from source, or None when there is no value."""
     return parse_date(value, source, tz=tz) if value and value.strip() else None
 
 
 def url_date(url: str | None) -> ParsedDate | None:
+    """The date an article URL carries (/2024/05/16/), the least trusted source."""
     return date_from_url(url) if url else None
 
 
@@ -215,6 +220,7 @@ def page_tags(root: html.HtmlElement, xpaths: Iterable[str], ld: dict[str, Any])
 
 
 def ld_keywords(ld: dict[str, Any]) -> list[str]:
+    """JSON-LD keywords and articleSection as tags."""
     raw = ld.get("keywords")
     values = raw if isinstance(raw, list) else [raw]
     section = ld.get("articleSection")
@@ -223,6 +229,7 @@ def ld_keywords(ld: dict[str, Any]) -> list[str]:
 
 
 def split_keywords(values: Iterable[str]) -> list[str]:
+    """Comma-separated keyword strings as tags, normalised and deduplicated."""
     return _dedupe(tag for value in values for tag in value.split(","))
 
 
@@ -250,6 +257,7 @@ def dateline_place(value: str | None) -> str | None:
 
 
 def language_hint(root: html.HtmlElement, ld: dict[str, Any], site: Site, url: str | None) -> str | None:
+    """What the page says its language is (lang, JSON-LD, the site's host), for the detector to confirm."""
     host = _host(url)
     return (
         (root.get("lang") or "").strip()
@@ -267,5 +275,6 @@ def _host(url: str | None) -> str | None:
 
 
 def canonical_url(root: html.HtmlElement, base: str | None) -> str | None:
+    """The page's canonical link or og:url, absolute: the address of a saved page without one."""
     href = first_text(root, ("//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content"))
     return urljoin(base or "", href) if href else None

@@ -95,6 +95,7 @@ def descendant_steps(xp: str) -> str:
 
 
 def select(node: html.HtmlElement, xp: str) -> list[Any]:
+    """What a site XPath selects in node, always as a list (compiled once, rewritten by descendant_steps)."""
     result = _compiled(xp)(node)
     return result if isinstance(result, list) else [result]
 
@@ -115,6 +116,7 @@ def selected_strings(root: html.HtmlElement, xp: str) -> list[str]:
 
 
 def first_text(root: html.HtmlElement, xpaths: Iterable[str]) -> str | None:
+    """The first non-empty string any of the XPaths selects, tried in order."""
     for xp in xpaths:
         for value in selected_strings(root, xp):
             return value
@@ -122,6 +124,7 @@ def first_text(root: html.HtmlElement, xpaths: Iterable[str]) -> str | None:
 
 
 def first_element(root: html.HtmlElement, xpaths: Iterable[str]) -> html.HtmlElement | None:
+    """The first element any of the XPaths selects, tried in order."""
     for xp in xpaths:
         for item in select(root, xp):
             if isinstance(item, html.HtmlElement):

@@ -82,11 +82,13 @@ def _ld_objects(data: Any) -> Iterator[dict[str, Any]]:
 
 
 def ld_types(obj: dict[str, Any]) -> set[str]:
+    """The @type names of a JSON-LD object (one string or a list)."""
     raw = obj.get("@type")
     return {t for t in (raw if isinstance(raw, list) else [raw]) if isinstance(t, str)}
 
 
 def ld_str(ld: dict[str, Any], key: str) -> str | None:
+    """A JSON-LD value as one non-empty string (the first of a list), or None."""
     value = ld.get(key)
     if isinstance(value, list):
         value = next((v for v in value if isinstance(v, str)), None)

@@ -49,6 +49,10 @@ MIN_ARTICLE_WORDS = 25
 def extract_text(
     doc: RawDocument, site: Site, learned: frozenset[str] = frozenset()
 ) -> list[Article] | Reject:
+    """One text dump -> its article, its listing's teasers, or a Reject saying why there is none.
+
+    learned: line keys learned as the site's chrome from the corpus (pipeline.extraction.boilerplate).
+    """
     lines = [normalize_line(raw) for raw in doc.text.split("\n")]
     lines = unwrapped([ln for ln in lines if ln])
     if not lines:
@@ -61,7 +65,7 @@ def extract_text(
         teasers = listing_teasers(doc, site, lines, listing)
         if teasers:
             return teasers
-    article = _article(doc, site, lines, learned)
+    article = _read_article(doc, site, lines, learned)
     if article is None or word_count(article.body) < MIN_ARTICLE_WORDS:
         n = word_count(article.body) if article else 0
         return Reject(
@@ -70,7 +74,7 @@ def extract_text(
     return [article]
 
 
-def _article(
+def _read_article(
     doc: RawDocument, site: Site, lines: list[str], learned: frozenset[str] = frozenset()
 ) -> Article | None:
     rules = site.text
