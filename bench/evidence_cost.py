@@ -1,7 +1,7 @@
 """What recording extraction evidence costs per HTML page (not product code).
 
 The site's title, byline and date selectors are asked once more per page to say whether they
-match (pipeline.extraction.html._rule_evidence). Measured on the real article pages under
+match (pipeline.extraction.html_article._rule_evidence). Measured on the real article pages under
 tests/fixtures/<site>/ (every site with HTML rules), against the whole extraction of the page.
 
     .venv/bin/python bench/evidence_cost.py [REPEATS]
@@ -18,8 +18,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.extraction import html as extract_html  # noqa: E402
+from pipeline.extraction import html_article  # noqa: E402
 from pipeline.extraction.dispatch import extract_document, page_url  # noqa: E402
+from pipeline.extraction.html_authors import known_site_authors  # noqa: E402
+from pipeline.extraction.html_metadata import page_title, publication_date  # noqa: E402
+from pipeline.extraction.html_tree import parse_page  # noqa: E402
+from pipeline.extraction.json_ld import json_ld_article  # noqa: E402
 from pipeline.models import RawDocument  # noqa: E402
 from pipeline.sites import detect  # noqa: E402
 
@@ -43,14 +47,14 @@ def main(repeats: int = 100) -> None:
         if not site.html.container:
             continue
         doc = RawDocument(path.name, "html", text, url=url)
-        root = extract_html._parse(doc)
-        ld = extract_html._json_ld(root)
+        root = parse_page(doc)
+        ld = json_ld_article(root)
         rules = site.html
-        title = extract_html._title(root, rules.title, ld)
-        authors = extract_html._authors(root, rules.authors, rules.desk_authors, ld)
-        date = extract_html._published(root, rules.date, ld, url, site.timezone_for(url))
+        title = page_title(root, rules.title, ld)
+        authors = known_site_authors(root, rules.authors, rules.desk_authors, ld)
+        date = publication_date(root, rules.date, ld, url, site.timezone_for(url))
         check = functools.partial(
-            extract_html._rule_evidence, root, site, path.name, True, title, authors, date
+            html_article._rule_evidence, root, site, path.name, True, title, authors, date
         )
         evidence.append(per_call_us(check, repeats))
         whole.append(per_call_us(functools.partial(extract_document, doc), 5))

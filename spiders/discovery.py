@@ -191,7 +191,7 @@ def parse_feed(body: bytes, base_url: str) -> list[Entry]:
 
 
 @dataclass(frozen=True)
-class ListingRules:
+class ListingXPaths:
     """Where a listing page keeps its items, as XPaths (read from the site's CrawlFacts)."""
 
     item: str  # each teaser block
@@ -212,7 +212,7 @@ def parse_listing_date(text: str, formats: tuple[str, ...] = ()) -> dt.datetime 
     return when
 
 
-def parse_listing(html: bytes | str, base_url: str, rules: ListingRules) -> list[Entry]:
+def parse_listing(html: bytes | str, base_url: str, rules: ListingXPaths) -> list[Entry]:
     """Teasers of a listing page as entries, in page order (newest first on every site here)."""
     if not html:
         return []

@@ -54,7 +54,7 @@ def _settings():
 
 @pytest.fixture
 def corpus(tmp_path):
-    pytest.importorskip("pipeline.extraction.html", reason="the HTML kinds need pipeline.extraction.html")
+    pytest.importorskip("pipeline.extraction.html_article", reason="the HTML kinds need HTML extraction")
     raw, expected = build(tmp_path)
     yield raw, expected
     remove_deep_tree(raw)
@@ -157,7 +157,7 @@ def test_a_second_run_over_the_corpus_adds_nothing(corpus, tmp_path):
 
 @pytest.mark.slow
 def test_cli_over_the_corpus_exits_0_under_1_gb(tmp_path, prefect_api):
-    pytest.importorskip("pipeline.extraction.html", reason="the HTML kinds need pipeline.extraction.html")
+    pytest.importorskip("pipeline.extraction.html_article", reason="the HTML kinds need HTML extraction")
     raw, expected = build(tmp_path, vanishing=False)
     curated = tmp_path / "curated"
     env = {

@@ -74,7 +74,7 @@ def curated_dates(raw: Path, curated: Path) -> dict[str, dt.datetime]:
 
     Called after a test's crawl assertions: until HTML extraction is merged the test skips here.
     """
-    pytest.importorskip("pipeline.extraction.html", reason="HTML extraction is not merged yet")
+    pytest.importorskip("pipeline.extraction.html_article", reason="HTML extraction is not merged yet")
     run_curation(raw, curated, load_settings(config_path="/nonexistent", env={}))
     table = read_table(curated, "articles", ["url", "published_at", "published_date", "is_teaser"])
     assert table is not None

@@ -230,7 +230,7 @@ def test_saved_html_pages_get_their_site_from_the_page(tmp_path):
 
 
 def test_same_article_as_html_and_as_text_dump_is_one_article(tmp_path):
-    from pipeline.extraction.html import extract_html
+    from pipeline.extraction.html_article import extract_html
     from pipeline.models import RawDocument
     from pipeline.sites import SITES
 
@@ -256,7 +256,7 @@ def test_same_article_as_html_and_as_text_dump_is_one_article(tmp_path):
 
 
 def test_page_with_url_replaces_a_dump_of_it_kept_by_an_earlier_run(tmp_path):
-    from pipeline.extraction.html import extract_html
+    from pipeline.extraction.html_article import extract_html
     from pipeline.models import RawDocument
     from pipeline.sites import SITES
 

@@ -7,7 +7,7 @@ from conftest import SAMPLES
 
 from pipeline.dedupe.decisions import Deduper, article_id, content_hash, normalize_url, url_key
 from pipeline.dedupe.minhash import signatures
-from pipeline.extraction.dumps import extract_text
+from pipeline.extraction.text_dump import extract_text
 from pipeline.models import Article, RawDocument
 from pipeline.settings import DedupeSettings
 from pipeline.sites import detect

@@ -9,7 +9,7 @@ import urllib.request
 from urllib.parse import urlsplit
 
 from pipeline.cli.demo import ARTICLES, mirror_tree, published, serving
-from pipeline.extraction.html import extract_html
+from pipeline.extraction.html_article import extract_html
 from pipeline.models import RawDocument
 from pipeline.sites import SITES, detect
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from conftest import SAMPLES
 
-from pipeline.extraction.dumps import extract_text
+from pipeline.extraction.text_dump import extract_text
 from pipeline.models import RawDocument, Reject
 from pipeline.sites import GENERIC, SITES, detect
 

@@ -11,8 +11,8 @@ from pipeline.curation.batch import learn_chrome
 from pipeline.dedupe.decisions import Deduper, content_hash
 from pipeline.dedupe.minhash import signatures
 from pipeline.extraction.authors import clean_authors, is_person_name
-from pipeline.extraction.dumps import extract_text
-from pipeline.extraction.html import extract_html
+from pipeline.extraction.html_article import extract_html
+from pipeline.extraction.text_dump import extract_text
 from pipeline.models import Article, RawDocument, Reject
 from pipeline.settings import DedupeSettings
 from pipeline.sites import GENERIC, SITES, detect

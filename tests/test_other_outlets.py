@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.extraction.authors import clean_authors
-from pipeline.extraction.html import extract_html
+from pipeline.extraction.html_article import extract_html
 from pipeline.models import Article, RawDocument
 from pipeline.sites import GENERIC
 from pipeline.text.normalise import drop_repeated_paragraphs

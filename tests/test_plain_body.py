@@ -18,7 +18,8 @@ import pytest
 from conftest import shared_page
 from lxml import html
 
-from pipeline.extraction import html as extract_html
+from pipeline.extraction import html_article, html_body
+from pipeline.extraction.html_tree import page_parser
 from pipeline.extraction.plain_body import plain_paragraphs
 from pipeline.models import RawDocument
 from pipeline.sites import SITES, detect
@@ -126,12 +127,12 @@ def _container(rng: random.Random) -> str:
 
 def _parsed_container(markup: str) -> html.HtmlElement:
     page = f"<html><head><title>t</title></head><body><main>{markup}</main></body></html>"
-    root = html.document_fromstring(page.encode("utf-8"), parser=extract_html._parser())
+    root = html.document_fromstring(page.encode("utf-8"), parser=page_parser())
     return root.find("body/main")[0]
 
 
 def _plain(container: html.HtmlElement) -> list[str] | None:
-    return plain_paragraphs(container, extract_html._trafilatura_paragraphs)
+    return plain_paragraphs(container, html_body.trafilatura_paragraphs)
 
 
 def test_shortcut_equals_trafilatura_on_generated_containers() -> None:
@@ -140,8 +141,8 @@ def test_shortcut_equals_trafilatura_on_generated_containers() -> None:
     for case in range(700):
         markup = _container(rng)
         container = _parsed_container(markup)
-        fast = plain_paragraphs(copy.deepcopy(container), extract_html._trafilatura_paragraphs)
-        slow = extract_html._trafilatura_paragraphs(container)
+        fast = plain_paragraphs(copy.deepcopy(container), html_body.trafilatura_paragraphs)
+        slow = html_body.trafilatura_paragraphs(container)
         if fast is not None:
             taken += 1
             assert fast == slow, f"case {case}: {markup}"
@@ -189,22 +190,22 @@ def _extract(page: Path) -> object:
     meta = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
     site = SITES[meta["site"]] if "site" in meta else detect(meta["url"], text)
     doc = RawDocument(raw_path=page.name, kind="html", text=text, encoding="utf-8", url=meta["url"])
-    return extract_html.extract_html(doc, site)
+    return html_article.extract_html(doc, site)
 
 
 def _both_ways(monkeypatch, extract) -> tuple[object, object, list[bool]]:
     """(extract() with the shortcut, extract() without it, whether the shortcut answered each call)."""
     taken: list[bool] = []
-    real = extract_html.plain_paragraphs
+    real = html_body.plain_paragraphs
 
     def spy(container, slow):
         result = real(container, slow)
         taken.append(result is not None)
         return result
 
-    monkeypatch.setattr(extract_html, "plain_paragraphs", spy)
+    monkeypatch.setattr(html_body, "plain_paragraphs", spy)
     fast = extract()
-    monkeypatch.setattr(extract_html, "plain_paragraphs", lambda container, slow: None)
+    monkeypatch.setattr(html_body, "plain_paragraphs", lambda container, slow: None)
     return fast, extract(), taken
 
 
@@ -213,7 +214,7 @@ def test_real_pangea_page_takes_the_shortcut_with_the_same_article(monkeypatch) 
     meta = json.loads(REAL_PAGE_EXPECTED.read_text(encoding="utf-8"))
     text = shared_page(meta["shared"])  # third-party: read from ../shared, never copied here
     doc = RawDocument(raw_path="voanews.html", kind="html", text=text, encoding="utf-8", url=meta["url"])
-    fast, slow, taken = _both_ways(monkeypatch, lambda: extract_html.extract_html(doc, SITES[meta["site"]]))
+    fast, slow, taken = _both_ways(monkeypatch, lambda: html_article.extract_html(doc, SITES[meta["site"]]))
     assert taken == [True]
     assert isinstance(fast, list) and len(fast[0].body.split("\n\n")) == 26
     assert fast == slow
@@ -222,7 +223,7 @@ def test_real_pangea_page_takes_the_shortcut_with_the_same_article(monkeypatch) 
 @pytest.mark.parametrize("page", sorted(FIXTURES.glob("*/*.html")), ids=lambda p: p.name)
 def test_every_fixture_gives_the_same_article_either_way(page: Path, monkeypatch) -> None:
     with_shortcut = _extract(page)
-    monkeypatch.setattr(extract_html, "plain_paragraphs", lambda container, slow: None)
+    monkeypatch.setattr(html_body, "plain_paragraphs", lambda container, slow: None)
     assert _extract(page) == with_shortcut
 
 
@@ -235,7 +236,7 @@ def test_text_read_after_the_body_is_the_same_either_way(monkeypatch) -> None:
         f"{body}\n<p>Publication: Eurasia Daily Monitor Volume: 9 Issue: 99</p>\n</div></body></html>"
     )
     doc = RawDocument(raw_path="j.html", kind="html", text=page, encoding="utf-8", url=None)
-    fast, slow, taken = _both_ways(monkeypatch, lambda: extract_html.extract_html(doc, SITES["jamestown"]))
+    fast, slow, taken = _both_ways(monkeypatch, lambda: html_article.extract_html(doc, SITES["jamestown"]))
     assert taken == [True] and isinstance(fast, list) and fast[0].body.endswith("Volume: 9 Issue: 99")
     assert (fast[0].volume, fast[0].issue) == (None, None)
     assert fast == slow

@@ -6,6 +6,7 @@ and checked with the project's copy of the checks (tests/seedcheck.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -38,13 +39,24 @@ def test_train_and_holdout_scores_stay_at_least_where_they_were():
 
 
 def test_every_rule_set_of_every_site_has_research_pages():
-    """Walks the site registry: each dated rule set needs train and holdout pages of its language
-    (a site with one language may keep them under its own name)."""
-    have = {p.parent.name for p in SPLITS}
+    """Walks the site registry: each dated rule set (a name, a language, a first day) needs train
+    and holdout dumps of its language, with their expected.json (a site with one language may keep
+    them under its own name)."""
+    names = [rules.name for site in SITES.values() for rules in site.rule_sets]
+    assert len(names) == len(set(names)), f"rule set names repeat: {sorted(names)}"
     for key, site in SITES.items():
         assert site.rule_sets, f"{key} declares no rule sets"
         for rules in site.rule_sets:
-            folders = {f"{key}-{rules.language}", key if rules.language == "en" else ""}
-            assert have & folders, f"no research pages for {key}'s rule set {rules.name!r} ({rules.language})"
+            assert rules.name and rules.language, f"{key}: a rule set without a name or language"
+            assert rules.since and dt.date.fromisoformat(rules.since), f"{key}: {rules.name!r} is not dated"
+            folders = [PAGES / f"{key}-{rules.language}"] + ([PAGES / key] if rules.language == "en" else [])
+            assert any(_has_dumps(f / "train") and _has_dumps(f / "holdout") for f in folders), (
+                f"no train and holdout dumps for {key}'s rule set {rules.name!r} ({rules.language})"
+            )
     for split in SPLITS:
         assert {"train", "holdout"} <= {p.name for p in split.parent.iterdir() if p.is_dir()}
+
+
+def _has_dumps(split: Path) -> bool:
+    """A split folder holds text dumps and the expected.json that checks them."""
+    return (split / "expected.json").is_file() and any(split.glob("*.txt"))

@@ -19,7 +19,7 @@ from scrapy.utils.test import get_crawler
 from pipeline.curation.driver import run_curation
 from pipeline.dedupe.decisions import Deduper, content_hash
 from pipeline.dedupe.minhash import signatures
-from pipeline.extraction.html import extract_html
+from pipeline.extraction.html_article import extract_html
 from pipeline.models import Article, RawDocument
 from pipeline.settings import DedupeSettings, load_settings
 from pipeline.sites import SITES

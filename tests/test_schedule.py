@@ -43,7 +43,7 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 def test_served_ingest_runs_on_schedule_and_curates(tmp_path: Path):
-    pytest.importorskip("pipeline.extraction.html", reason="HTML extraction is not merged yet")
+    pytest.importorskip("pipeline.extraction.html_article", reason="HTML extraction is not merged yet")
     # Articles of yesterday: a first crawl with no window reaches back CRAWL_DEFAULT_DAYS.
     when = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=1)
     mirror = Mirror(tmp_path / "tree")

@@ -17,17 +17,15 @@ from pathlib import Path
 import pytest
 from conftest import shared_fixture, shared_page
 
-from pipeline.extraction.html import extract_html
+from pipeline.extraction.html_article import extract_html
 from pipeline.models import Article, RawDocument, Reject
 from pipeline.sites import GENERIC, SITES, detect
 from pipeline.text.normalise import word_count
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# Every site of the registry: a site added to pipeline.sites is read against its own pages.
 HTML_FIXTURES = sorted(
-    p
-    for site in ("rferl", "jamestown", "eurasianet")
-    for p in (FIXTURES / site).glob("*.html")
-    if p.with_suffix(".json").exists()
+    p for key in SITES for p in (FIXTURES / key).glob("*.html") if p.with_suffix(".json").exists()
 )
 VOA_EXPECTED = FIXTURES / "shared-pages" / "voanews-2024-04-28-article.json"
 FIELDS = (
@@ -84,6 +82,17 @@ REQUIRED_ERAS = {
         ("drupal8-2018-", "ru"),
     },
 }
+
+
+def test_every_site_of_the_registry_has_html_fixtures() -> None:
+    """Walks pipeline.sites' registry: each site needs saved pages, each page its expected JSON,
+    and its template eras named in REQUIRED_ERAS (a new site cannot pass with no pages)."""
+    for key in SITES:
+        pages = sorted((FIXTURES / key).glob("*.html"))
+        assert pages, f"no HTML fixtures for site {key!r} (tests/fixtures/{key}/*.html with .json)"
+        unexplained = [p.name for p in pages if not p.with_suffix(".json").exists()]
+        assert not unexplained, f"{key}: HTML fixtures without their .json: {unexplained}"
+    assert set(REQUIRED_ERAS) == set(SITES), "REQUIRED_ERAS names the template eras of every site"
 
 
 def test_every_template_era_and_language_has_a_fixture() -> None:

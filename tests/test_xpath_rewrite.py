@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lxml import etree, html
 
-from pipeline.extraction.html import _parser, descendant_steps
+from pipeline.extraction.html_tree import descendant_steps, page_parser
 from pipeline.sites import SITES
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -56,7 +56,7 @@ def test_every_rule_selects_the_same_nodes_in_the_faster_form(page: Path) -> Non
     rewritten = [x for x in xpaths if descendant_steps(x) != x]
     assert len(rewritten) > len(xpaths) // 2  # the rewrite is not a no-op
     for name, text in _variants(page.read_text(encoding="utf-8")).items():
-        root = html.document_fromstring(text.encode("utf-8"), parser=_parser())
+        root = html.document_fromstring(text.encode("utf-8"), parser=page_parser())
         for xp in xpaths:
             as_written = etree.XPath(xp)(root)
             faster = etree.XPath(descendant_steps(xp))(root)

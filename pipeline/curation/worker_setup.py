@@ -9,5 +9,5 @@ import prefect.task_engine  # noqa: F401
 import trafilatura  # noqa: F401
 
 import pipeline.curation.batch  # noqa: F401
-import pipeline.extraction.html  # noqa: F401
+import pipeline.extraction.html_article  # noqa: F401
 import pipeline.flows.curate  # noqa: F401

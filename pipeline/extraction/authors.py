@@ -141,7 +141,3 @@ def clean_authors(
                 seen.add(name.casefold())
                 out.append(name)
     return out
-
-
-def _letters(text: str) -> str:
-    return "".join(ch for ch in text.casefold() if ch.isalnum())

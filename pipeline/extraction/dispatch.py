@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from pipeline.extraction.dumps import extract_text
-from pipeline.extraction.html import extract_html
+from pipeline.extraction.html_article import extract_html
+from pipeline.extraction.text_dump import extract_text
 from pipeline.models import Article, RawDocument, Reject
 from pipeline.settings import LimitsSettings
 from pipeline.sites import detect

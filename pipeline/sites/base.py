@@ -11,12 +11,12 @@ from dataclasses import dataclass, field, fields
 from urllib.parse import urlsplit
 
 
-def line(text: str) -> re.Pattern[str]:
+def exact_line(text: str) -> re.Pattern[str]:
     """A pattern for a chrome line that must match the whole (stripped) line literally."""
     return re.compile(r"^\s*" + re.escape(text) + r"\s*$")
 
 
-def starts(text: str) -> re.Pattern[str]:
+def line_starting(text: str) -> re.Pattern[str]:
     """A pattern for a chrome line that begins with text."""
     return re.compile(r"^\s*" + re.escape(text))
 
@@ -86,7 +86,7 @@ def merged(*rule_sets: TextRules) -> TextRules:
 
 
 @dataclass(frozen=True)
-class ListingRules:
+class ListingTextRules:
     """How to split a text dump of a listing page (archive, category, region page) into teasers.
 
     A post ends at a post_end line (its named group tags, comma separated, gives the tags) or
@@ -170,7 +170,7 @@ class Site:
     # The dated rule sets `text` merges (one per service, language or template era), kept so that
     # tests can ask each for fixtures of its own.
     rule_sets: tuple[TextRules, ...] = ()
-    listing: ListingRules | None = None
+    listing: ListingTextRules | None = None
     html: HtmlRules = field(default_factory=HtmlRules)
     crawl: CrawlFacts = field(default_factory=CrawlFacts)
     # Default language by host when the page does not say (ISO 639-1).

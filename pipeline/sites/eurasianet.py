@@ -2,7 +2,7 @@
 
 import re
 
-from pipeline.sites.base import CrawlFacts, HtmlRules, Site, TextRules, line, starts
+from pipeline.sites.base import CrawlFacts, HtmlRules, Site, TextRules, exact_line, line_starting
 
 HOSTS = ("eurasianet.org", "www.eurasianet.org", "russian.eurasianet.org")
 
@@ -13,19 +13,19 @@ TEXT = TextRules(
     language="en",
     since="2018-01-01",
     drop_lines=(
-        line("Skip to main content"),
-        line("Main Menu"),
-        line("X"),
+        exact_line("Skip to main content"),
+        exact_line("Main Menu"),
+        exact_line("X"),
         re.compile(r"^\s*[•·]\s+\S.{0,30}$"),  # bulleted menu entries
     ),
     # The search box closes the mega-menu; everything above it is navigation.
-    head_end=(line("You can search using keywords to narrow down the list."),),
+    head_end=(exact_line("You can search using keywords to narrow down the list."),),
     tail_start=(
-        starts("Sign up for Eurasianet"),
+        line_starting("Sign up for Eurasianet"),
         re.compile(r"^\s*Sign up\W"),
-        starts("Support Eurasianet"),
-        line("Popular"),
-        starts("Eurasianet ©"),
+        line_starting("Support Eurasianet"),
+        exact_line("Popular"),
+        line_starting("Eurasianet ©"),
     ),
     # "David Trilling Apr 15, 2013" (authors then date) or the date alone.
     bylines=(re.compile(rf"^(?:(?P<authors>[^\d]{{3,160}}?)\s+)?(?P<date>{_MONTH} \d{{1,2}}, \d{{4}})$"),),

@@ -6,14 +6,14 @@ here only name chrome that is common to whole CMS families.
 
 import re
 
-from pipeline.sites.base import HtmlRules, ListingRules, Site, TextRules, line, starts
+from pipeline.sites.base import HtmlRules, ListingTextRules, Site, TextRules, exact_line, line_starting
 
 TEXT = TextRules(
     drop_lines=(
-        line("Skip to main content"),
-        line("Skip to content"),
-        line("Main Menu"),
-        line("Menu"),
+        exact_line("Skip to main content"),
+        exact_line("Skip to content"),
+        exact_line("Main Menu"),
+        exact_line("Menu"),
         # Skip links and menu titles of Russian and Tajik sites: never a headline.
         re.compile(
             r"(?i)^\W*(?:перейти|вернуться|вернутся|пропустить)\s+(?:к|в)\s+\w+\s*(?:содержани\w*|навигаци\w*|меню)\W*$"
@@ -21,22 +21,22 @@ TEXT = TextRules(
         re.compile(r"(?i)^\W*(?:перейти к (?:содержанию|поиску)|к основному содержанию)\W*$"),
         re.compile(r"(?i)^\W*(?:главное|основное) меню\W*$|^\W*меню\W*$"),
         re.compile(r"(?i)^\W*ба\s+(?:мундариҷаи\s+асосӣ|менюи\s+асосӣ|ҷустуҷӯ)\s+гузаред\W*$"),
-        line("Search"),
-        line("Share this:"),
-        line("Like this:"),
-        line("Leave a comment"),
-        line("Leave a Reply"),
-        line("Advertisement"),
+        exact_line("Search"),
+        exact_line("Share this:"),
+        exact_line("Like this:"),
+        exact_line("Leave a comment"),
+        exact_line("Leave a Reply"),
+        exact_line("Advertisement"),
         # A menu written as one line: "home | about | partners | events | site map |".
         re.compile(r"^\s*(?:[^|]{1,30}\|){3,}[^|]{0,30}$"),
-        starts("Posted in "),
+        line_starting("Posted in "),
         # A video player's fallback text, in the languages of the corpus: never content.
         re.compile(
             r"(?i)^\W*(?:your browser does(?:n[’']t| not) support (?:html5|the video tag)|"
             r"ваш браузер не поддерживает (?:html5|видео)|браузери шумо html5-ро дастгирӣ намекунад)\W*$"
         ),
     ),
-    tail_start=(line("Related posts"), line("Share this:"), starts("Leave a Reply")),
+    tail_start=(exact_line("Related posts"), exact_line("Share this:"), line_starting("Leave a Reply")),
     # Error and search pages, in the corpus's languages: said in a short line of their own.
     not_article=(
         re.compile(r"(?i)^\W*(?:error\s*)?404(?:\s*error|\s*[-–—:|]\s*\D{0,40})?\W*$"),
@@ -76,11 +76,15 @@ TEXT = TextRules(
 )
 
 # A WordPress category or tag archive ("Category Archives: X"), with theme chrome around posts.
-LISTING = ListingRules(
-    header=(starts("Category Archives:"), starts("Tag Archives:"), starts("Monthly Archives:")),
+LISTING = ListingTextRules(
+    header=(
+        line_starting("Category Archives:"),
+        line_starting("Tag Archives:"),
+        line_starting("Monthly Archives:"),
+    ),
     post_end=re.compile(r"^Filed under (?P<tags>.+)$"),
-    teaser_cut=(starts("Continue reading"),),
-    drop_lines=(line("Leave a comment"), re.compile(r"^\d+ (?:Comments?|Responses?)$")),
+    teaser_cut=(line_starting("Continue reading"),),
+    drop_lines=(exact_line("Leave a comment"), re.compile(r"^\d+ (?:Comments?|Responses?)$")),
 )
 
 SITE = Site(key="other", name="Other", hosts=(), text=TEXT, listing=LISTING, html=HtmlRules())

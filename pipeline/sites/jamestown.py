@@ -6,7 +6,16 @@ unverified in SITE_NOTES.md. Volume 1 of Eurasia Daily Monitor is the year 2004.
 
 import re
 
-from pipeline.sites.base import CrawlFacts, HtmlRules, ListingRules, Site, TextRules, line, merged, starts
+from pipeline.sites.base import (
+    CrawlFacts,
+    HtmlRules,
+    ListingTextRules,
+    Site,
+    TextRules,
+    exact_line,
+    line_starting,
+    merged,
+)
 
 HOSTS = ("jamestown.org", "staging.jamestown.org")
 
@@ -22,7 +31,7 @@ LEGACY_1995_2007 = TextRules(
         r"(?:\s+Issue:\s*(?P<issue>\d{1,4})?)?\s*$"
     ),
     title="before_header",
-    drop_lines=(line("Placeholder canvas"),),  # the staging host's copies open with it
+    drop_lines=(exact_line("Placeholder canvas"),),  # the staging host's copies open with it
 )
 WORDPRESS_2008_2023 = TextRules(
     name="jamestown-wordpress",
@@ -34,19 +43,19 @@ WORDPRESS_2008_2023 = TextRules(
         re.compile(r"^\*?\s*To read Part \w+.{0,40}click here\.?\s*$", re.I),
         re.compile(r"^By:\s*$"),  # an empty byline field
         # The old print/e-mail links beside the article.
-        line("Print"),
-        line("Email"),
-        line("E-mail"),
-        line("Print this article"),
-        line("Email this article"),
-        line("Share"),
+        exact_line("Print"),
+        exact_line("Email"),
+        exact_line("E-mail"),
+        exact_line("Print this article"),
+        exact_line("Email this article"),
+        exact_line("Share"),
     ),
     bylines=(re.compile(r"^By:?\s+(?P<authors>[A-Z][^\d:]{2,120})$"),),
     tail_start=(
-        starts("Related Articles"),
-        starts("Subscribe to Eurasia Daily Monitor"),
-        starts("© Copyright"),
-        starts("The Jamestown Foundation ©"),
+        line_starting("Related Articles"),
+        line_starting("Subscribe to Eurasia Daily Monitor"),
+        line_starting("© Copyright"),
+        line_starting("The Jamestown Foundation ©"),
     ),
 )
 EXECUTIVE_SUMMARY_2024 = TextRules(
@@ -57,15 +66,15 @@ EXECUTIVE_SUMMARY_2024 = TextRules(
 )
 TEXT = merged(LEGACY_1995_2007, WORDPRESS_2008_2023, EXECUTIVE_SUMMARY_2024)
 
-LISTING = ListingRules(
+LISTING = ListingTextRules(
     header=(
-        starts("Latest Eurasia Daily Monitor Articles"),
-        starts("Latest Articles about"),
-        line("Latest Articles"),
-        starts("Articles by "),
+        line_starting("Latest Eurasia Daily Monitor Articles"),
+        line_starting("Latest Articles about"),
+        exact_line("Latest Articles"),
+        line_starting("Articles by "),
     ),
     teaser_cut=(re.compile(r"(?<=\S)\s*(?:\.\.\.|…)?\s*MORE\s*$"),),
-    drop_lines=(starts("Eurasia Daily Monitor draws on the insights"),),
+    drop_lines=(line_starting("Eurasia Daily Monitor draws on the insights"),),
 )
 
 # No served jamestown.org HTML was found (docs/research/html-markup.md): these are WordPress

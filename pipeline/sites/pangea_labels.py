@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.sites.base import TextRules, line, starts
+from pipeline.sites.base import TextRules, exact_line, line_starting
 from pipeline.text.normalise import normalize_line
 
 
@@ -196,8 +196,8 @@ def text_rules(labels: ServiceLabels, shared: tuple[re.Pattern[str], ...] = ()) 
     language-free chrome (`shared`: the media player's size chooser and timer)."""
     clock = clock_pattern(labels)
     drops = (
-        *(line(normalize_line(label)) for label in labels.labels),
-        *(starts(normalize_line(label)) for label in labels.label_starts),
+        *(exact_line(normalize_line(label)) for label in labels.labels),
+        *(line_starting(normalize_line(label)) for label in labels.label_starts),
         *((clock,) if clock else ()),
         *(re.compile(p) for p in labels.patterns),
         *shared,
@@ -207,7 +207,7 @@ def text_rules(labels: ServiceLabels, shared: tuple[re.Pattern[str], ...] = ()) 
         language=labels.language,
         since=labels.since,
         drop_lines=drops,
-        tail_start=tuple(starts(normalize_line(label)) for label in labels.tail_starts),
+        tail_start=tuple(line_starting(normalize_line(label)) for label in labels.tail_starts),
     )
 
 

@@ -7,7 +7,7 @@ the rest are leads. Selectors hold across every Pangea host and language.
 import re
 
 from pipeline.sites import pangea_labels
-from pipeline.sites.base import CrawlFacts, HtmlRules, Site, TextRules, line, merged, starts
+from pipeline.sites.base import CrawlFacts, HtmlRules, Site, TextRules, exact_line, line_starting, merged
 
 HOSTS = ("www.rferl.org", "www.ozodi.org", "rus.ozodi.org")
 
@@ -15,15 +15,15 @@ HOSTS = ("www.rferl.org", "www.ozodi.org", "rus.ozodi.org")
 # service, its labels differ only by language (docs/research/rferl-*.md, each fact with the pages
 # it was seen on). A new service or language is one more rule set here; TEXT is their union.
 _MEDIA_PLAYER = (
-    line("XS"),
-    line("SM"),
-    line("MD"),
-    line("LG"),  # the embed-size chooser of a media player, under short items (2010-2015)
-    line("No media source currently available"),
+    exact_line("XS"),
+    exact_line("SM"),
+    exact_line("MD"),
+    exact_line("LG"),  # the embed-size chooser of a media player, under short items (2010-2015)
+    exact_line("No media source currently available"),
     re.compile(r"^\s*\d{1,2}:\d{2}(?::\d{2})?(?:\s+\d{1,2}:\d{2}(?::\d{2})?){1,3}\s*$"),  # 0:00 0:02:38 0:00
     re.compile(r"^\s*Your browser doesn[’']t support HTML5\s*$"),
-    line("Embed"),
-    line("share"),
+    exact_line("Embed"),
+    exact_line("share"),
 )
 ENGLISH_2004 = TextRules(
     name="rferl-en-2004",
@@ -37,38 +37,38 @@ ENGLISH_2004 = TextRules(
         r"\s+\((?:RFE/RL|Reuters|AP|AFP|dpa|Interfax|TASS|ITAR-TASS)[^)]{0,40}\)\s+(?:--|—|–|-)\s"
     ),
     drop_lines=(
-        line("Accessibility links"),
-        line("Breaking News"),
-        line("Skip to main content"),
-        line("Skip to main Navigation"),
-        line("Skip to Search"),
-        line("Share"),
-        line("Print"),
-        line("Updated"),  # a status label beside the section label
-        line("please wait"),
-        line("Direct link"),
-        starts("Listen to the podcast above"),
-        line("Subscribe"),
-        line("All RFE/RL sites"),
-        line("site logo site logo"),
-        line("Previous Next"),
-        line("Back to top"),
+        exact_line("Accessibility links"),
+        exact_line("Breaking News"),
+        exact_line("Skip to main content"),
+        exact_line("Skip to main Navigation"),
+        exact_line("Skip to Search"),
+        exact_line("Share"),
+        exact_line("Print"),
+        exact_line("Updated"),  # a status label beside the section label
+        exact_line("please wait"),
+        exact_line("Direct link"),
+        line_starting("Listen to the podcast above"),
+        exact_line("Subscribe"),
+        exact_line("All RFE/RL sites"),
+        exact_line("site logo site logo"),
+        exact_line("Previous Next"),
+        exact_line("Back to top"),
     ),
-    front_markers=(line("Blog Archive"), line("See all episodes")),
+    front_markers=(exact_line("Blog Archive"), exact_line("See all episodes")),
     tail_start=(
-        line("About This Blog"),
+        exact_line("About This Blog"),
         # The image placeholder of a feature or author card under the text: the card is promotion
         # ("Polygraph is a fact-checking feature of ...") [docs/research/rferl-en.md, 4 pages].
         re.compile(r"^\s*(?:[•·]\s*)?16x9 Image\s*$"),
         # The legal notice RFE/RL puts under every article since Russia's 2024 designation.
-        starts("RFE/RL has been declared"),
-        starts("If you are in Russia and hold a Russian passport"),
-        starts("If you are in Russia or the Russia-controlled"),
-        starts("To find out more, click here"),
-        starts("Copyright (c)"),
-        starts("Copyright ©"),
-        line("Editors' Picks"),
-        line("Editors’ Picks"),
+        line_starting("RFE/RL has been declared"),
+        line_starting("If you are in Russia and hold a Russian passport"),
+        line_starting("If you are in Russia or the Russia-controlled"),
+        line_starting("To find out more, click here"),
+        line_starting("Copyright (c)"),
+        line_starting("Copyright ©"),
+        exact_line("Editors' Picks"),
+        exact_line("Editors’ Picks"),
     ),
 )
 TAJIK = TextRules(
@@ -76,47 +76,52 @@ TAJIK = TextRules(
     language="tg",
     since="2008-01-01",
     drop_lines=(
-        line("Пайвандҳои дастрасӣ"),  # accessibility links
-        line("Хабари нав"),  # breaking news
-        line("Дар чанд ҷумла"),  # "in brief", over short news (2022-)
+        exact_line("Пайвандҳои дастрасӣ"),  # accessibility links
+        exact_line("Хабари нав"),  # breaking news
+        exact_line("Дар чанд ҷумла"),  # "in brief", over short news (2022-)
         re.compile(r"^\s*ИНЧУНИН,?\s+БИХОНЕД:"),  # "read also: <headline>"
         re.compile(r"^\s*Акс аз\s.{0,80}$"),  # "photo from ...", a caption of AMP pages
         *_MEDIA_PLAYER,
     ),
     # "Read all of today's news here": the next item of the day's stream follows.
-    tail_start=(starts("Ҳамаи хабарҳои имрӯзро дар инҷо бихонед"),),
-    front_markers=(line("Ёфтҳои бештар"),),  # "more results", the pager of a front
+    tail_start=(line_starting("Ҳамаи хабарҳои имрӯзро дар инҷо бихонед"),),
+    front_markers=(exact_line("Ёфтҳои бештар"),),  # "more results", the pager of a front
 )
 RUSSIAN = TextRules(
     name="rferl-ru",
     language="ru",
     since="2008-01-01",
     drop_lines=(
-        line("Ссылки для упрощенного доступа"),  # 2020s
-        line("Доступность ссылок"),  # 2016
-        line("Ссылки доступа"),  # 2017
-        line("Срочные новости"),
-        line("Срочные новости:"),
-        line("Новость часа"),
-        line("Ссылки"),
-        line("Вернуться к основному содержанию"),
-        line("Вернутся к главной навигации"),
-        line("Искать"),
-        line("Ваш браузер не поддерживает HTML5"),
-        line("пожалуйста, подождите"),
-        line("Иллюстративное фото"),
+        exact_line("Ссылки для упрощенного доступа"),  # 2020s
+        exact_line("Доступность ссылок"),  # 2016
+        exact_line("Ссылки доступа"),  # 2017
+        exact_line("Срочные новости"),
+        exact_line("Срочные новости:"),
+        exact_line("Новость часа"),
+        exact_line("Ссылки"),
+        exact_line("Вернуться к основному содержанию"),
+        exact_line("Вернутся к главной навигации"),
+        exact_line("Искать"),
+        exact_line("Ваш браузер не поддерживает HTML5"),
+        exact_line("пожалуйста, подождите"),
+        exact_line("Иллюстративное фото"),
         # A caption that says what the photo is: "<Name>, <role>. Архивное фото".
         re.compile(r"^.{0,120}[.,]\s+(?:Архивное|Иллюстративное) фото\.?\s*$"),
         # Current Time's promo block inside its pages.
-        line("В моей стране заблокировали"),
-        line("Настоящее Время"),
+        exact_line("В моей стране заблокировали"),
+        exact_line("Настоящее Время"),
         re.compile(r"^\s*СМОТРИТЕ ТАКЖЕ:"),
         # The header clock of the day the page was saved: never the article's date.
         re.compile(r"^\s*\d{1,2} [а-яё]+ \d{4}, [А-ЯЁа-яё]+ время \d{1,2}:\d{2}\s*$"),
         re.compile(r"^.{0,60}\.\s+[Фф]ото \d{4} года\s*$"),  # "<Name>. Фото 2005 года", a caption
         *_MEDIA_PLAYER,
     ),
-    tail_start=(line("КОММЕНТАРИИ"), line("Выпуски"), line("Подкасты"), starts("Радио Свобода признано")),
+    tail_start=(
+        exact_line("КОММЕНТАРИИ"),
+        exact_line("Выпуски"),
+        exact_line("Подкасты"),
+        line_starting("Радио Свобода признано"),
+    ),
 )
 # The other services (Kyrgyz, Uzbek, Turkmen, Persian, ...): tables of labels, one per language.
 OTHER_SERVICES = pangea_labels.rule_sets(_MEDIA_PLAYER)
@@ -284,7 +289,10 @@ SITE = Site(
     default_timezone="Europe/Prague",
     # The numeric id is the article; the slug is decoration and changes when a title is edited.
     url_identity=(
-        (re.compile(r"^https://([^/]+)/(?:a|content/[^/]+)/(?:[^/]+/)?(\d+)\.html$"), r"https://\1/a/\2.html"),
+        (
+            re.compile(r"^https://([^/]+)/(?:a|content/[^/]+)/(?:[^/]+/)?(\d+)\.html$"),
+            r"https://\1/a/\2.html",
+        ),
     ),
     host_aliases={"rferl.eu": "rferl.org"},
 )

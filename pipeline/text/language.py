@@ -75,7 +75,8 @@ def _any_language(sample: str, hint: str | None) -> str | None:
     return _latin_language(sample) or _normalize_hint(hint)
 
 
-def _letters(sample: str, letters: str) -> int:
+def _count_of(sample: str, letters: str) -> int:
+    """How many of the sample's characters are among letters (the ones that tell a language)."""
     return sum(map(sample.count, letters))
 
 
@@ -87,14 +88,14 @@ def _cyrillic_language(sample: str, cyr: int) -> str:
     in a Russian text are a quoted name, so each needs two and one in 200 Cyrillic letters.
     """
     need = max(2, cyr // 200)
-    central_asian = _letters(sample, "қғҳҚҒҲ")
-    if _letters(sample, "әұӘҰ") >= need:
+    central_asian = _count_of(sample, "қғҳҚҒҲ")
+    if _count_of(sample, "әұӘҰ") >= need:
         return "kk"
-    if _letters(sample, "ўЎ") >= need and central_asian:
+    if _count_of(sample, "ўЎ") >= need and central_asian:
         return "uz"
     if len(_TAJIK_LETTERS.findall(sample)) >= need:
         return "tg"
-    if _letters(sample, "ңөүҢӨҮ") >= need and not central_asian:
+    if _count_of(sample, "ңөүҢӨҮ") >= need and not central_asian:
         return "ky"
     return "ru"
 
@@ -107,11 +108,11 @@ def _arabic_script_language(sample: str) -> str | None:
     ...), or None: Arabic, Urdu and the rest are left to the hint."""
     total = sum(map(len, _ARABIC_SCRIPT.findall(sample)))
     need = max(2, total // 200)
-    if not total or _letters(sample, "ٹڈڑںے") >= need:  # Urdu
+    if not total or _count_of(sample, "ٹڈڑںے") >= need:  # Urdu
         return None
-    if _letters(sample, "ټډړږښځڅګۍې") >= need:
+    if _count_of(sample, "ټډړږښځڅګۍې") >= need:
         return "ps"
-    return "fa" if _letters(sample, "پچژگ") >= need else None
+    return "fa" if _count_of(sample, "پچژگ") >= need else None
 
 
 def _latin_language(sample: str) -> str | None:
@@ -121,7 +122,7 @@ def _latin_language(sample: str) -> str | None:
     need = max(2, letters // 200)
     if len(_UZBEK_LATIN.findall(sample)) >= need:
         return "uz"
-    if _letters(sample, "ňŇ") >= need and _letters(sample, "şäŞÄ") >= need:
+    if _count_of(sample, "ňŇ") >= need and _count_of(sample, "şäŞÄ") >= need:
         return "tk"
     return None
 

@@ -233,6 +233,8 @@ def without_cross_links(paragraphs: list[str]) -> list[str]:
         if paragraph:
             out.append(paragraph)
     return out
+
+
 def _in_block(prints: list[str], i: int) -> bool:
     """True when paragraph i and a neighbour are printed together twice: the same two lines in
     the same order elsewhere (a list or recipe printed under two headings), not one line twice."""

@@ -29,7 +29,7 @@ from twisted.python.failure import Failure
 from pipeline.sites import SITES
 from spiders.discovery import (
     Entry,
-    ListingRules,
+    ListingXPaths,
     Window,
     maybe_gunzip,
     parse_bound,
@@ -155,7 +155,7 @@ class SiteSpider(scrapy.Spider):
         self.sitemaps_requested = 0
         self.summary_file = settings.get("CRAWL_SUMMARY_FILE")
         self.max_size = settings.getint("DOWNLOAD_MAXSIZE", 0) or 200 * 1024 * 1024
-        self.listing_rules = ListingRules(
+        self.listing_rules = ListingXPaths(
             self.facts.listing_item,
             self.facts.listing_link,
             self.facts.listing_date,
