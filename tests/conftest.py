@@ -16,6 +16,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# The repository's own packages first: tests/spiders/ and tests/bench/ mirror the spiders/ and
+# bench/ packages, and must never be taken for them.
+if str(ROOT) not in sys.path[:1]:
+    sys.path.insert(0, str(ROOT))
 SAMPLES = ROOT / "raw" / "samples"
 FIXTURES = ROOT / "tests" / "fixtures"
 # Third-party files (real pages and sitemaps of the sites) are never copied into the repository:

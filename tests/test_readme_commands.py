@@ -48,7 +48,7 @@ INTERNET = (
     "crawls the live sites: the tests reach nothing outside 127.0.0.1"
     " (make demo and the --mirror crawl run the same code on a local mirror)"
 )
-FOREVER = "runs until Ctrl-C (tests/test_schedule.py serves deployments against a test server)"
+FOREVER = "runs until Ctrl-C (tests/flows/test_schedule.py serves deployments against a test server)"
 
 # Commands of the README that this test does not run, and why. Keys are the commands as the README
 # writes them, without their trailing comment.

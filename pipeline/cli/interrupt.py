@@ -4,7 +4,7 @@ Left to Python, Ctrl-C became a KeyboardInterrupt inside Prefect's engine, which
 40-70 s trying to report a crashed run to a temporary API server that the same Ctrl-C had
 already stopped, and printed ~120 lines. Every step of a run is safe to stop at any instant
 (the store commits by journal and rename, a crawl's open WARC file is closed by the next crawl,
-tests/test_kill.py kills runs with SIGKILL), so on SIGINT the command stops at once: it tells
+tests/store/test_kill.py kills runs with SIGKILL), so on SIGINT the command stops at once: it tells
 the Prefect server, if one records the run, that the run was cancelled (at most a second),
 stops its child processes (pool workers, the spider, a temporary Prefect server, Dask), prints
 one line and leaves with 130, the shell's code for "ended by SIGINT".

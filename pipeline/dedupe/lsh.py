@@ -44,7 +44,7 @@ def optimal_bands(threshold: float, num_perm: int, weights: tuple[float, float])
     """(bands, rows per band) minimising the weighted false positive and negative areas.
 
     datasketch's _optimal_param, with its integrals (of polynomials) by Gauss-Legendre instead of
-    scipy's quad; the same choice for every threshold tested (tests/test_lsh.py).
+    scipy's quad; the same choice for every threshold tested (tests/dedupe/test_lsh.py).
     """
     fp_weight, fn_weight = weights
     best, opt = float("inf"), (0, 0)

@@ -13,7 +13,7 @@ one), text it would rewrite (entities left as text, characters that are not prin
 bodies (under 500 characters trafilatura tries a recovery pass), and wrappers whose tag, class
 or id trafilatura may act on (a "share" or "comments" div): the paragraphs may sit in one chain of
 class/id-only wrappers, and each shape of chain is first run through trafilatura as a probe.
-tests/test_plain_body.py checks, on generated containers and on the fixtures, that wherever this
+tests/extraction/test_plain_body.py checks, on generated containers and on the fixtures, that wherever this
 returns paragraphs they are exactly the paragraphs trafilatura gives.
 """
 

@@ -6,7 +6,7 @@ that a restructure or a speed-up changed no output.
     python tests/support/outputs_snapshot.py compare before.json after.json
 
 The inputs: the shipped samples, every folder of research and held-out dumps, the HTML fixtures
-of each site and era, the dumps of unknown sites, and the hostile corpus (tests/badcorpus.py).
+of each site and era, the dumps of unknown sites, and the hostile corpus (tests/support/badcorpus.py).
 Each is curated in its own fresh directory with default settings; the snapshot holds every
 committed table's rows without the columns that differ between two clean runs.
 tests/test_outputs_snapshot.py runs the comparison against the snapshot committed beside it.
@@ -54,10 +54,9 @@ def _canonical(row: str) -> str:
 
 
 def _curate(raw: Path, curated: Path) -> dict[str, list[str]]:
-    import runkit
-
     from pipeline.curation.driver import run_curation
     from pipeline.settings import load_settings
+    from support import runkit
 
     run_curation(raw, curated, load_settings(config_path="/nonexistent", env={}))
     runkit.VOLATILE |= GENERATED
@@ -66,8 +65,7 @@ def _curate(raw: Path, curated: Path) -> dict[str, list[str]]:
 
 def take() -> dict[str, dict[str, list[str]]]:
     """Curate every corpus in a temporary directory; the snapshot of each."""
-    import badcorpus
-
+    from support import badcorpus
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         for i, (name, files) in enumerate(corpora().items()):

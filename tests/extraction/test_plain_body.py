@@ -1,0 +1,242 @@
+"""The plain-paragraph shortcut gives exactly trafilatura's paragraphs wherever it is taken.
+
+Differential: generated containers (wrappers with class names trafilatura acts on, share lines,
+repeats, entities, odd spaces and characters, empty elements, inline markup) go through both the
+shortcut and trafilatura; whenever the shortcut answers, the answers must be equal. Then the
+cases it must leave to trafilatura, each on its own, and the real Pangea page it is made for.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from html import escape
+from pathlib import Path
+
+import pytest
+from conftest import shared_page
+from lxml import html
+
+from pipeline.extraction import html_article, html_body
+from pipeline.extraction.html_tree import page_parser
+from pipeline.extraction.plain_body import plain_paragraphs
+from pipeline.models import RawDocument
+from pipeline.sites import SITES, detect
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+REAL_PAGE_EXPECTED = FIXTURES / "shared-pages" / "voanews-2024-04-28-article.json"
+
+_TEXT = (
+    "the migrants from Tajikistan were stopped at the airport on Monday and questioned for hours "
+    "мигранты из Таджикистана задержаны в аэропорту Москвы после проверки документов "
+    "муҳоҷирони тоҷик дар фурудгоҳ боздошт шуданд ва соатҳо пурсиш шуданд "
+    "2024 12 % — – « » “ ” ' \" ( ) : ; , . ! ? / 201st RFE/RL"
+)
+WORDS = _TEXT.split()
+SPACES = (" ", " ", " ", "\n", "\t", "\u00a0", "\u2009", "  ", "\r\n")
+CLASSES = (
+    {},
+    {"class": "wsw"},
+    {"id": "article-content"},
+    {"class": "articleContent"},
+    {"class": "entry-content"},
+    {"class": "post"},
+    {"class": "content"},
+    {"class": "share"},
+    {"class": "teaser"},
+    {"class": "comments"},
+    {"id": "footer"},
+    {"class": "sidebar"},
+    {"class": "related-articles"},
+    {"class": "hidden"},
+    {"class": "newsletter-box"},
+    {"id": "story"},
+)
+ODD_LINES = (
+    "Facebook",
+    "Print",
+    "Twitter",
+    "E-Mail",
+    "More on this topic",
+    "Share",
+    "Read more",
+    "—",
+    "1.",
+    "...",
+    "AT&amp;T and Tajik Air",
+    "a &lt;b&gt; tag written out",
+    "soft\u00adhyphen and zero\u200bwidth",
+    "\u00a0",
+    "<p>",
+)
+
+
+def _sentence(rng: random.Random, low: int = 3, high: int = 60) -> str:
+    words = rng.choices(WORDS, k=rng.randint(low, high))
+    out = rng.choice(("", "", " ", "\n  "))
+    for word in words:
+        out += word + rng.choice(SPACES)
+    return out
+
+
+def _attributes(attrs: dict[str, str]) -> str:
+    return "".join(f' {k}="{escape(v)}"' for k, v in attrs.items())
+
+
+def _paragraph(rng: random.Random, previous: str | None) -> str:
+    roll = rng.random()
+    if roll < 0.06 and previous is not None:
+        return previous  # a repeat of the paragraph before
+    if roll < 0.14:
+        return f"<p>{rng.choice(ODD_LINES)}</p>"
+    if roll < 0.18:
+        return rng.choice(("<p></p>", "<p>  \n </p>", '<div class="clear"></div>', "<ul></ul>"))
+    if roll < 0.21:
+        inner = rng.choice(
+            (
+                '<a href="/a/1.html">{}</a>',
+                "<strong>{}</strong>",
+                "{}<br>{}",
+                "<em>{}</em> more",
+                '<span class="x">{}</span>',
+            )
+        )
+        return "<p>" + inner.format(escape(_sentence(rng)), escape(_sentence(rng))) + "</p>"
+    if roll < 0.23:
+        return f'<p class="{rng.choice(("lead", "share-line", "caption"))}">{escape(_sentence(rng))}</p>'
+    if roll < 0.25:
+        return escape(_sentence(rng, 1, 5))  # loose text between paragraphs
+    return f"<p>{escape(_sentence(rng))}</p>"
+
+
+def _container(rng: random.Random) -> str:
+    paragraphs: list[str] = []
+    previous = None
+    for _ in range(rng.choice((1, 2, 3, 4, 6, 8, 12, 20))):
+        previous = _paragraph(rng, previous)
+        paragraphs.append(previous)
+    inner = "\n".join(paragraphs)
+    for _ in range(rng.choice((0, 0, 1, 1, 2))):
+        inner = f"<div{_attributes(rng.choice(CLASSES))}>\n{inner}\n</div>"
+        if rng.random() < 0.2:
+            inner += '\n<div class="clear"></div>'
+    tag = rng.choice(("div", "div", "article", "section"))
+    return f"<{tag}{_attributes(rng.choice(CLASSES))}>{inner}</{tag}>"
+
+
+def _parsed_container(markup: str) -> html.HtmlElement:
+    page = f"<html><head><title>t</title></head><body><main>{markup}</main></body></html>"
+    root = html.document_fromstring(page.encode("utf-8"), parser=page_parser())
+    return root.find("body/main")[0]
+
+
+def _plain(container: html.HtmlElement) -> list[str] | None:
+    return plain_paragraphs(container, html_body.trafilatura_paragraphs)
+
+
+def test_shortcut_equals_trafilatura_on_generated_containers() -> None:
+    rng = random.Random(20261122)
+    taken = 0
+    for case in range(700):
+        markup = _container(rng)
+        container = _parsed_container(markup)
+        fast = plain_paragraphs(copy.deepcopy(container), html_body.trafilatura_paragraphs)
+        slow = html_body.trafilatura_paragraphs(container)
+        if fast is not None:
+            taken += 1
+            assert fast == slow, f"case {case}: {markup}"
+    # Both kinds of case occur: the comparison above is not vacuous.
+    assert 80 <= taken <= 600, taken
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        '<p><a href="/a/1.html">A link in the text</a> and words after it</p>',
+        "<p>Facebook</p>",
+        "<p>Print</p>",
+        "<p>The same paragraph twice, long enough to matter to anyone reading it.</p>" * 2,
+        "<p>Read more</p><p>A paragraph between the two.</p><p>Read more</p>",
+        "<p>AT&amp;T and the airport</p>",
+        "<p>zero\u200bwidth</p>",
+        "loose text",
+        '<p class="caption">A caption of a photo</p>',
+        "<p>line<br>break</p>",
+        "<figure><img src='x.jpg'></figure>",
+        '<div style="display:none"><p>hidden text</p></div>',
+        "<h2>A heading</h2>",
+        "<blockquote><p>A quote</p></blockquote>",
+        "<ul><li>a list item</li></ul>",
+    ],
+)
+def test_left_to_trafilatura(odd: str) -> None:
+    body = "\n".join(f"<p>{' '.join(WORDS[i : i + 30])}</p>" for i in range(0, 90, 15))
+    assert _plain(_parsed_container(f"<div>{body}</div>")) is not None
+    assert _plain(_parsed_container(f"<div>{body}{odd}</div>")) is None
+
+
+def test_short_bodies_are_left_to_trafilatura() -> None:
+    """Under 500 characters or 3 paragraphs trafilatura may take its recovery pass."""
+    two = "<p>" + "word " * 80 + "</p><p>" + "other " * 80 + "</p>"
+    assert _plain(_parsed_container(f"<div>{two}</div>")) is None
+    short = "<p>a short one</p>" * 3
+    assert _plain(_parsed_container(f"<div>{short}</div>")) is None
+
+
+def _extract(page: Path) -> object:
+    """The fixture's article through the known-site path, as tests/sites/test_sites.py reads it."""
+    text = page.read_text(encoding="utf-8")
+    meta = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
+    site = SITES[meta["site"]] if "site" in meta else detect(meta["url"], text)
+    doc = RawDocument(raw_path=page.name, kind="html", text=text, encoding="utf-8", url=meta["url"])
+    return html_article.extract_html(doc, site)
+
+
+def _both_ways(monkeypatch, extract) -> tuple[object, object, list[bool]]:
+    """(extract() with the shortcut, extract() without it, whether the shortcut answered each call)."""
+    taken: list[bool] = []
+    real = html_body.plain_paragraphs
+
+    def spy(container, slow):
+        result = real(container, slow)
+        taken.append(result is not None)
+        return result
+
+    monkeypatch.setattr(html_body, "plain_paragraphs", spy)
+    fast = extract()
+    monkeypatch.setattr(html_body, "plain_paragraphs", lambda container, slow: None)
+    return fast, extract(), taken
+
+
+def test_real_pangea_page_takes_the_shortcut_with_the_same_article(monkeypatch) -> None:
+    """The real page's pruned body is plain paragraphs: the same article with and without it."""
+    meta = json.loads(REAL_PAGE_EXPECTED.read_text(encoding="utf-8"))
+    text = shared_page(meta["shared"])  # third-party: read from ../shared, never copied here
+    doc = RawDocument(raw_path="voanews.html", kind="html", text=text, encoding="utf-8", url=meta["url"])
+    fast, slow, taken = _both_ways(monkeypatch, lambda: html_article.extract_html(doc, SITES[meta["site"]]))
+    assert taken == [True]
+    assert isinstance(fast, list) and len(fast[0].body.split("\n\n")) == 26
+    assert fast == slow
+
+
+@pytest.mark.parametrize("page", sorted(FIXTURES.glob("*/*.html")), ids=lambda p: p.name)
+def test_every_fixture_gives_the_same_article_either_way(page: Path, monkeypatch) -> None:
+    with_shortcut = _extract(page)
+    monkeypatch.setattr(html_body, "plain_paragraphs", lambda container, slow: None)
+    assert _extract(page) == with_shortcut
+
+
+def test_text_read_after_the_body_is_the_same_either_way(monkeypatch) -> None:
+    """The volume line is looked for in the page without its article, with or without the shortcut."""
+    body = "\n".join(f"<p>{' '.join(WORDS[i : i + 30])}</p>" for i in range(0, 90, 15))
+    page = (
+        '<html><head><meta property="og:type" content="article"><title>T</title></head>'
+        '<body class="single"><h1>A headline</h1>\n<div class="entry-content">\n'
+        f"{body}\n<p>Publication: Eurasia Daily Monitor Volume: 9 Issue: 99</p>\n</div></body></html>"
+    )
+    doc = RawDocument(raw_path="j.html", kind="html", text=page, encoding="utf-8", url=None)
+    fast, slow, taken = _both_ways(monkeypatch, lambda: html_article.extract_html(doc, SITES["jamestown"]))
+    assert taken == [True] and isinstance(fast, list) and fast[0].body.endswith("Volume: 9 Issue: 99")
+    assert (fast[0].volume, fast[0].issue) == (None, None)
+    assert fast == slow

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: inputs, runners, local mirrors, the seed checks."""
