@@ -162,15 +162,17 @@ class Figures:
         if self.busy is not None:
             rows += self.busy.rows()
             quiet = next((k for k in self.kinds if k.kind == self.busy.kind), None)
-            if quiet is not None and quiet.ratio:
-                rows.append(
-                    (
-                        "[one core busy] ratio, run pages/s, bare pages/s (x the quiet ones)",
+            if quiet is not None:
+                label = "[one core busy] ratio, run pages/s, bare pages/s (x the quiet ones)"
+                if quiet.ratio and self.busy.ratio:
+                    value = (
                         f"{self.busy.ratio / quiet.ratio:.2f}x, "
                         f"{self.busy.run_pages_per_second / max(quiet.run_pages_per_second, 1e-9):.2f}x, "
-                        f"{self.busy.bare_pages_per_second / max(quiet.bare_pages_per_second, 1e-9):.2f}x",
+                        f"{self.busy.bare_pages_per_second / max(quiet.bare_pages_per_second, 1e-9):.2f}x"
                     )
-                )
+                else:  # a run no slower than the empty one: too few pages to tell at this load
+                    value = "n/a: a ratio could not be measured at this size (see the runs above)"
+                rows.append((label, value))
         rows += self.rss_rows()
         width = max(len(name) for name, _ in rows)
         return head + [f"{name:<{width}}  {value}" for name, value in rows]

@@ -35,6 +35,9 @@ def quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     # A dead API must not hold a command for minutes of retries (5 by default, with backoff).
     os.environ.setdefault("PREFECT_CLIENT_MAX_RETRIES", "1")
+    # The temporary server gets 20 s to answer by default; on a busy machine it takes longer, and
+    # the run would fail before it starts ("Timed out while attempting to connect").
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 # Commands that run a Prefect flow (and so wait for a temporary API server when none is set).

@@ -22,10 +22,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from pipeline.cli.interrupt import note_flow_run
 from pipeline.curation.batch import BatchJob, FileResult
-from pipeline.curation.runner import (  # noqa: F401 - batch_result, counted_into: used by tests
-    batch_result,
+from pipeline.curation.runner import (
     batch_threads,
-    counted_into,
     extract_batch_here,
     pending_for_auto,
     resolve_kind,
@@ -33,10 +31,6 @@ from pipeline.curation.runner import (  # noqa: F401 - batch_result, counted_int
 from pipeline.curation.runner import curate_with as _curate_with
 from pipeline.report.summary import RunSummary
 from pipeline.settings import ExecutorSettings, Settings, load_settings
-
-# The names tests and other modules knew them by before the body moved to curate_run.
-_batch_result = batch_result
-_counted_into = counted_into
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)

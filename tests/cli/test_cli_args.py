@@ -3,6 +3,7 @@ within a second or two, no traceback (the CLI in a subprocess, as a user runs it
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -44,3 +45,18 @@ def test_flow_commands_say_they_are_starting_prefect_when_no_server_is_set(monke
     assert announce_prefect("stats") is None and announce_prefect("query") is None
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:4200/api")
     assert announce_prefect("run") is None
+
+
+def test_prefect_defaults_give_a_busy_machine_time_and_leave_the_users_values(monkeypatch):
+    """The temporary Prefect server gets 120 s to start (20 s by default: too short on a loaded
+    machine, where `make demo` then failed before it began); a value the user set is kept."""
+    from pipeline.cli.main import quiet_prefect
+
+    monkeypatch.delenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", raising=False)
+    monkeypatch.delenv("PREFECT_CLIENT_MAX_RETRIES", raising=False)
+    quiet_prefect()
+    assert os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] == "120"
+    assert os.environ["PREFECT_CLIENT_MAX_RETRIES"] == "1"
+    monkeypatch.setenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "30")
+    quiet_prefect()
+    assert os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] == "30"

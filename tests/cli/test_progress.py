@@ -245,7 +245,7 @@ def test_update_to_takes_running_totals() -> None:
 
 def test_curate_progress_total_is_counted_beside_the_run(tmp_path) -> None:
     """The flow starts at once and its progress gets raw/'s file count from a thread."""
-    from pipeline.flows.curate import _counted_into
+    from pipeline.curation.runner import counted_into
     from pipeline.reading.location import RawRoot
 
     raw = tmp_path / "raw"
@@ -253,6 +253,6 @@ def test_curate_progress_total_is_counted_beside_the_run(tmp_path) -> None:
     for name in ("a/1.html", "a/2.html", "3.txt"):
         (raw / name).write_text("<p>x</p>", encoding="utf-8")
     with Progress("curate", total=None, stream=io.StringIO(), interval=3600) as p:
-        with _counted_into(p, RawRoot.resolve(raw)):
+        with counted_into(p, RawRoot.resolve(raw)):
             pass
         assert p.total == 3

@@ -102,12 +102,12 @@ def test_a_file_that_kills_its_worker_is_rejected_and_its_batch_mates_are_not(mo
     ],
 )
 def test_what_each_executor_setting_resolves_to(executor, pending, kind):
-    assert flows.resolve_kind(executor, pending) == kind
+    assert curate_run.resolve_kind(executor, pending) == kind
 
 
 def test_an_unknown_executor_kind_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown executor kind 'threads'"):
-        flows.resolve_kind(ExecutorSettings(kind="threads"))
+        curate_run.resolve_kind(ExecutorSettings(kind="threads"))
 
 
 HOLD_A_POOL = (
@@ -174,7 +174,7 @@ def test_a_batch_killed_on_dask_is_retried_file_by_file():
         return _Future([FileResult(i, documents=1) for i in items])
 
     job = _job("a.html", "bad.html", "c.html")
-    results = flows._batch_result(submit_task(job), job, submit_task)
+    results = curate_run.batch_result(submit_task(job), job, submit_task)
     assert submitted == [["a.html", "bad.html", "c.html"], ["a.html"], ["bad.html"], ["c.html"]]
     assert [r.item.rel_path for r in results] == ["a.html", "bad.html", "c.html"]
     assert [r.documents for r in results] == [1, 0, 1]
@@ -183,7 +183,7 @@ def test_a_batch_killed_on_dask_is_retried_file_by_file():
 
 def test_other_task_errors_are_not_taken_for_a_dead_worker():
     with pytest.raises(ValueError):
-        flows._batch_result(_Future(error=ValueError("boom")), _job("a.html"), lambda job: _Future([]))
+        curate_run.batch_result(_Future(error=ValueError("boom")), _job("a.html"), lambda job: _Future([]))
 
 
 @pytest.mark.slow

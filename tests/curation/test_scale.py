@@ -118,7 +118,7 @@ def test_rerun_with_nothing_new_reads_nothing_and_auto_stays_local(mixed_raw, tm
     assert again.inputs_unchanged == first.inputs_seen
     assert count_rows(curated, "articles") == first.articles_total
 
-    from pipeline.flows.curate import resolve_kind
+    from pipeline.curation.runner import resolve_kind
 
     assert resolve_kind(_settings().executor, count_pending(raw, curated)) == "local"
 
