@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import prefect_server
 
+from bench.server import prefect_server
 from pipeline.store.readers import read_table
 
 pytestmark = pytest.mark.slow

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import prefect_server
 from support._mirror import FAST, REPO, Mirror, rss, wordpress_article
 
+from bench.server import prefect_server
 from pipeline.dedupe.decisions import normalize_url
 from pipeline.store.readers import read_table
 
