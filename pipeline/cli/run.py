@@ -55,7 +55,7 @@ def run_command(args: argparse.Namespace) -> int:
             "limits.lock_wait_seconds": args.wait,
         }
     )
-    if not location.is_dir(settings.paths.raw):
+    if not location.RawRoot.resolve(settings.paths.raw).is_dir():
         print(f"error: raw directory {settings.paths.raw!r} does not exist", file=sys.stderr)
         return 2
     unwritable = curated_unwritable(settings.paths.curated)

@@ -142,14 +142,6 @@ def _open_regular(path: Path) -> IO[bytes]:
         raise
 
 
-def is_dir(location: str | Path) -> bool:
-    local = local_path(location)
-    if local is not None:
-        return local.is_dir()
-    fs, path = filesystem(str(location))
-    return bool(fs.isdir(path))
-
-
 def mtime_ns(info: dict[str, Any]) -> int:
     """Modification time from an fsspec info dict, in ns; filesystems name it differently."""
     for key in ("mtime", "LastModified", "last_modified", "updated", "modified", "created"):
