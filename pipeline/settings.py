@@ -116,7 +116,7 @@ class ExecutorSettings:
         "dask_address; without an address, a local Dask cluster of `workers` processes).",
     )
     workers: int = described(0, "Worker processes; 0 means one per CPU core.")
-    batch_size: int = described(400, "Pages per task: larger batches cost less scheduling, more memory.")
+    batch_size: int = described(300, "Pages per task: larger batches cost less scheduling, more memory.")
     dask_address: str = described("", "Scheduler address for kind = dask, e.g. tcp://10.0.0.5:8786.")
 
     @property

@@ -62,21 +62,28 @@ def run_command(args: argparse.Namespace) -> int:
     if unwritable:
         print(f"error: {unwritable}", file=sys.stderr)
         return 4
+    from pipeline.curation import pool
+
+    kind = executor_kind(settings, args.full)
+    if kind == "processes":
+        pool.prestart(settings.executor.worker_count)
     try:
         if uses_prefect(args, settings):
             say_starting_prefect("run")
             from pipeline.flows import curate as flows  # here: Prefect's import alone is ~1.5 s
 
             try:
-                result = flows.run_curate_flow(settings, full=args.full)
+                result = flows.run_curate_flow(settings, full=args.full, kind=kind)
             except flows.PrefectApiLost as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 5
         else:
-            result = run_here(settings, full=args.full).as_dict()
+            result = run_here(settings, full=args.full, kind=kind).as_dict()
     except CuratedLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
+    finally:
+        pool.discard_prestarted()
     print(RunSummary.from_dict(result).render_text())
     return 0
 
@@ -90,11 +97,21 @@ def uses_prefect(args: argparse.Namespace, settings: Settings) -> bool:
     return bool(args.prefect or dask or configured_api_url())
 
 
-def run_here(settings: Settings, full: bool) -> RunSummary:
-    """The same run without Prefect: no API to record it, so no temporary server to wait for."""
-    from pipeline.curation.runner import pending_for_auto, resolve_kind, run_without_prefect
+def executor_kind(settings: Settings, full: bool) -> str:
+    """What the executor setting means for this run ('auto': workers only when there is work)."""
+    from pipeline.curation.runner import pending_for_auto, resolve_kind
 
-    kind = resolve_kind(settings.executor, pending_for_auto(settings, full))
+    return resolve_kind(settings.executor, pending_for_auto(settings, full))
+
+
+def run_here(settings: Settings, full: bool, kind: str | None = None) -> RunSummary:
+    """The same run without Prefect: no API to record it, so no temporary server to wait for.
+
+    kind: the executor kind already resolved for this run (executor_kind), else resolved here.
+    """
+    from pipeline.curation.runner import run_without_prefect
+
+    kind = kind or executor_kind(settings, full)
     # The kind 'auto' resolved to, as the flow is told it: _local_workers starts those workers.
     settings = dataclasses.replace(settings, executor=dataclasses.replace(settings.executor, kind=kind))
     return run_without_prefect(settings, kind, full=full)

@@ -1,8 +1,9 @@
 """The worker side of a run: load and extract a batch of input files (pure, no Prefect).
 
-Kept apart from the driver side (pipeline.curation.run_state) so that a Dask worker imports only
-what extraction needs: not pyarrow (the writer) nor the LSH index, about 130 MB less in every
-worker process.
+Kept apart from the driver side (pipeline.curation.run_state) so that a worker imports only what
+extraction needs: not pyarrow (the writer) nor the LSH index, about 130 MB less in every worker
+process. Not numpy either, unless the job asks the worker for the MinHash signatures
+(BatchJob.fingerprint): the local pool's workers leave them to the driver.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline.dedupe.minhash import Signatures, fingerprints
 from pipeline.extraction.boilerplate import ChromeCounter
 from pipeline.extraction.dispatch import extract_document
 from pipeline.models import Article, RawDocument, Reject
@@ -24,17 +25,25 @@ from pipeline.sites import detect
 from pipeline.store.kill_points import kill_point
 from pipeline.text.normalise import word_count
 
+if TYPE_CHECKING:
+    from pipeline.dedupe.minhash import Signatures
+
 
 class BatchJob:
     """All one batch task needs, as a single opaque value: raw/ (resolved where the run started),
-    the batch's input files, the chrome earlier runs learned, the limits and the dedupe settings.
+    the batch's input files, the chrome earlier runs learned, the limits and the dedupe settings,
+    and whether the worker computes the articles' MinHash signatures (fingerprint).
+
+    fingerprint: on a Dask cluster the workers compute them (the driver is one process for the
+    whole cluster); the local pool's workers leave them to the driver, which has numpy loaded
+    anyway: the same CPU on the same cores, and each worker process 13 MB smaller without numpy.
 
     One value instead of an argument list threaded through the submit, the pool and the worker.
     Prefect walks lists, tuples and dataclasses in task parameters looking for futures, which
     cost about 2 ms per file in the driver; it does not walk into a plain object like this one.
     """
 
-    __slots__ = ("raw", "items", "chrome", "limits", "dedupe")
+    __slots__ = ("raw", "items", "chrome", "limits", "dedupe", "fingerprint")
 
     def __init__(
         self,
@@ -43,29 +52,41 @@ class BatchJob:
         limits: LimitsSettings,
         dedupe: DedupeSettings,
         chrome: dict[str, frozenset[str]] | None = None,
+        fingerprint: bool = True,
     ) -> None:
         self.raw = raw
         self.items = items
         self.limits = limits
         self.dedupe = dedupe
         self.chrome = chrome or {}  # chrome line keys earlier runs learned, per site
+        self.fingerprint = fingerprint
 
     def __len__(self) -> int:
         return len(self.items)
 
     def of(self, items: list[InputFile], keep_chrome: bool = True) -> BatchJob:
         """The same job for other input files (one file of a batch retried alone)."""
-        return BatchJob(self.raw, items, self.limits, self.dedupe, self.chrome if keep_chrome else None)
+        chrome = self.chrome if keep_chrome else None
+        return BatchJob(self.raw, items, self.limits, self.dedupe, chrome, self.fingerprint)
 
 
 @dataclass
 class Extracted:
-    """An article with what dedupe and the writer need, computed in the worker (in parallel)."""
+    """An article with what dedupe and the writer need, computed in the worker (in parallel)
+    or, for the signatures and content hash when the job says so, by the driver (fingerprinted)."""
 
     article: Article
-    sig: Signatures
-    chash: str
+    sig: Signatures | None
+    chash: str | None
     words: int | None = None  # word_count(body); None: the driver counts
+
+    def fingerprinted(self, cfg: DedupeSettings) -> tuple[Signatures, str]:
+        """The signatures and content hash, computed here if the worker left them out."""
+        if self.sig is None or self.chash is None:
+            from pipeline.dedupe.minhash import fingerprints
+
+            self.sig, self.chash = fingerprints(self.article.body, cfg)
+        return self.sig, self.chash
 
 
 @dataclass
@@ -91,7 +112,8 @@ def process_batch(job: BatchJob) -> list[FileResult]:
     the lines that recur across the batch's pages of one site are its chrome (extraction.boilerplate),
     learned before any dump is cut, together with the chrome earlier runs learned (job.chrome).
     """
-    raw, limits, dedupe_cfg = job.raw, job.limits, job.dedupe
+    raw, limits = job.raw, job.limits
+    dedupe_cfg = job.dedupe if job.fingerprint else None
     results = []
     dumps: list[tuple[FileResult, RawDocument]] = []
     for item in job.items:
@@ -173,7 +195,7 @@ def _extract_into(
     result: FileResult,
     doc: RawDocument | Reject,
     limits: LimitsSettings,
-    dedupe_cfg: DedupeSettings,
+    dedupe_cfg: DedupeSettings | None,
     learned: dict[str, frozenset[str]] | None = None,
     counted: bool = False,
 ) -> None:
@@ -187,8 +209,10 @@ def _extract_into(
         result.rejects.append(extracted)
         return
     for article in extracted:
-        sig, chash = fingerprints(article.body, dedupe_cfg)
-        result.articles.append(Extracted(article, sig, chash, word_count(article.body)))
+        entry = Extracted(article, None, None, word_count(article.body))
+        if dedupe_cfg is not None:  # the job asks the worker for the signatures
+            entry.fingerprinted(dedupe_cfg)
+        result.articles.append(entry)
 
 
 def _stat_if_changed(path: Path | str | None, item: InputFile) -> tuple[int, int] | None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pipeline.curation.batch import BatchJob, FileResult, process_batch
 from pipeline.curation.batching import batches
+from pipeline.curation.memory import release_freed_memory
 from pipeline.curation.run_state import Curation
 from pipeline.reading.listing import InputFile, iter_inputs
 from pipeline.reading.location import RawRoot, require_local
@@ -70,8 +71,12 @@ def run_curation(
     full: bool = False,
     inflight: int = 4,
     on_progress: Callable[[RunSummary], None] | None = None,
+    on_extracted: Callable[[], None] | None = None,
 ) -> RunSummary:
     """A whole run under the curated directory's lock; submit runs a batch somewhere, lazily.
+
+    on_extracted is called once every batch is consumed, before the commit: what only extraction
+    needs (worker processes) can go before the commit and the report add to the run's memory.
 
     At most `inflight` batches are out at once, and results are consumed in submission order,
     so memory stays flat and the output does not depend on which worker finished first.
@@ -95,6 +100,7 @@ def run_curation(
         def consume_oldest() -> None:
             for result in queue.popleft()():
                 run.consume(result)
+            release_freed_memory()  # the batch's objects are gone: their pages go too
             if on_progress:
                 on_progress(run.summary)
             kill_point("after-first-batch")
@@ -107,6 +113,8 @@ def run_curation(
                     consume_oldest()
             while queue:
                 consume_oldest()
+            if on_extracted:
+                on_extracted()
             summary = run.finish()
         except BaseException:
             run.writer.abort()

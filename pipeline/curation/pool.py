@@ -14,7 +14,9 @@ extraction modules and nothing else. Measured against the alternatives on 2 core
 
 Workers are started with `spawn`: forking a driver that runs Prefect's threads is unsafe, and a
 spawned worker holds only what it imports. They start before the run's clock (start-up), and
-end by themselves if the driver is killed.
+end by themselves if the driver is killed. `run` starts them as soon as it knows they are needed
+(prestart), so that their imports (~0.8 s of CPU each) run on the second core while the driver
+imports Prefect and creates its flow run, instead of after.
 
 A worker that dies (a crash in a C extension, the kernel's OOM killer) breaks a
 ProcessPoolExecutor for good; the pool is then replaced, and the caller told with WorkerCrashed,
@@ -51,6 +53,10 @@ def _start_worker(driver_pid: int) -> None:
     # Ctrl-C in a terminal reaches the whole process group: the driver handles it (and stops
     # the workers); a worker's own KeyboardInterrupt would only print a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # One thread for numpy's BLAS: the workers are the parallelism; an idle BLAS thread spins on
+    # the core the other worker needs (seen under callgrind). Set before numpy is imported.
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
     import pipeline.curation.batch  # noqa: F401
 
     threading.Thread(target=_exit_with, args=(driver_pid,), daemon=True, name="driver-watch").start()
@@ -96,22 +102,95 @@ class ExtractionPool:
             raise WorkerCrashed(f"a worker process died running {getattr(fn, '__name__', fn)}") from exc
 
     def close(self) -> None:
+        """Stop the workers (again: a no-op)."""
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 
 _current: ExtractionPool | None = None
 
 
+class _Prestarted:
+    """A pool being started in a thread of its own, for the extraction_pool block that comes later."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool: ExtractionPool | None = None
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._start, name="start-workers", daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            self.pool = ExtractionPool(self.workers)
+        except BaseException as exc:  # noqa: BLE001 - raised again where the pool is wanted
+            self.error = exc
+
+    def take(self) -> ExtractionPool:
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+        assert self.pool is not None
+        return self.pool
+
+    def close(self) -> None:
+        self._thread.join()
+        if self.pool is not None:
+            self.pool.close()
+
+
+_prestarted: _Prestarted | None = None
+
+
+def prestart(workers: int) -> None:
+    """Start a pool of `workers` processes now, in the background: the next extraction_pool(workers)
+    takes it instead of starting one. Pair with discard_prestarted() for the case it never comes."""
+    global _prestarted
+    discard_prestarted()
+    _prestarted = _Prestarted(workers)
+
+
+def discard_prestarted() -> None:
+    """Stop a prestarted pool that no run took (the run ended before extraction: a lock, an error)."""
+    global _prestarted
+    waiting, _prestarted = _prestarted, None
+    if waiting is not None:
+        waiting.close()
+
+
+def _take_prestarted(workers: int) -> ExtractionPool | None:
+    global _prestarted
+    waiting, _prestarted = _prestarted, None
+    if waiting is None:
+        return None
+    if waiting.workers != workers:
+        waiting.close()
+        return None
+    return waiting.take()
+
+
 @contextlib.contextmanager
 def extraction_pool(workers: int) -> Iterator[ExtractionPool]:
-    """A started pool of `workers` processes, current in this process while the block runs."""
+    """A started pool of `workers` processes (the prestarted one if there is one), current in this
+    process while the block runs."""
     global _current
-    pool = ExtractionPool(workers)
+    pool = _take_prestarted(workers) or ExtractionPool(workers)
     _current = pool
     try:
         yield pool
     finally:
         _current = None
+        pool.close()
+
+
+def close_current_pool() -> None:
+    """Stop the current pool's workers now, before its block ends: extraction is over.
+
+    The block still closes it on the way out (a no-op then); a call that needs a worker after
+    this runs here instead (run_in_pool).
+    """
+    global _current
+    pool, _current = _current, None
+    if pool is not None:
         pool.close()
 
 

@@ -220,7 +220,8 @@ class Curation:
     def _decide(self, extracted: Extracted) -> bool:
         deduper = self._ensure_deduper()
         article = extracted.article
-        decision = deduper.decide(article, extracted.sig, extracted.chash)
+        sig, chash = extracted.fingerprinted(self.settings.dedupe)
+        decision = deduper.decide(article, sig, chash)
         if decision.duplicate is not None:
             dup = decision.duplicate
             if dup.kind == "revision":  # an older version, read after the kept one
@@ -231,7 +232,7 @@ class Curation:
                     dup.words_after = current.words
             self._duplicate(dup, article.source)
             return False
-        row = self._article_row(article, decision.article_id, extracted.chash, extracted.words)
+        row = self._article_row(article, decision.article_id, chash, extracted.words)
         self.writer.add_article(row)
         self._write_signatures(deduper, decision.article_id)
         self.summary.articles[article.source] += 1

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.curation.batch import BatchJob, FileResult, process_batch
-from pipeline.curation.pool import WorkerCrashed, extraction_pool, run_in_pool
+from pipeline.curation.pool import WorkerCrashed, close_current_pool, extraction_pool, run_in_pool
 from pipeline.models import Reject
 from pipeline.reading.listing import InputFile
 from pipeline.reading.location import RawRoot, require_local
@@ -203,15 +203,22 @@ def _curate_body(
     from pipeline.store.readers import read_learned_chrome
 
     known_chrome = {} if full else read_learned_chrome(curated)
+    # MinHash where numpy is anyway: on a Dask cluster its workers, here the driver (BatchJob).
+    on_cluster = settings.executor.kind == "dask" or bool(settings.executor.dask_address)
 
     def submit(items: list[InputFile]) -> Callable[[], list[FileResult]]:
-        job = BatchJob(raw, items, settings.limits, settings.dedupe, known_chrome)
+        job = BatchJob(raw, items, settings.limits, settings.dedupe, known_chrome, fingerprint=on_cluster)
         future = submit_batch(job)
         return lambda: batch_result(future, job, submit_batch)
 
     from pipeline.cli.progress import Progress
 
-    _import_report_meanwhile()
+    def extraction_done() -> None:
+        # The workers' ~130 MB go before the commit and the report: the run's peak is then the
+        # larger of extraction and reporting, not their sum. The report's modules (DuckDB) are
+        # imported meanwhile, while the commit runs.
+        close_current_pool()
+        _import_report_meanwhile()
 
     with Progress("curate", total=None, unit="files") as progress, counted_into(progress, raw):
 
@@ -231,6 +238,7 @@ def _curate_body(
             full=full,
             inflight=max(2, 2 * workers),
             on_progress=on_progress,
+            on_extracted=extraction_done,
         )
         COMMITTED.append(summary)
         on_progress(summary)
@@ -273,11 +281,11 @@ def counted_into(progress: Any, raw: RawRoot) -> Iterator[None]:
 
 
 def _import_report_meanwhile() -> None:
-    """Import the report module (DuckDB: ~0.25 s) in a thread while the workers extract.
+    """Import the report module (DuckDB: ~0.25 s) in a thread while the run commits.
 
-    Imported at the end, it was a quarter second in which nothing else ran; the driver is mostly
-    waiting for batches before that. Python's import lock makes the report's own import wait for
-    this one. It is imported at the end anyway, so the run's peak memory is the same.
+    Imported after the commit, it was a quarter second in which nothing else ran. Not during
+    extraction: its ~25 MB would then add to the worker processes' in the run's peak memory.
+    Python's import lock makes the report's own import wait for this one.
     """
     threading.Thread(target=_import_report, name="import-report", daemon=True).start()
 

@@ -88,14 +88,16 @@ def _extract_known(doc: RawDocument, site: Site, root: html.HtmlElement) -> list
     ld = json_ld_article(root)
     url = doc.url or canonical_url(root, doc.url)
     # Read everything outside the body before the body is pruned (the dateline span is pruned).
-    title = page_title(root, rules.title, ld, url)
-    authors = known_site_authors(root, rules.authors, rules.desk_authors, ld)
+    site_title = first_text(root, rules.title)
+    title = page_title(root, (), ld, url, selected=site_title)
+    authors, bylined = known_site_authors(root, rules.authors, rules.desk_authors, ld)
     date = publication_date(root, rules.date, ld, url, site.timezone_for(url))
     tags = page_tags(root, rules.tags, ld)
     dateline = first_text(root, rules.dateline)
     container = first_element(root, rules.container)
     page = url or doc.raw_path
-    evidence = _rule_evidence(root, site, page, container is not None, title, authors, date)
+    matched = {"container": container is not None, "title": site_title is not None, "authors": bylined}
+    evidence = _rule_evidence(root, site, page, matched, title, authors, date)
     paragraphs = body_paragraphs(container, rules.prune) if container is not None else []
     if dateline is None and paragraphs and site.text.dateline is not None:
         match = site.text.dateline.match(paragraphs[0])
@@ -123,7 +125,7 @@ def _rule_evidence(
     root: html.HtmlElement,
     site: Site,
     page: str,
-    container_matched: bool,
+    matched: dict[str, bool],
     title: str | None,
     authors: list[str],
     date: ParsedDate | None,
@@ -133,10 +135,9 @@ def _rule_evidence(
     Asked of the selectors themselves, not of which source won: a page whose JSON-LD gives the
     date still says whether the site's date element is there. Read before the body is pruned.
     A byline element naming only a desk is a match (the markup is there; the names were dropped).
+    matched: whether the container, title and byline selectors matched, as the caller read them.
     """
     rules = site.html
-    title_hit = first_text(root, rules.title) is not None
-    byline_hit = first_text(root, rules.authors) is not None
     # A date from a <time> or byline element came from the site's selectors (the only ones read
     # with those sources); else a selector matches when it selects any text (not parsed again:
     # parsing doubled the cost of this check).
@@ -146,10 +147,10 @@ def _rule_evidence(
     return Evidence(
         site=site.key,
         page=page,
-        container=SITE if container_matched else NONE,
-        title=origin(title_hit, bool(title)),
+        container=SITE if matched["container"] else NONE,
+        title=origin(matched["title"], bool(title)),
         date=origin(date_hit, date is not None),
-        authors=origin(byline_hit, bool(authors)),
+        authors=origin(matched["authors"], bool(authors)),
     )
 
 

@@ -81,11 +81,14 @@ def _byline_paragraph(paragraphs: list[str], not_names: frozenset[str]) -> tuple
 
 def known_site_authors(
     root: html.HtmlElement, xpaths: Iterable[str], desks: Iterable[re.Pattern[str]], ld: dict[str, Any]
-) -> list[str]:
-    """People who wrote the piece: the site's byline, else JSON-LD Persons, else meta author.
+) -> tuple[list[str], bool]:
+    """People who wrote the piece: the site's byline, else JSON-LD Persons, else meta author; and
+    whether the site's byline markup is on the page (it may name only a desk).
 
     Each source is filtered (desks, agencies, the outlet, people the page is about) before the
     next is tried, so that a byline naming only a desk does not hide a person named in JSON-LD.
+    The second value is what the extraction's evidence asks of the byline selectors: returned
+    here, where they are read anyway, rather than read again.
     """
     desks = tuple(desks)
     not_names = _not_author_names(root, ld)
@@ -95,16 +98,16 @@ def known_site_authors(
         bylined = bylined or bool(found)
         names = _people(found, desks, not_names)
         if names:
-            return names
+            return names, True
     names = _people(_authors_from_ld(ld), desks, not_names)
     if names:
-        return names
+        return names, bylined
     meta = first_text(root, (_META_AUTHOR,))
     names = _people([meta] if meta else [], desks, not_names)
     if names or bylined:
-        return names
+        return names, bylined
     # The site's byline markup is gone (a redesign): the markup most CMSs give a byline.
-    return _people(_generic_byline_names(root), desks, not_names)
+    return _people(_generic_byline_names(root), desks, not_names), False
 
 
 def _generic_byline_names(root: html.HtmlElement, max_rank: int = 99) -> list[str]:

@@ -29,11 +29,19 @@ _PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
 
 
 def page_title(
-    root: html.HtmlElement, xpaths: Iterable[str], ld: dict[str, Any], url: str | None = None
+    root: html.HtmlElement,
+    xpaths: Iterable[str],
+    ld: dict[str, Any],
+    url: str | None = None,
+    selected: str | None = None,
 ) -> str | None:
-    """The headline: the site's selectors, JSON-LD, og:title or <title>, without the outlet's name."""
+    """The headline: the site's selectors, JSON-LD, og:title or <title>, without the outlet's name.
+
+    selected: what the site's selectors give, when the caller has read them already (xpaths
+    are then not read again).
+    """
     title = (
-        first_text(root, xpaths)
+        (selected if selected is not None else first_text(root, xpaths))
         or ld_str(ld, "headline")
         or first_text(root, ("//meta[@property='og:title']/@content", "//title"))
     )

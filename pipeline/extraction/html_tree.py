@@ -22,10 +22,18 @@ from pipeline.text.normalise import normalize_line
 def page_parser() -> html.HTMLParser:
     """One parser per process: no network, no huge trees (size limits stay on), no comments.
 
-    The HTML parser never loads a DTD, so entities declared in one are not expanded.
+    The HTML parser never loads a DTD, so entities declared in one are not expanded. No table of
+    id attributes either (collect_ids): only XPath's id() and getElementById read it, and nothing
+    here or in trafilatura does; building it was a sixth of the parse (1.55 -> 1.29 ms on a 60 KB
+    Pangea page).
     """
     return html.HTMLParser(
-        encoding="utf-8", huge_tree=False, no_network=True, remove_comments=True, remove_pis=True
+        encoding="utf-8",
+        huge_tree=False,
+        no_network=True,
+        remove_comments=True,
+        remove_pis=True,
+        collect_ids=False,
     )
 
 

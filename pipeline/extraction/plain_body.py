@@ -1,18 +1,30 @@
-"""The paragraphs of a body container that holds nothing but plain text paragraphs.
+"""The paragraphs of a body container that holds nothing but paragraphs of running text.
 
 trafilatura is there to strip chrome from a body container: share lines, link lists, embeds,
 teaser boxes, markup it does not know. A container whose only content is a run of <p> elements of
-plain text (no attributes, no child elements, no text between them) gives trafilatura nothing to
-strip: what it returns is each paragraph's text with its whitespace folded. Computing that
-directly costs about a tenth of trafilatura's call (1.1 ms on the real Pangea page, whose body is
-26 such paragraphs), so on pages like it the known-site extraction is about a quarter cheaper.
+running text (no attributes, no text between them) gives trafilatura nothing to strip: what it
+returns is each paragraph's text with its whitespace folded. Computing that directly costs about a
+tenth of trafilatura's call (1.1 ms on the real Pangea page, whose body is 26 such paragraphs; 3 ms
+when a third of them carry a link or bold words), so on pages like it the known-site extraction is
+a quarter to a half cheaper.
+
+Running text may carry the inline markup article bodies have: a link to another article, words in
+<strong>, <b>, <em> or <i>, each holding only text. trafilatura drops formatting without a trace
+(formatting=False) and turns links into plain text after its link-density tests, which delete a
+paragraph or block made mostly of link text. The shortcut is taken only where those tests cannot
+fire: every paragraph with links has at most half of its characters in links (the tests delete at
+80% or 90%) and, under 60 characters, not mostly links of under 10 characters; the container,
+which must be 500 characters or more, then passes them too.
 
 The conditions are narrow on purpose, and every case in which trafilatura's result could differ
 falls back to it: a paragraph it would drop (a share or "Print" line, a repeat of an earlier
-one), text it would rewrite (entities left as text, characters that are not printable), short
-bodies (under 500 characters trafilatura tries a recovery pass), and wrappers whose tag, class
-or id trafilatura may act on (a "share" or "comments" div): the paragraphs may sit in one chain of
-class/id-only wrappers, and each shape of chain is first run through trafilatura as a probe.
+one or of a part of one), text it would rewrite (entities left as text, characters that are not
+printable), short bodies (under 500 characters trafilatura tries a recovery pass), and wrappers
+whose tag, class or id trafilatura may act on (a "share" or "comments" div): the paragraphs may
+sit in one chain of class/id-only wrappers, and each shape of chain is first run through
+trafilatura as a probe. A container its body rules do not recognise goes through trafilatura's
+recovery pass, which also skips a paragraph standing inside an earlier one: such repeats fall
+back too.
 tests/extraction/test_plain_body.py checks, on generated containers and on the fixtures, that wherever this
 returns paragraphs they are exactly the paragraphs trafilatura gives.
 """
@@ -52,13 +64,13 @@ def plain_paragraphs(container: html.HtmlElement, trafilatura_paragraphs: Paragr
     if not _collect(container, texts, chain):
         return None
     lines: list[str] = []
-    seen: set[str] = set()
+    earlier: list[str] = []
     total = 0
     for text in texts:
         line = " ".join(text.split())
-        if line in seen or "&" in line or not line.isprintable() or _DROPPED_LINE.match(line):
+        if "&" in line or not line.isprintable() or _DROPPED_LINE.match(line) or _repeats(line, earlier):
             return None
-        seen.add(line)
+        earlier.append(line)
         total += len(line)
         lines.append(normalize_line(line))
     if len(lines) < MIN_PARAGRAPHS or total < MIN_CHARS:
@@ -67,6 +79,19 @@ def plain_paragraphs(container: html.HtmlElement, trafilatura_paragraphs: Paragr
     if not _read_as_plain(shape, trafilatura_paragraphs):
         return None
     return lines
+
+
+# trafilatura's MIN_DUPLICATE_LENGTH: on a container its body rules do not recognise, it recovers
+# the paragraphs one by one and skips any longer than this that stands inside an earlier one.
+_MIN_REPEAT_CHARS = 50
+
+
+def _repeats(line: str, earlier: list[str]) -> bool:
+    """Whether line is an earlier paragraph again, or (when long enough for trafilatura to look)
+    part of one: a pull quote that trafilatura may drop."""
+    if line in earlier:
+        return True
+    return len(line) > _MIN_REPEAT_CHARS and any(line in other for other in earlier)
 
 
 # Elements that may wrap the paragraphs (with a class or id at most), and empty elements that
@@ -91,10 +116,13 @@ def _collect(element: html.HtmlElement, texts: list[str], chain: list[html.HtmlE
             return False  # loose text between paragraphs
         tag = child.tag
         if tag == "p":
-            if len(child) or child.attrib or wrapper is not None:
-                return False  # links, line breaks, formatting, a class trafilatura may act on
-            if not _blank(child.text):
-                texts.append(child.text)
+            if child.attrib or wrapper is not None:
+                return False  # a class or style trafilatura may act on
+            text = _running_text(child) if len(child) else (child.text or "")
+            if text is None:
+                return False  # line breaks, spans, images, nested markup, a link-heavy paragraph
+            if not _blank(text):
+                texts.append(text)
         elif tag in _WRAPPERS and (len(child) or not _blank(child.text)):
             if wrapper is not None or texts or len(chain) > _MAX_DEPTH:
                 return False
@@ -107,6 +135,51 @@ def _collect(element: html.HtmlElement, texts: list[str], chain: list[html.HtmlE
         return True
     chain.append(wrapper)
     return _collect(wrapper, texts, chain)
+
+
+# Inline markup trafilatura reads as the words it holds: links (turned to text after the
+# link-density tests) and formatting (stripped with formatting=False).
+_LINK = "a"
+_FORMATTING = frozenset({"strong", "b", "em", "i"})
+_LINK_ATTRIBUTES = frozenset({"href", "title", "target", "rel"})
+# trafilatura's link-density test deletes a paragraph whose link text is over 80% of it (90% for a
+# long one), or, when it has fewer than 60 characters, one whose links are mostly (over 80%)
+# shorter than 10 characters: the shortcut keeps well clear of the first, and off the second.
+MAX_LINK_SHARE = 0.5
+SHORT_PARAGRAPH = 60
+SHORT_LINK = 10
+
+
+def _running_text(paragraph: html.HtmlElement) -> str | None:
+    """The text of a paragraph with inline links or formatting, or None when it holds anything
+    else, or when trafilatura's link-density tests could delete it.
+
+    Each inline element holds non-blank text and no elements: an empty one is pruned by
+    trafilatura (with its tail kept, so the text is the same, but the case is not worth it) and a
+    nested one may carry markup it acts on.
+    """
+    link_chars = links = short_links = 0
+    for child in paragraph:
+        tag = child.tag
+        if len(child) or _blank(child.text):
+            return None
+        if tag == _LINK:
+            if not _LINK_ATTRIBUTES.issuperset(child.attrib):
+                return None  # a class or id: trafilatura's discard rules may match it
+            length = len(" ".join(child.text.split()))
+            link_chars += length
+            links += 1
+            short_links += length < SHORT_LINK
+        elif tag not in _FORMATTING or child.attrib:
+            return None
+    text = paragraph.text_content()
+    if links:
+        chars = len(" ".join(text.split()))
+        if link_chars > chars * MAX_LINK_SHARE:
+            return None
+        if chars < SHORT_PARAGRAPH and links > 1 and short_links * 5 > links * 4:
+            return None
+    return text
 
 
 def _blank(text: str | None) -> bool:

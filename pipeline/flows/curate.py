@@ -33,10 +33,41 @@ from pipeline.report.summary import RunSummary
 from pipeline.settings import ExecutorSettings, Settings, load_settings
 
 
+class BatchResults:
+    """A batch's results as one opaque value, the task's return value.
+
+    Prefect links every element of a returned list to the task run's state, in a table that lives
+    as long as the flow run: an entry per input file (~250 bytes each, and a walk over the list
+    per batch), where one per batch does. It does not walk into a plain object like this one.
+    """
+
+    __slots__ = ("results",)
+
+    def __init__(self, results: list[FileResult]) -> None:
+        self.results = results
+
+
 @task(name="extract-batch", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
-def extract_batch(job: BatchJob) -> list[FileResult]:
+def extract_batch(job: BatchJob) -> BatchResults:
     """Load and extract one batch of input files (runs wherever the task runner puts it)."""
-    return extract_batch_here(job)
+    return BatchResults(extract_batch_here(job))
+
+
+class _Unwrapping:
+    """A submitted extract-batch task's future whose result is the batch's list of results."""
+
+    __slots__ = ("future",)
+
+    def __init__(self, future: Any) -> None:
+        self.future = future
+
+    def result(self) -> list[FileResult]:
+        return self.future.result().results
+
+
+def submit_extract_batch(job: BatchJob) -> _Unwrapping:
+    """extract_batch.submit(job), answering with the list of results (curate_with's submit)."""
+    return _Unwrapping(extract_batch.submit(job))
 
 
 def task_runner_for(executor: ExecutorSettings, kind: str) -> Any:
@@ -123,7 +154,7 @@ def curate_with(
     """The body of the curate flow, callable from other flows (ingest, backfill): batches are
     extract-batch tasks of the current flow run, and its logger gets the summary."""
     return _curate_with(
-        settings, full, extract_batch.submit, get_run_logger(), start_runner=_start_task_runner, crawls=crawls
+        settings, full, submit_extract_batch, get_run_logger(), start_runner=_start_task_runner, crawls=crawls
     )
 
 
@@ -207,11 +238,16 @@ def _api_for_local_workers(runner: Any) -> Iterator[None]:
 
 
 def run_curate_flow(
-    settings: Settings, full: bool = False, crawls: dict[str, dict[str, Any]] | None = None
+    settings: Settings,
+    full: bool = False,
+    crawls: dict[str, dict[str, Any]] | None = None,
+    kind: str | None = None,
 ) -> dict[str, Any]:
-    """Run the curate flow with the task runner the settings ask for (crawls: see curate)."""
-    pending = pending_for_auto(settings, full)
-    kind = resolve_kind(settings.executor, pending)
+    """Run the curate flow with the task runner the settings ask for (crawls: see curate).
+
+    kind: the executor kind the caller already resolved (resolve_kind), else resolved here.
+    """
+    kind = kind or resolve_kind(settings.executor, pending_for_auto(settings, full))
     runner = task_runner_for(settings.executor, kind)
     configured = curate.with_options(task_runner=runner)
     overrides = {key: value for key, value, origin in settings.items() if origin == "command line"}

@@ -11,7 +11,9 @@ baseline.
 
 from __future__ import annotations
 
+import bisect
 import statistics
+from array import array
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -98,10 +100,20 @@ class _Tally:
     articles: int = 0
     site_rule: Counter = field(default_factory=Counter)  # field -> pages where the site's rule matched
     fallback_pages: int = 0
-    words: list[tuple[int, str]] = field(default_factory=list)  # (body words, page) of articles
+    # Body words of every article (4 bytes each: a run's tally must not grow by a URL a page), and
+    # the EXAMPLE_PAGES shortest as (words, page), in order.
+    words: array = field(default_factory=lambda: array("I"))
+    shortest: list[tuple[int, str]] = field(default_factory=list)
     undated: int = 0
     chrome_learned: int = 0
     examples: dict[str, list[str]] = field(default_factory=dict)  # metric -> pages with the worse value
+
+    def add_words(self, words: int, page: str) -> None:
+        self.words.append(words)
+        entry = (words, page)
+        if len(self.shortest) < EXAMPLE_PAGES or entry < self.shortest[-1]:
+            bisect.insort(self.shortest, entry)
+            del self.shortest[EXAMPLE_PAGES:]
 
     def example(self, metric: str, page: str) -> None:
         pages = self.examples.setdefault(metric, [])
@@ -121,7 +133,7 @@ class HealthTally:
             return
         tally = self._page(article.evidence)
         tally.articles += 1
-        tally.words.append((words, article.evidence.page))
+        tally.add_words(words, article.evidence.page)
         if article.published_date is None:
             tally.undated += 1
             tally.example("undated", article.evidence.page)
@@ -153,7 +165,7 @@ class HealthTally:
         for site, t in sorted(self._sites.items()):
             if not t.pages:
                 continue
-            words = [w for w, _ in t.words]
+            words = t.words
             out.append(
                 SiteHealth(
                     site=site,
@@ -174,7 +186,7 @@ class HealthTally:
         if tally is None:
             return []
         if metric == "median_words":
-            return [page for _, page in sorted(tally.words)[:EXAMPLE_PAGES]]
+            return [page for _, page in tally.shortest]
         return list(tally.examples.get(metric, []))
 
 

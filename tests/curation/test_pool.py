@@ -76,7 +76,7 @@ def test_a_file_that_kills_its_worker_is_rejected_and_its_batch_mates_are_not(mo
         return [FileResult(i, documents=1) for i in items]
 
     monkeypatch.setattr(curate_run, "run_in_pool", fake_run_in_pool)  # where extract_batch_here looks
-    results = flows.extract_batch.fn(_job("a.html", "bad.html", "c.html"))
+    results = flows.extract_batch.fn(_job("a.html", "bad.html", "c.html")).results
     assert calls == [["a.html", "bad.html", "c.html"], ["a.html"], ["bad.html"], ["c.html"]]
     assert [r.item.rel_path for r in results] == ["a.html", "bad.html", "c.html"]
     assert [r.documents for r in results] == [1, 0, 1]
@@ -221,3 +221,129 @@ def test_a_file_that_kills_every_dask_worker_is_a_reject_and_the_run_commits(
     rejects = pq.read_table(tmp_path / "curated" / "rejects").to_pylist()
     assert [(r["raw_path"], r["reason"]) for r in rejects] == [(bad, "worker_crashed")]
     assert sum(summary["articles"].values()) >= 6
+
+
+PRESTART = (
+    "import os, sys\n"
+    "from pipeline.curation import pool\n"
+    "if __name__ == '__main__':\n"
+    "    pool.prestart(1)\n"
+    "    with pool.extraction_pool(1) as p:\n"
+    "        taken = p is not None and pool._prestarted is None\n"
+    "        first = pool.run_in_pool(os.getpid)\n"
+    "        pool.close_current_pool()\n"
+    "        here = pool.run_in_pool(os.getpid)\n"
+    "    pool.prestart(1)\n"
+    "    waiting = pool._prestarted.take()\n"
+    "    pool._prestarted = None\n"
+    "    pool.prestart(1)\n"
+    "    unused = pool._prestarted\n"
+    "    pool.discard_prestarted()\n"
+    "    print(taken, first != os.getpid(), here == os.getpid(), unused.pool._executor._shutdown_thread,"
+    " waiting.workers)\n"
+    "    waiting.close()\n"
+)
+
+
+def test_a_prestarted_pool_is_the_one_extraction_uses_and_an_unused_one_is_stopped():
+    """`run` starts the workers before Prefect's import; the pool block takes them. A pool closed
+    once extraction is over sends later calls here; a prestarted pool nobody took is shut down."""
+    done = subprocess.run(
+        [sys.executable, "-c", PRESTART], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True", "True", "True", "True", "1"]
+
+
+def test_run_prestarts_the_workers_it_will_use(tmp_path, monkeypatch):
+    """A run with enough work starts its pool at once (its imports then overlap Prefect's); the
+    run's own extraction_pool takes that pool."""
+    from pipeline.cli import main as cli
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text("x", encoding="utf-8")
+    started: list[int] = []
+    monkeypatch.setattr(pool, "prestart", lambda workers: started.append(workers))
+    monkeypatch.setattr("pipeline.cli.run.executor_kind", lambda settings, full: "processes")
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    code = cli.main(["run", "--raw", str(raw), "--curated", str(tmp_path / "cur"), "--workers", "2"])
+    assert code == 0
+    assert started == [2]
+
+
+WORKER_WITHOUT_NUMPY = (
+    "import os, sys\n"
+    "from pathlib import Path\n"
+    "from pipeline.curation.pool import extraction_pool, run_in_pool\n"
+    "from pipeline.curation.batch import BatchJob, process_batch\n"
+    "from pipeline.reading.listing import InputFile\n"
+    "from pipeline.reading.location import RawRoot\n"
+    "from pipeline.settings import DedupeSettings, LimitsSettings\n"
+    "if __name__ == '__main__':\n"
+    "    raw = Path(sys.argv[1])\n"
+    "    item = InputFile('a.txt', (raw / 'a.txt').stat().st_size, 1)\n"
+    "    job = BatchJob(\n"
+    "        RawRoot.resolve(raw), [item], LimitsSettings(), DedupeSettings(), fingerprint=False\n"
+    "    )\n"
+    "    with extraction_pool(1):\n"
+    "        [result] = run_in_pool(process_batch, job)\n"
+    "        loaded = run_in_pool(eval, \"'numpy' in __import__('sys').modules\")\n"
+    "    print(loaded, len(result.articles), result.articles[0].sig is None)\n"
+)
+
+
+def test_pool_workers_leave_minhash_to_the_driver_and_never_load_numpy(tmp_path):
+    """The local pool's jobs ask for no signatures: a worker extracts an article without numpy
+    (13 MB a worker); the driver computes them (run_state, Extracted.fingerprinted)."""
+    words = " ".join(f"word{i} text" for i in range(60))
+    (tmp_path / "a.txt").write_text(
+        "Migrants return to Tajikistan\n\n" + "\n\n".join(f"{words} {n}." for n in range(4)), encoding="utf-8"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", WORKER_WITHOUT_NUMPY, str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["False", "1", "True"]
+
+
+def test_signatures_computed_by_the_driver_are_the_workers(tmp_path):
+    from pipeline.curation.batch import process_batch
+    from pipeline.dedupe.minhash import fingerprints
+
+    words = " ".join(f"word{i} text" for i in range(60))
+    (tmp_path / "a.txt").write_text(
+        "Migrants return to Tajikistan\n\n" + "\n\n".join(f"{words} {n}." for n in range(4)), encoding="utf-8"
+    )
+    item = InputFile("a.txt", (tmp_path / "a.txt").stat().st_size, 1)
+    cfg = DedupeSettings()
+    by_worker = process_batch(BatchJob(RawRoot.resolve(tmp_path), [item], LimitsSettings(), cfg))[0]
+    left = process_batch(
+        BatchJob(RawRoot.resolve(tmp_path), [item], LimitsSettings(), cfg, fingerprint=False)
+    )[0]
+    [worker], [driver] = by_worker.articles, left.articles
+    assert driver.sig is None and driver.chash is None
+    sig, chash = driver.fingerprinted(cfg)
+    assert chash == worker.chash == fingerprints(worker.article.body, cfg)[1]
+    assert (sig.body == worker.sig.body).all() and (sig.lead == worker.sig.lead).all()
+
+
+def test_the_flow_task_returns_one_opaque_value_per_batch():
+    """Prefect links each element of a returned list to the task's state for the whole flow run:
+    the task returns one plain object, which it does not walk, and the driver unwraps it."""
+    from prefect.utilities.collections import visit_collection
+
+    outcome = flows.BatchResults([FileResult(i) for i in _items("a", "b", "c")])
+    seen: list[object] = []
+    visit_collection(outcome, visit_fn=seen.append, max_depth=1)
+    assert seen == [outcome]
+
+    class Done:
+        def result(self):
+            return outcome
+
+    assert flows._Unwrapping(Done()).result() is outcome.results

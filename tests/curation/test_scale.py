@@ -302,3 +302,32 @@ def test_a_template_whose_address_is_a_query_keeps_its_markup():
     assert typo3.id_token == "39676"
     page = typo3.render(random.Random(0), 5)
     assert "news-single-item" in page and "tt_news%5D=40000005" in page
+
+
+def test_extraction_ends_before_the_commit_and_the_workers_go_first(mixed_raw, tmp_path, monkeypatch):
+    """on_extracted comes once every input is consumed and nothing is committed yet; the run's
+    pool is closed there, so the commit and the report do not hold the workers' memory."""
+    from pipeline.curation import pool
+    from pipeline.curation import runner as curate_run
+
+    seen: list[tuple[int, bool]] = []
+    curated = tmp_path / "cur"
+    settings = _settings(
+        **{"paths.raw": str(mixed_raw), "paths.curated": str(curated), "executor.batch_size": 5}
+    )
+
+    def extracted() -> None:
+        committed = (curated / "articles").exists() and any((curated / "articles").rglob("*.parquet"))
+        seen.append((len(list(mixed_raw.rglob("*.*"))), committed))
+
+    summary = run_curation(str(mixed_raw), curated, settings, on_extracted=extracted)
+    assert seen == [(summary.inputs_read, False)]
+    assert count_rows(curated, "articles") > 0
+
+    closed: list[bool] = []
+    real = pool.close_current_pool
+    monkeypatch.setattr(curate_run, "close_current_pool", lambda: closed.append(True) or real())
+    curate_run.run_without_prefect(
+        _settings(**{"paths.raw": str(mixed_raw), "paths.curated": str(tmp_path / "two")}), "local"
+    )
+    assert closed == [True]

@@ -246,3 +246,29 @@ def test_health_table_is_always_there_and_a_rebuild_starts_it_afresh(two_runs, t
     assert (
         pq.read_schema(part).equals(HEALTH_SCHEMA, check_metadata=False) and pq.read_table(part).num_rows == 0
     )
+
+
+def test_the_shortest_pages_and_median_without_keeping_every_page() -> None:
+    """The tally keeps each article's word count (4 bytes), and only the EXAMPLE_PAGES shortest
+    pages: the same examples and median as sorting every (words, page) of the run."""
+    import random
+    import statistics
+
+    from pipeline.extraction.evidence import Evidence
+    from pipeline.models import Article
+    from pipeline.report import health as health_mod
+
+    rng = random.Random(3)
+    tally = health_mod.HealthTally()
+    pairs = []
+    for n in range(500):
+        words = rng.choice((30, 31, 200, 1000, rng.randrange(25, 5000)))
+        page = f"https://www.rferl.org/a/{rng.randrange(10**6)}-{n}.html"
+        evidence = Evidence("rferl", page, "site", "site", "site", "site")
+        article = Article(source="rferl", body="x", raw_path=page, url=page, evidence=evidence)
+        tally.add_article(article, words)
+        pairs.append((words, page))
+    expected = [page for _, page in sorted(pairs)[: health_mod.EXAMPLE_PAGES]]
+    assert tally.examples("rferl", "median_words") == expected
+    [site] = tally.site_health()
+    assert site.median_words == statistics.median(w for w, _ in pairs)

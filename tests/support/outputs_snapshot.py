@@ -66,6 +66,7 @@ def _curate(raw: Path, curated: Path) -> dict[str, list[str]]:
 def take() -> dict[str, dict[str, list[str]]]:
     """Curate every corpus in a temporary directory; the snapshot of each."""
     from support import badcorpus
+
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         for i, (name, files) in enumerate(corpora().items()):
