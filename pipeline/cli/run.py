@@ -63,6 +63,7 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"error: {unwritable}", file=sys.stderr)
         return 4
     from pipeline.curation import pool
+    from pipeline.curation.runner import executor_kind
 
     kind = executor_kind(settings, args.full)
     if kind == "processes":
@@ -97,19 +98,12 @@ def uses_prefect(args: argparse.Namespace, settings: Settings) -> bool:
     return bool(args.prefect or dask or configured_api_url())
 
 
-def executor_kind(settings: Settings, full: bool) -> str:
-    """What the executor setting means for this run ('auto': workers only when there is work)."""
-    from pipeline.curation.runner import pending_for_auto, resolve_kind
-
-    return resolve_kind(settings.executor, pending_for_auto(settings, full))
-
-
 def run_here(settings: Settings, full: bool, kind: str | None = None) -> RunSummary:
     """The same run without Prefect: no API to record it, so no temporary server to wait for.
 
     kind: the executor kind already resolved for this run (executor_kind), else resolved here.
     """
-    from pipeline.curation.runner import run_without_prefect
+    from pipeline.curation.runner import executor_kind, run_without_prefect
 
     kind = kind or executor_kind(settings, full)
     # The kind 'auto' resolved to, as the flow is told it: _local_workers starts those workers.

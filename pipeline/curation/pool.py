@@ -32,7 +32,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
@@ -109,36 +109,9 @@ class ExtractionPool:
 _current: ExtractionPool | None = None
 
 
-class _Prestarted:
-    """A pool being started in a thread of its own, for the extraction_pool block that comes later."""
-
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self.pool: ExtractionPool | None = None
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._start, name="start-workers", daemon=True)
-        self._thread.start()
-
-    def _start(self) -> None:
-        try:
-            self.pool = ExtractionPool(self.workers)
-        except BaseException as exc:  # noqa: BLE001 - raised again where the pool is wanted
-            self.error = exc
-
-    def take(self) -> ExtractionPool:
-        self._thread.join()
-        if self.error is not None:
-            raise self.error
-        assert self.pool is not None
-        return self.pool
-
-    def close(self) -> None:
-        self._thread.join()
-        if self.pool is not None:
-            self.pool.close()
-
-
-_prestarted: _Prestarted | None = None
+# A pool being started in a thread of its own (workers, its future), for the extraction_pool
+# block that comes later; the future re-raises a failed start where the pool is wanted.
+_prestarted: tuple[int, Future[ExtractionPool]] | None = None
 
 
 def prestart(workers: int) -> None:
@@ -146,26 +119,26 @@ def prestart(workers: int) -> None:
     takes it instead of starting one. Pair with discard_prestarted() for the case it never comes."""
     global _prestarted
     discard_prestarted()
-    _prestarted = _Prestarted(workers)
+    starter = ThreadPoolExecutor(1, thread_name_prefix="start-workers")
+    _prestarted = (workers, starter.submit(ExtractionPool, workers))
+    starter.shutdown(wait=False)
 
 
 def discard_prestarted() -> None:
     """Stop a prestarted pool that no run took (the run ended before extraction: a lock, an error)."""
     global _prestarted
     waiting, _prestarted = _prestarted, None
-    if waiting is not None:
-        waiting.close()
+    if waiting is not None and waiting[1].exception() is None:
+        waiting[1].result().close()
 
 
 def _take_prestarted(workers: int) -> ExtractionPool | None:
     global _prestarted
+    if _prestarted is None or _prestarted[0] != workers:
+        discard_prestarted()
+        return None
     waiting, _prestarted = _prestarted, None
-    if waiting is None:
-        return None
-    if waiting.workers != workers:
-        waiting.close()
-        return None
-    return waiting.take()
+    return waiting[1].result()
 
 
 @contextlib.contextmanager

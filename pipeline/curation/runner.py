@@ -122,6 +122,11 @@ def pending_for_auto(settings: Settings, full: bool) -> int | None:
     return count_pending(raw, curated, full, stop_after=AUTO_WORKERS_ABOVE)
 
 
+def executor_kind(settings: Settings, full: bool) -> str:
+    """What the executor setting means for this run ('auto': workers only when there is work)."""
+    return resolve_kind(settings.executor, pending_for_auto(settings, full))
+
+
 def batch_threads(kind: str, executor: ExecutorSettings) -> int:
     """Batches in flight at once: with worker processes, twice as many as workers, so each worker
     finds its next batch already queued in the pool instead of waiting for a submit."""
@@ -204,7 +209,7 @@ def _curate_body(
 
     known_chrome = {} if full else read_learned_chrome(curated)
     # MinHash where numpy is anyway: on a Dask cluster its workers, here the driver (BatchJob).
-    on_cluster = settings.executor.kind == "dask" or bool(settings.executor.dask_address)
+    on_cluster = resolve_kind(settings.executor) == "dask"
 
     def submit(items: list[InputFile]) -> Callable[[], list[FileResult]]:
         job = BatchJob(raw, items, settings.limits, settings.dedupe, known_chrome, fingerprint=on_cluster)

@@ -96,8 +96,17 @@ def _extract_known(doc: RawDocument, site: Site, root: html.HtmlElement) -> list
     dateline = first_text(root, rules.dateline)
     container = first_element(root, rules.container)
     page = url or doc.raw_path
-    matched = {"container": container is not None, "title": site_title is not None, "authors": bylined}
-    evidence = _rule_evidence(root, site, page, matched, title, authors, date)
+    evidence = _rule_evidence(
+        root,
+        site,
+        page,
+        title,
+        authors,
+        date,
+        container_matched=container is not None,
+        title_matched=site_title is not None,
+        byline_matched=bylined,
+    )
     paragraphs = body_paragraphs(container, rules.prune) if container is not None else []
     if dateline is None and paragraphs and site.text.dateline is not None:
         match = site.text.dateline.match(paragraphs[0])
@@ -125,17 +134,20 @@ def _rule_evidence(
     root: html.HtmlElement,
     site: Site,
     page: str,
-    matched: dict[str, bool],
     title: str | None,
     authors: list[str],
     date: ParsedDate | None,
+    *,
+    container_matched: bool,
+    title_matched: bool,
+    byline_matched: bool,
 ) -> Evidence:
     """Whether the site's own selectors match this page, field by field (pipeline.extraction.evidence).
 
     Asked of the selectors themselves, not of which source won: a page whose JSON-LD gives the
     date still says whether the site's date element is there. Read before the body is pruned.
     A byline element naming only a desk is a match (the markup is there; the names were dropped).
-    matched: whether the container, title and byline selectors matched, as the caller read them.
+    The container, title and byline selectors' matches come from the caller, which read them.
     """
     rules = site.html
     # A date from a <time> or byline element came from the site's selectors (the only ones read
@@ -147,10 +159,10 @@ def _rule_evidence(
     return Evidence(
         site=site.key,
         page=page,
-        container=SITE if matched["container"] else NONE,
-        title=origin(matched["title"], bool(title)),
+        container=SITE if container_matched else NONE,
+        title=origin(title_matched, bool(title)),
         date=origin(date_hit, date is not None),
-        authors=origin(matched["authors"], bool(authors)),
+        authors=origin(byline_matched, bool(authors)),
     )
 
 

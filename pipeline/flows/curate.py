@@ -24,9 +24,8 @@ from pipeline.cli.interrupt import note_flow_run
 from pipeline.curation.batch import BatchJob, FileResult
 from pipeline.curation.runner import (
     batch_threads,
+    executor_kind,
     extract_batch_here,
-    pending_for_auto,
-    resolve_kind,
 )
 from pipeline.curation.runner import curate_with as _curate_with
 from pipeline.report.summary import RunSummary
@@ -247,7 +246,7 @@ def run_curate_flow(
 
     kind: the executor kind the caller already resolved (resolve_kind), else resolved here.
     """
-    kind = kind or resolve_kind(settings.executor, pending_for_auto(settings, full))
+    kind = kind or executor_kind(settings, full)
     runner = task_runner_for(settings.executor, kind)
     configured = curate.with_options(task_runner=runner)
     overrides = {key: value for key, value, origin in settings.items() if origin == "command line"}

@@ -234,13 +234,14 @@ PRESTART = (
     "        pool.close_current_pool()\n"
     "        here = pool.run_in_pool(os.getpid)\n"
     "    pool.prestart(1)\n"
-    "    waiting = pool._prestarted.take()\n"
+    "    workers, started = pool._prestarted\n"
     "    pool._prestarted = None\n"
+    "    waiting = started.result()\n"
     "    pool.prestart(1)\n"
-    "    unused = pool._prestarted\n"
+    "    unused = pool._prestarted[1]\n"
     "    pool.discard_prestarted()\n"
-    "    print(taken, first != os.getpid(), here == os.getpid(), unused.pool._executor._shutdown_thread,"
-    " waiting.workers)\n"
+    "    print(taken, first != os.getpid(), here == os.getpid(), unused.result()._executor._shutdown_thread,"
+    " workers)\n"
     "    waiting.close()\n"
 )
 
@@ -265,7 +266,7 @@ def test_run_prestarts_the_workers_it_will_use(tmp_path, monkeypatch):
     (raw / "a.txt").write_text("x", encoding="utf-8")
     started: list[int] = []
     monkeypatch.setattr(pool, "prestart", lambda workers: started.append(workers))
-    monkeypatch.setattr("pipeline.cli.run.executor_kind", lambda settings, full: "processes")
+    monkeypatch.setattr("pipeline.curation.runner.executor_kind", lambda settings, full: "processes")
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     code = cli.main(["run", "--raw", str(raw), "--curated", str(tmp_path / "cur"), "--workers", "2"])
     assert code == 0
