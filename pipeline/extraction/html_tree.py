@@ -38,11 +38,12 @@ def page_parser() -> html.HTMLParser:
 
 
 def parse_page(doc: RawDocument) -> html.HtmlElement | Reject:
-    """The page's root element; bytes in utf-8 so that an XML declaration in the text is harmless."""
+    """The page's root element; bytes in utf-8 so that an XML declaration in the text is harmless
+    (the bytes it was read from when they are those: RawDocument.utf8)."""
     if not doc.text or not doc.text.strip():
         return Reject(doc.raw_path, "empty", "no text in the page", doc.raw_record)
     try:
-        data = doc.text.encode("utf-8")
+        data = doc.utf8 if doc.utf8 is not None else doc.text.encode("utf-8")
     except UnicodeEncodeError as exc:  # lone surrogates from a bad decode
         return Reject(doc.raw_path, "undecodable", f"text does not encode as UTF-8: {exc}", doc.raw_record)
     try:

@@ -13,7 +13,7 @@ from typing import Any
 
 from pipeline.models import RawDocument, Reject
 from pipeline.reading.capped import TooLarge, read_stream_capped
-from pipeline.reading.decoding import decode, reject_reason
+from pipeline.reading.decoding import as_utf8, decode, reject_reason
 from pipeline.reading.location import RawRoot
 from pipeline.settings import LimitsSettings
 
@@ -162,6 +162,7 @@ def _warc_record(record: Any, rel: str, limits: LimitsSettings) -> RawDocument |
         url=headers.get_header("WARC-Target-URI"),
         fetched_at=_warc_date(headers.get_header("WARC-Date")),
         encoding=encoding,
+        utf8=as_utf8(payload, encoding),
     )
 
 

@@ -164,7 +164,7 @@ def test_bench_prints_every_figure(tmp_path):
     env = dict(os.environ, PREFECT_HOME=str(tmp_path / "prefect"), DO_NOT_TRACK="1")
     env.pop("PREFECT_API_URL", None)
     cmd = [sys.executable, "-m", "bench", "--pages", "30", "--rss-pages", "45", "--startup-runs", "1"]
-    cmd += ["--near-dup-articles", "2000", "--noop-rerun"]
+    cmd += ["--noop-rerun"]  # the near-dup figure has a test of its own (no pages, below)
     done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
@@ -199,7 +199,6 @@ def test_bench_prints_every_figure(tmp_path):
         "[plain, one core busy] bare trafilatura loop s",
         "[one core busy] ratio, run pages/s, bare pages/s (x the quiet ones)",
         "[plain, 45 pages] peak RSS MB of the run's process tree",
-        "near-dup seconds",
     ):
         assert figure in out, figure
     rss = re.search(r"^peak RSS MB of the run's tree by pages\s+(.+)$", out, re.M)
@@ -208,8 +207,6 @@ def test_bench_prints_every_figure(tmp_path):
     assert re.search(r"^targets: (all met|missed: .+)$", out, re.M)
     # Each timed run was a flow run against the bench's server: the run said so on its way.
     assert "starting the bench's Prefect server" in done.stderr
-    found, planted = out.split("near-dup copies found / planted")[1].split("\n")[0].split("/")
-    assert int(planted) == 200 and int(found) >= 180  # copies at similarity ~0.82
 
 
 def test_the_ratio_takes_the_empty_run_off_the_whole_command():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import gzip
 import hashlib
@@ -16,7 +17,7 @@ from warcio.warcwriter import WARCWriter
 
 from pipeline.curation.batch import BatchJob, file_sha256, process_batch
 from pipeline.models import RawDocument, Reject
-from pipeline.reading.decoding import _CONTROL, _has_control_bytes, decode
+from pipeline.reading.decoding import _CONTROL, _has_control_bytes, as_utf8, decode
 from pipeline.reading.listing import InputFile, iter_inputs
 from pipeline.reading.loaders import load
 from pipeline.reading.location import RawRoot
@@ -195,3 +196,46 @@ def test_batch_digest_is_the_file_digest_whether_or_not_the_loader_read_it(tmp_p
     limits = dataclasses.replace(settings.limits, max_file_bytes=4096)
     [result] = process_batch(BatchJob(raw, [item], limits, settings.dedupe))
     assert result.sha256 == file_sha256(raw, raw.local / name) == hashlib.sha256(data).hexdigest()
+
+
+def test_the_bytes_kept_for_the_parser_are_exactly_the_decoded_text_in_utf8():
+    """as_utf8 hands the read bytes on only when they are text.encode("utf-8") of what decode made
+    of them: never for a BOM, CR, NUL padding, control bytes or a legacy code page."""
+    rng = random.Random(11)
+    alphabet = [*"aZ <>\n\r\t\x00\x01\x7f", "é", "д", "ӣ", "€", "\U0001f600"]
+    kept = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))
+        for data in (
+            text.encode("utf-8"),
+            codecs.BOM_UTF8 + text.encode("utf-8"),
+            text.encode("utf-8") + b"\x00\x00",
+            text.encode("cp1251", "replace"),
+        ):
+            result = decode(data, declared=None, html=True)
+            if isinstance(result, str):
+                continue
+            utf8 = as_utf8(data, result[1])
+            if utf8 is not None:
+                kept += 1
+                assert utf8 == result[0].encode("utf-8"), data
+    assert kept > 200  # the common case, plain UTF-8, is kept
+
+
+def test_html_pages_carry_their_utf8_bytes_and_text_dumps_do_not(tmp_path):
+    page = f"<html><body><p>{RUSSIAN}</p></body></html>"
+    (tmp_path / "page.html").write_bytes(page.encode("utf-8"))
+    (tmp_path / "crlf.html").write_bytes(page.replace("<p>", "\r\n<p>").encode("utf-8"))
+    (tmp_path / "dump.txt").write_bytes(RUSSIAN.encode("utf-8"))
+    docs = {d.raw_path: d for d in _load_all(tmp_path)}
+    assert docs["page.html"].utf8 == page.encode("utf-8")
+    assert docs["crlf.html"].utf8 is None and "\r" not in docs["crlf.html"].text
+    assert docs["dump.txt"].utf8 is None  # a dump waits for its batch's end: it holds no bytes
+
+
+def test_the_parser_reads_the_kept_bytes_instead_of_encoding_the_text():
+    from pipeline.extraction.html_tree import parse_page
+
+    doc = RawDocument("p.html", "html", "<p>from the text</p>", utf8=b"<p>from the bytes</p>")
+    assert parse_page(doc).text_content() == "from the bytes"
+    assert parse_page(dataclasses.replace(doc, utf8=None)).text_content() == "from the text"
