@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pipeline.models import RawDocument, Reject
 from pipeline.reading.capped import TooLarge, read_file_capped
-from pipeline.reading.decoding import as_utf8, decode, gunzip, reject_reason
+from pipeline.reading.decoding import decode_with_utf8, gunzip, reject_reason
 from pipeline.reading.listing import InputFile, input_kind
 from pipeline.reading.location import RawRoot
 from pipeline.reading.warc import load_warc
@@ -76,12 +76,12 @@ def load_resolved(
         except (EOFError, OSError, zlib.error) as exc:
             yield Reject(rel, "truncated", f"gzip stream is damaged or cut short: {exc}")
             return
-    result = decode(data, declared=None, html=(kind == "html"))
+    result = decode_with_utf8(data, declared=None, html=(kind == "html"))
     if isinstance(result, str):
         yield Reject(rel, *reject_reason(result))
         return
-    text, encoding = result
+    text, encoding, utf8 = result
     # The bytes ride along for the HTML parser only: a text dump waits for the end of its batch
     # (its chrome is learned from the batch) and would hold them all that time.
-    utf8 = as_utf8(data, encoding) if kind == "html" else None
+    utf8 = utf8 if kind == "html" else None
     yield RawDocument(raw_path=rel, kind=kind, text=text, encoding=encoding, utf8=utf8)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from typing import Any
 
 from pipeline.models import RawDocument, Reject
 from pipeline.reading.capped import TooLarge, read_stream_capped
-from pipeline.reading.decoding import as_utf8, decode, reject_reason
+from pipeline.reading.decoding import decode_with_utf8, reject_reason
 from pipeline.reading.location import RawRoot
 from pipeline.settings import LimitsSettings
 
@@ -150,10 +150,10 @@ def _warc_record(record: Any, rel: str, limits: LimitsSettings) -> RawDocument |
     _drain_whole(record)
     if payload is None:
         return None
-    result = decode(payload, declared=_charset(content_type), html=True)
+    result = decode_with_utf8(payload, declared=_charset(content_type), html=True)
     if isinstance(result, str):
         return Reject(rel, *reject_reason(result), record_id)
-    text, encoding = result
+    text, encoding, utf8 = result
     return RawDocument(
         raw_path=rel,
         kind="html",
@@ -162,7 +162,7 @@ def _warc_record(record: Any, rel: str, limits: LimitsSettings) -> RawDocument |
         url=headers.get_header("WARC-Target-URI"),
         fetched_at=_warc_date(headers.get_header("WARC-Date")),
         encoding=encoding,
-        utf8=as_utf8(payload, encoding),
+        utf8=utf8,
     )
 
 

@@ -17,3 +17,13 @@ def test_a_canonical_link_and_og_url_are_found():
     )
     assert page_url('<link rel="canonical" href="/a/1.html">') is None  # not absolute
     assert page_url("<p>canonical og:url</p>") is None
+
+
+def test_only_the_first_60000_characters_are_searched():
+    """A saved page names itself in its head: a link past the first 60,000 characters is not read,
+    and one that the limit cuts is read as far as the limit (the search stops there)."""
+    link = '<link rel="canonical" href="https://www.rferl.org/a/123456.html">'
+    assert page_url("д" * 100 + link) == "https://www.rferl.org/a/123456.html"
+    assert page_url("д" * 60_000 + link) is None
+    cut = 60_000 - link.index(".html")
+    assert page_url("д" * cut + link) == "https://www.rferl.org/a/123456"

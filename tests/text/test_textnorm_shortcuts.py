@@ -44,6 +44,18 @@ def test_normalize_line_on_ascii_matches_the_reference():
         assert normalize_line(text) == _reference(text), repr(text)
 
 
+def test_the_ascii_printable_test_is_str_isprintable():
+    from pipeline.text.normalise import _ascii_printable
+
+    for code in range(128):
+        assert _ascii_printable(chr(code)) == chr(code).isprintable(), code
+    rng = random.Random(6)
+    for _ in range(5000):
+        codes = [rng.choice((rng.randrange(32, 127), rng.randrange(128))) for _ in range(rng.randint(0, 20))]
+        text = "".join(map(chr, codes))
+        assert _ascii_printable(text) == text.isprintable(), repr(text)
+
+
 def test_word_characters_are_the_alphanumerics_and_underscore():
     """_count_words classifies non-ASCII characters with str.isalnum: that is exactly \\w."""
     word = re.compile(r"\w")
