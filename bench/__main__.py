@@ -46,6 +46,14 @@ def parser() -> argparse.ArgumentParser:
         help="pin the CPU-burning process to core K (default: not pinned)",
     )
     bench.add_argument("--noop-rerun", action="store_true", help="also time `run` again with nothing new")
+    bench.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        metavar="R",
+        help="time the empty run and the run over the pages R times each, alternately, and report the "
+        "medians (default 3: single runs on a shared VM vary by ~15%%)",
+    )
     bench.add_argument("--workers", type=int, help="passed to `run --workers` (default: the setting)")
     bench.add_argument(
         "--executor",
@@ -159,6 +167,7 @@ def bench_command(args: argparse.Namespace) -> int:
             busy_cpu=args.busy_cpu,
             rss_pages=args.rss_pages,
             noop=args.noop_rerun,
+            repeat=max(1, args.repeat),
         )
     figures.machine = machine()
     lines = figures.lines()

@@ -15,6 +15,10 @@ command, a fresh process each time, from outside.
   4. the bare loop: one single-process `trafilatura.extract(html, with_metadata=True)` over the
      same files in one go, in a fresh process (the loop timed, not the interpreter's start).
   run pages/s = N / (run - empty run); ratio = run pages/s / bare pages/s.
+  With --repeat R, steps 1 and 2 are run R times, alternately (empty, run, empty, run, ...), and
+  each takes its median wall time: single runs on a shared VM vary by ~15%, and alternating keeps
+  a drift of the machine's speed from landing on one of the two. The peak RSS is the highest of the
+  R runs.
 - One core busy: a CPU-burning process (a Python busy loop, pinned to one core with --busy-cpu)
   runs while 1, 2 and 4 are measured again on the plain pages; the ratio and both speeds are
   printed beside the quiet ones.
@@ -54,6 +58,24 @@ class Command:
     articles: int = -1
     body_seconds: float = 0.0  # what the run itself reports (`in N.Ns`), for reference
     load: float = 0.0  # 1-minute load average when it started
+    walls: list[float] = field(default_factory=list)  # every repeat's wall, when repeated
+
+    def spread(self) -> str:
+        """The repeats behind a median, for the reader: "median of 3: 15.2-16.9 s", or ""."""
+        if len(self.walls) < 2:
+            return ""
+        return f"median of {len(self.walls)}: {min(self.walls):.2f}-{max(self.walls):.2f} s"
+
+
+def median_command(runs: list[Command]) -> Command:
+    """The run of median wall time (the lower median of an even count), carrying every repeat's wall
+    and the highest peak RSS of them all: the memory figure is never the kindest run's."""
+    ordered = sorted(runs, key=lambda c: c.wall)
+    middle = ordered[(len(ordered) - 1) // 2]
+    highest = max(runs, key=lambda c: c.peak_rss_mb)
+    middle.walls = [c.wall for c in runs]
+    middle.peak_rss_mb, middle.breakdown = highest.peak_rss_mb, highest.breakdown
+    return middle
 
 
 @dataclass
@@ -99,10 +121,14 @@ class KindFigures:
         tag = f"{self.kind}{', one core busy' if self.busy else ''}"
         rows = [
             (f"[{tag}] pages", f"{self.pages} distinct, {self.megabytes:.0f} MB"),
-            (f"[{tag}] run over an empty raw/ (fixed cost), whole command s", f"{self.empty.wall:.2f}"),
+            (
+                f"[{tag}] run over an empty raw/ (fixed cost), whole command s",
+                f"{self.empty.wall:.2f}" + (f" ({self.empty.spread()})" if self.empty.spread() else ""),
+            ),
             (
                 f"[{tag}] run over the pages, whole command s",
-                f"{self.run.wall:.2f} (the run reports {self.run.body_seconds:.1f}; "
+                f"{self.run.wall:.2f} ({self.run.spread() + '; ' if self.run.spread() else ''}"
+                f"the run reports {self.run.body_seconds:.1f}; "
                 f"{self.run.articles} articles; load {self.run.load:.1f})",
             ),
             (f"[{tag}] run pages/s (pages / (run - empty run))", self._speed(self.run)),
@@ -266,8 +292,10 @@ def measure_kind(
     raw: Path | None = None,
     noop: bool = False,
     busy: str = "",
+    repeat: int = 1,
 ) -> KindFigures:
-    """Steps 1-4 of the module's description over pages of this kind (written unless raw is given)."""
+    """Steps 1-4 of the module's description over pages of this kind (written unless raw is given);
+    steps 1 and 2 `repeat` times, alternately, each figure their median."""
     figures = KindFigures(kind=kind, pages=pages, busy=busy)
     tag = f"{kind}{' (one core busy)' if busy else ''}"
     if raw is None:
@@ -280,13 +308,17 @@ def measure_kind(
     empty = root / "raw-empty"
     empty.mkdir(exist_ok=True)
     suffix = "-busy" if busy else ""
-    say(f"{tag}: run over an empty raw/")
-    figures.empty = timed_run(empty, _fresh(root / f"curated-empty-{kind}{suffix}"), env, options)
-    say(f"{tag}: run over {pages} pages")
-    curated = _fresh(root / f"curated-{kind}{suffix}")
-    figures.run = timed_run(raw, curated, env, options, rss=not busy)
-    if figures.run.articles != pages:
-        raise RuntimeError(f"the run wrote {figures.run.articles} articles of {pages} pages")
+    empties, runs = [], []
+    curated = root / f"curated-{kind}{suffix}"
+    for round_ in range(1, repeat + 1):
+        of = f" ({round_} of {repeat})" if repeat > 1 else ""
+        say(f"{tag}: run over an empty raw/{of}")
+        empties.append(timed_run(empty, _fresh(root / f"curated-empty-{kind}{suffix}"), env, options))
+        say(f"{tag}: run over {pages} pages{of}")
+        runs.append(timed_run(raw, _fresh(curated), env, options, rss=not busy))
+        if runs[-1].articles != pages:
+            raise RuntimeError(f"the run wrote {runs[-1].articles} articles of {pages} pages")
+    figures.empty, figures.run = median_command(empties), median_command(runs)
     if not busy:
         say(f"{tag}: run --full over the same raw/")
         figures.full = timed_run(raw, curated, env, [*options, "--full"])
@@ -343,6 +375,7 @@ def measure(
     busy_cpu: int | None = None,
     rss_pages: int = 0,
     noop: bool = False,
+    repeat: int = 1,
 ) -> Figures:
     """Every figure of the module's description, measured under root."""
     from datetime import UTC, datetime
@@ -368,7 +401,9 @@ def measure(
             (root / "raw-empty").mkdir(exist_ok=True)
             timed_run(root / "raw-empty", _fresh(root / "curated-warm-up"), env, options)
             for kind in kinds:
-                figures.kinds.append(measure_kind(kind, root, pages, templates, env, options, say, noop=noop))
+                figures.kinds.append(
+                    measure_kind(kind, root, pages, templates, env, options, say, noop=noop, repeat=repeat)
+                )
                 _say_rows(figures.kinds[-1].rows(), say)
             if busy:
                 with busy_core(busy_cpu) as burner:
@@ -383,6 +418,7 @@ def measure(
                         say,
                         raw=root / f"raw-{kinds[0]}",
                         busy=burner,
+                        repeat=repeat,
                     )
                 _say_rows(figures.busy.rows(), say)
             if rss_pages:

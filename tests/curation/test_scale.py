@@ -164,7 +164,8 @@ def test_bench_prints_every_figure(tmp_path):
     env = dict(os.environ, PREFECT_HOME=str(tmp_path / "prefect"), DO_NOT_TRACK="1")
     env.pop("PREFECT_API_URL", None)
     cmd = [sys.executable, "-m", "bench", "--pages", "30", "--rss-pages", "45", "--startup-runs", "1"]
-    cmd += ["--noop-rerun"]  # the near-dup figure has a test of its own (no pages, below)
+    # The near-dup figure has a test of its own (no pages, below); the medians of repeats too.
+    cmd += ["--noop-rerun", "--repeat", "1"]
     done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
@@ -207,6 +208,37 @@ def test_bench_prints_every_figure(tmp_path):
     assert re.search(r"^targets: (all met|missed: .+)$", out, re.M)
     # Each timed run was a flow run against the bench's server: the run said so on its way.
     assert "starting the bench's Prefect server" in done.stderr
+
+
+def test_repeated_runs_alternate_with_the_empty_run_and_report_medians(tmp_path, monkeypatch):
+    """--repeat R: empty and page runs alternate (a drift of the machine's speed lands on both), each
+    figure is the median of its R walls, and the peak RSS the highest of the R runs."""
+    from bench import whole
+    from bench.whole import Command, measure_kind
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.html").write_text("<p>x</p>", encoding="utf-8")
+    walls = {"empty": iter([5.0, 4.0, 9.0]), "pages": iter([20.0, 14.0, 16.0]), "full": iter([17.0])}
+    rss = iter([300.0, 390.0, 310.0])
+    order = []
+
+    def fake_run(raw_dir, curated, env, options, rss_on=False, **kw):
+        what = "full" if "--full" in options else ("empty" if raw_dir.name == "raw-empty" else "pages")
+        order.append(what)
+        return Command(wall=next(walls[what]), articles=1, peak_rss_mb=next(rss) if what == "pages" else 0.0)
+
+    monkeypatch.setattr(whole, "timed_run", fake_run)
+    monkeypatch.setattr(whole, "bare_loop", lambda files, listing: (10.0, 10.0))
+    figures = measure_kind("plain", tmp_path, 1, [], {}, [], lambda line: None, raw=raw, repeat=3)
+    assert order == ["empty", "pages"] * 3 + ["full"]
+    assert figures.empty.wall == 5.0 and figures.run.wall == 16.0  # the medians
+    assert figures.run.peak_rss_mb == 390.0  # never the kindest run's memory
+    rows = dict(figures.rows())
+    pages_row = rows["[plain] run over the pages, whole command s"]
+    assert pages_row.startswith("16.00 (median of 3: 14.00-20.00 s;")
+    empty_row = rows["[plain] run over an empty raw/ (fixed cost), whole command s"]
+    assert empty_row == "5.00 (median of 3: 4.00-9.00 s)"
 
 
 def test_the_ratio_takes_the_empty_run_off_the_whole_command():
