@@ -63,18 +63,14 @@ def plain_paragraphs(container: html.HtmlElement, trafilatura_paragraphs: Paragr
     chain: list[html.HtmlElement] = [container]
     if not _collect(container, texts, chain):
         return None
-    lines: list[str] = []
-    earlier: list[str] = []
-    total = 0
-    for text in texts:
-        line = " ".join(text.split())
-        if "&" in line or not line.isprintable() or _DROPPED_LINE.match(line) or _repeats(line, earlier):
-            return None
-        earlier.append(line)
-        total += len(line)
-        lines.append(normalize_line(line))
-    if len(lines) < MIN_PARAGRAPHS or total < MIN_CHARS:
+    folded = [" ".join(text.split()) for text in texts]
+    if any("&" in line or not line.isprintable() or _DROPPED_LINE.match(line) for line in folded):
         return None
+    if _any_repeats(folded):
+        return None
+    if len(folded) < MIN_PARAGRAPHS or sum(map(len, folded)) < MIN_CHARS:
+        return None
+    lines = [normalize_line(line) for line in folded]
     shape = tuple((str(e.tag), e.get("class"), e.get("id")) for e in chain)
     if not _read_as_plain(shape, trafilatura_paragraphs):
         return None
@@ -86,12 +82,23 @@ def plain_paragraphs(container: html.HtmlElement, trafilatura_paragraphs: Paragr
 _MIN_REPEAT_CHARS = 50
 
 
-def _repeats(line: str, earlier: list[str]) -> bool:
-    """Whether line is an earlier paragraph again, or (when long enough for trafilatura to look)
-    part of one: a pull quote that trafilatura may drop."""
-    if line in earlier:
-        return True
-    return len(line) > _MIN_REPEAT_CHARS and any(line in other for other in earlier)
+def _any_repeats(lines: list[str]) -> bool:
+    """Whether a line is an earlier one again, or (when long enough for trafilatura to look) part
+    of an earlier one: a pull quote that trafilatura may drop.
+
+    One search of all the lines instead of one per pair: a line holds no newline, so in the lines
+    joined by newlines it can only occur inside one line, and it occurs inside an earlier one
+    exactly when its first occurrence starts before its own place.
+    """
+    joined = "\n".join(lines)
+    seen: set[str] = set()
+    start = 0
+    for line in lines:
+        if line in seen or (len(line) > _MIN_REPEAT_CHARS and joined.find(line) < start):
+            return True
+        seen.add(line)
+        start += len(line) + 1
+    return False
 
 
 # Elements that may wrap the paragraphs (with a class or id at most), and empty elements that

@@ -346,3 +346,33 @@ def test_text_read_after_the_body_is_the_same_either_way(monkeypatch) -> None:
     assert taken == [True] and isinstance(fast, list) and fast[0].body.endswith("Volume: 9 Issue: 99")
     assert (fast[0].volume, fast[0].issue) == (None, None)
     assert fast == slow
+
+
+def test_the_one_search_for_repeats_is_the_pairwise_test() -> None:
+    """_any_repeats (one search over the joined lines) says what the pairwise test said: a line
+    equal to an earlier one, or over 50 characters and inside an earlier one."""
+    from pipeline.extraction.plain_body import _any_repeats
+
+    def pairwise(lines: list[str]) -> bool:
+        for i, line in enumerate(lines):
+            earlier = lines[:i]
+            if line in earlier or (len(line) > 50 and any(line in other for other in earlier)):
+                return True
+        return False
+
+    rng = random.Random(21)
+    words = ["a", "bb", "word", "Душанбе", "x" * 30, "y" * 55]
+    hits = 0
+    for _ in range(4000):
+        pool = [" ".join(rng.choices(words, k=rng.randint(1, 9))) for _ in range(4)]
+        lines = []
+        for _ in range(rng.randint(1, 7)):
+            base = rng.choice(pool)
+            if rng.random() < 0.3 and len(base) > 3:  # a piece of a line, as a pull quote is
+                start = rng.randrange(len(base) // 2)
+                base = base[start : start + rng.randint(1, len(base))]
+            lines.append(base.strip() or "z")
+        expected = pairwise(lines)
+        hits += expected
+        assert _any_repeats(lines) == expected, lines
+    assert 200 < hits < 3800  # both answers are exercised
