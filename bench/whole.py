@@ -15,10 +15,12 @@ command, a fresh process each time, from outside.
   4. the bare loop: one single-process `trafilatura.extract(html, with_metadata=True)` over the
      same files in one go, in a fresh process (the loop timed, not the interpreter's start).
   run pages/s = N / (run - empty run); ratio = run pages/s / bare pages/s.
-  With --repeat R, steps 1 and 2 are run R times, alternately (empty, run, empty, run, ...), and
-  each takes its median wall time: single runs on a shared VM vary by ~15%, and alternating keeps
-  a drift of the machine's speed from landing on one of the two. The peak RSS is the highest of the
-  R runs.
+  With --repeat R, steps 1, 2 and 4 are made in R rounds: each round is an empty run, a run over
+  the N pages and the bare loop over every R-th page (the R rounds' loops together time every page
+  once). The run's figures are the medians of the R rounds; the bare loop's time is the sum of its
+  R parts. Single runs on a shared VM vary by ~15% and its speed drifts over minutes: a drift now
+  lands on the runs and on the bare loop alike, where one bare loop timed after all the runs
+  could fall in a faster or slower phase than they did. The peak RSS is the highest of the R runs.
 - One core busy: a CPU-burning process (a Python busy loop, pinned to one core with --busy-cpu)
   runs while 1, 2 and 4 are measured again on the plain pages; the ratio and both speeds are
   printed beside the quiet ones.
@@ -90,7 +92,8 @@ class KindFigures:
     noop: Command | None = None
     bare_seconds: float = 0.0  # the loop
     bare_cpu_seconds: float = 0.0
-    bare_process_seconds: float = 0.0  # the whole bare process, imports included
+    bare_process_seconds: float = 0.0  # the whole bare processes, imports included
+    bare_parts: int = 1  # the bare loop was run in this many processes (one a round)
 
     @property
     def run_pages_per_second(self) -> float:
@@ -136,7 +139,11 @@ class KindFigures:
                 f"[{tag}] bare trafilatura loop s (pages/s; CPU ms/page)",
                 f"{self.bare_seconds:.2f} ({self.bare_pages_per_second:.1f}; "
                 f"{1000 * self.bare_cpu_seconds / max(self.pages, 1):.1f}; "
-                f"whole process {self.bare_process_seconds:.2f})",
+                + (
+                    f"whole process {self.bare_process_seconds:.2f})"
+                    if self.bare_parts == 1
+                    else f"{self.bare_parts} processes, one a round, {self.bare_process_seconds:.2f} in all)"
+                ),
             ),
             (f"[{tag}] ratio (run pages/s / bare pages/s)", f"{self.ratio:.2f}"),
         ]
@@ -294,9 +301,9 @@ def measure_kind(
     busy: str = "",
     repeat: int = 1,
 ) -> KindFigures:
-    """Steps 1-4 of the module's description over pages of this kind (written unless raw is given);
-    steps 1 and 2 `repeat` times, alternately, each figure their median."""
-    figures = KindFigures(kind=kind, pages=pages, busy=busy)
+    """Steps 1-4 of the module's description over pages of this kind (written unless raw is given),
+    1, 2 and 4 in `repeat` rounds (the module's description)."""
+    figures = KindFigures(kind=kind, pages=pages, busy=busy, bare_parts=repeat)
     tag = f"{kind}{' (one core busy)' if busy else ''}"
     if raw is None:
         raw = root / f"raw-{kind}"
@@ -310,14 +317,22 @@ def measure_kind(
     suffix = "-busy" if busy else ""
     empties, runs = [], []
     curated = root / f"curated-{kind}{suffix}"
-    for round_ in range(1, repeat + 1):
-        of = f" ({round_} of {repeat})" if repeat > 1 else ""
+    files = sorted(raw.rglob("*.html"))
+    for round_ in range(repeat):
+        of = f" ({round_ + 1} of {repeat})" if repeat > 1 else ""
         say(f"{tag}: run over an empty raw/{of}")
         empties.append(timed_run(empty, _fresh(root / f"curated-empty-{kind}{suffix}"), env, options))
         say(f"{tag}: run over {pages} pages{of}")
         runs.append(timed_run(raw, _fresh(curated), env, options, rss=not busy))
         if runs[-1].articles != pages:
             raise RuntimeError(f"the run wrote {runs[-1].articles} articles of {pages} pages")
+        part = files[round_::repeat]
+        say(f"{tag}: bare trafilatura loop over {len(part)} of the pages{of}")
+        started = time.monotonic()
+        seconds, cpu_seconds = bare_loop(part, root / "bare-files.txt")
+        figures.bare_process_seconds += time.monotonic() - started
+        figures.bare_seconds += seconds
+        figures.bare_cpu_seconds += cpu_seconds
     figures.empty, figures.run = median_command(empties), median_command(runs)
     if not busy:
         say(f"{tag}: run --full over the same raw/")
@@ -325,11 +340,6 @@ def measure_kind(
         if noop:
             say(f"{tag}: no-op rerun")
             figures.noop = timed_run(raw, curated, env, options)
-    say(f"{tag}: bare trafilatura loop over {pages} pages")
-    files = sorted(raw.rglob("*.html"))
-    started = time.monotonic()
-    figures.bare_seconds, figures.bare_cpu_seconds = bare_loop(files, root / "bare-files.txt")
-    figures.bare_process_seconds = time.monotonic() - started
     return figures
 
 

@@ -210,28 +210,39 @@ def test_bench_prints_every_figure(tmp_path):
     assert "starting the bench's Prefect server" in done.stderr
 
 
-def test_repeated_runs_alternate_with_the_empty_run_and_report_medians(tmp_path, monkeypatch):
-    """--repeat R: empty and page runs alternate (a drift of the machine's speed lands on both), each
-    figure is the median of its R walls, and the peak RSS the highest of the R runs."""
+def test_repeated_rounds_pair_each_run_with_a_part_of_the_bare_loop(tmp_path, monkeypatch):
+    """--repeat R: R rounds of (empty run, run, bare loop over every R-th page), so that a drift of
+    the machine's speed lands on the runs and the bare loop alike; the runs' figures are the medians,
+    the bare loop's the sum of its parts (every page once), the peak RSS the highest of the runs."""
     from bench import whole
     from bench.whole import Command, measure_kind
 
     raw = tmp_path / "raw"
     raw.mkdir()
-    (raw / "a.html").write_text("<p>x</p>", encoding="utf-8")
+    for n in range(7):
+        (raw / f"{n}.html").write_text("<p>x</p>", encoding="utf-8")
     walls = {"empty": iter([5.0, 4.0, 9.0]), "pages": iter([20.0, 14.0, 16.0]), "full": iter([17.0])}
     rss = iter([300.0, 390.0, 310.0])
-    order = []
+    order: list[str] = []
+    bare_parts: list[list[str]] = []
 
-    def fake_run(raw_dir, curated, env, options, rss_on=False, **kw):
+    def fake_run(raw_dir, curated, env, options, **kw):
         what = "full" if "--full" in options else ("empty" if raw_dir.name == "raw-empty" else "pages")
         order.append(what)
-        return Command(wall=next(walls[what]), articles=1, peak_rss_mb=next(rss) if what == "pages" else 0.0)
+        return Command(wall=next(walls[what]), articles=7, peak_rss_mb=next(rss) if what == "pages" else 0.0)
+
+    def fake_bare(files, listing):
+        order.append("bare")
+        bare_parts.append([f.name for f in files])
+        return 10.0 * len(files), 9.0 * len(files)
 
     monkeypatch.setattr(whole, "timed_run", fake_run)
-    monkeypatch.setattr(whole, "bare_loop", lambda files, listing: (10.0, 10.0))
-    figures = measure_kind("plain", tmp_path, 1, [], {}, [], lambda line: None, raw=raw, repeat=3)
-    assert order == ["empty", "pages"] * 3 + ["full"]
+    monkeypatch.setattr(whole, "bare_loop", fake_bare)
+    figures = measure_kind("plain", tmp_path, 7, [], {}, [], lambda line: None, raw=raw, repeat=3)
+    assert order == ["empty", "pages", "bare"] * 3 + ["full"]
+    assert sorted(name for part in bare_parts for name in part) == sorted(f"{n}.html" for n in range(7))
+    assert [len(part) for part in bare_parts] == [3, 2, 2]  # every third page, spread over the set
+    assert figures.bare_seconds == 70.0 and figures.bare_cpu_seconds == 63.0  # the sum of the parts
     assert figures.empty.wall == 5.0 and figures.run.wall == 16.0  # the medians
     assert figures.run.peak_rss_mb == 390.0  # never the kindest run's memory
     rows = dict(figures.rows())
@@ -239,6 +250,7 @@ def test_repeated_runs_alternate_with_the_empty_run_and_report_medians(tmp_path,
     assert pages_row.startswith("16.00 (median of 3: 14.00-20.00 s;")
     empty_row = rows["[plain] run over an empty raw/ (fixed cost), whole command s"]
     assert empty_row == "5.00 (median of 3: 4.00-9.00 s)"
+    assert "3 processes, one a round" in rows["[plain] bare trafilatura loop s (pages/s; CPU ms/page)"]
 
 
 def test_the_ratio_takes_the_empty_run_off_the_whole_command():
