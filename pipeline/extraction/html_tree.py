@@ -113,20 +113,31 @@ def selected_strings(root: html.HtmlElement, xp: str) -> list[str]:
     """The non-empty strings an XPath selects: an element's text_content, an attribute's value."""
     out = []
     for item in select(root, xp):
-        if isinstance(item, html.HtmlElement):
-            text = normalize_line(item.text_content())
-        elif isinstance(item, str):
-            text = normalize_line(item)
-        else:
-            continue
+        text = _string_of(item)
         if text:
             out.append(text)
     return out
 
 
+def _string_of(item: Any) -> str:
+    if isinstance(item, html.HtmlElement):
+        return normalize_line(item.text_content())
+    return normalize_line(item) if isinstance(item, str) else ""
+
+
 def first_text(root: html.HtmlElement, xpaths: Iterable[str]) -> str | None:
-    """The first non-empty string any of the XPaths selects, tried in order."""
+    """The first non-empty string any of the XPaths selects, tried in order.
+
+    The first match alone is asked for first (_first_match); only when it is empty does the whole
+    selection decide which match comes first with some text.
+    """
     for xp in xpaths:
+        first = _first_match(root, xp)
+        if first is _NOTHING:
+            continue
+        text = _string_of(first) if first is not None else ""
+        if text:
+            return text
         for value in selected_strings(root, xp):
             return value
     return None
@@ -135,7 +146,62 @@ def first_text(root: html.HtmlElement, xpaths: Iterable[str]) -> str | None:
 def first_element(root: html.HtmlElement, xpaths: Iterable[str]) -> html.HtmlElement | None:
     """The first element any of the XPaths selects, tried in order."""
     for xp in xpaths:
+        first = _first_match(root, xp)
+        if first is _NOTHING:
+            continue
+        if isinstance(first, html.HtmlElement):
+            return first
         for item in select(root, xp):
             if isinstance(item, html.HtmlElement):
                 return item
     return None
+
+
+_NOTHING = object()  # _first_match: the XPath selects nothing at all
+
+
+def _first_match(root: html.HtmlElement, xp: str) -> Any:
+    """The XPath's first match in document order, _NOTHING when it has none, None when not known
+    without the whole selection (the XPath cannot be asked for its first match alone).
+
+    `/descendant::title[1]` stops at the first <title>; `/descendant::title` walks the whole tree
+    (45 -> 1.5 us on a 60 KB page; the <h1> 45 -> 20, the container 77 -> 62). With `[1]` on the
+    last step, each context gives its own first match: the first of those in document order is the
+    first of the whole selection, and there is none exactly when the whole selection is empty.
+    """
+    compiled = _compiled_first(xp)
+    if compiled is None:
+        return None
+    result = compiled(root)
+    return result[0] if result else _NOTHING
+
+
+# The last step of a location path, when it selects elements by name: `div`, `descendant::span[...]`.
+_ELEMENT_STEP = re.compile(r"(?:descendant::|child::)?(?:\*|[A-Za-z_][\w.-]*)(?:\[.*\])?")
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled_first(xp: str) -> etree.XPath | None:
+    """xp (as descendant_steps writes it) with `[1]` on its last step, or None where that would not
+    give its first match: a union, a positional predicate, double quotes, a last step that selects
+    attributes, text or a function's value."""
+    rewritten = descendant_steps(xp)
+    if '"' in rewritten or _POSITIONAL.search(rewritten):
+        return None
+    depth, quoted, last = 0, False, -1
+    for index, char in enumerate(rewritten):
+        if char == "'":
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+        elif depth == 0 and char == "|":
+            return None
+        elif depth == 0 and char == "/":
+            last = index
+    if quoted or depth != 0 or last < 0 or not _ELEMENT_STEP.fullmatch(rewritten[last + 1 :]):
+        return None
+    return etree.XPath(rewritten + "[1]")

@@ -86,3 +86,66 @@ def test_every_rule_selects_the_same_nodes_in_the_faster_form(page: Path) -> Non
 )
 def test_how_xpaths_are_rewritten(written: str, faster: str) -> None:
     assert descendant_steps(written) == faster
+
+
+def _first_text_as_written(root: html.HtmlElement, xp: str) -> str | None:
+    from pipeline.extraction.html_tree import normalize_line
+
+    for item in etree.XPath(xp)(root):
+        text = normalize_line(item.text_content() if isinstance(item, html.HtmlElement) else str(item))
+        if isinstance(item, (html.HtmlElement, str)) and text:
+            return text
+    return None
+
+
+def _first_element_as_written(root: html.HtmlElement, xp: str) -> html.HtmlElement | None:
+    return next((i for i in etree.XPath(xp)(root) if isinstance(i, html.HtmlElement)), None)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
+def test_the_first_match_alone_gives_what_the_whole_selection_gives(page: Path) -> None:
+    """first_text and first_element ask a rule for its first match alone (`[1]` on its last step):
+    on every fixture page, whole and broken, they give what the first of the whole selection is."""
+    from pipeline.extraction.html_tree import _compiled_first, first_element, first_text
+
+    xpaths = _rule_xpaths()
+    assert sum(_compiled_first(x) is not None for x in xpaths) > len(xpaths) // 4  # not a no-op
+    for name, text in _variants(page.read_text(encoding="utf-8")).items():
+        root = html.document_fromstring(text.encode("utf-8"), parser=page_parser())
+        for xp in xpaths:
+            assert first_text(root, (xp,)) == _first_text_as_written(root, xp), (name, xp)
+            assert first_element(root, (xp,)) is _first_element_as_written(root, xp), (name, xp)
+
+
+def test_the_first_match_alone_on_generated_pages() -> None:
+    """Nested contexts, empty first matches, matches in several contexts: the first match of the
+    `[1]` form is the whole selection's first, and an empty one falls back to the whole selection."""
+    import random
+
+    from pipeline.extraction.html_tree import _compiled_first, first_element, first_text
+
+    xpaths = [
+        "//h1",
+        "//div[@id='a']//span",
+        "//div[contains(@class, 'x')]/p",
+        "//div//p[contains(@class, 'y')]",
+        "//*[@class='x']",
+        "//section//div[@id='a']/span",
+        "//span[@class='x' or @id='a']",
+    ]
+    assert all(_compiled_first(x) is not None for x in xpaths)
+    rng = random.Random(9)
+
+    def element(depth: int) -> str:
+        tag = rng.choice(["div", "span", "p", "h1", "section"])
+        attrs = rng.choice(["", " id='a'", " class='x'", " class='y x'", " class='y'"])
+        text = rng.choice(["", "", " ", "word", "two words"])
+        children = "".join(element(depth + 1) for _ in range(rng.randint(0, 3) if depth < 4 else 0))
+        return f"<{tag}{attrs}>{text}{children}</{tag}>"
+
+    for _ in range(400):
+        body = "".join(element(0) for _ in range(rng.randint(1, 4)))
+        root = html.document_fromstring(f"<html><body>{body}</body></html>", parser=page_parser())
+        for xp in xpaths:
+            assert first_text(root, (xp,)) == _first_text_as_written(root, xp), (body, xp)
+            assert first_element(root, (xp,)) is _first_element_as_written(root, xp), (body, xp)
