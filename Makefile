@@ -31,7 +31,7 @@ lint: install
 demo: install
 	$(PY) -m pipeline.cli.demo --out demo-output
 
-# Issue 16's figures (~15 min on 2 cores); options through BENCH_ARGS, e.g. BENCH_ARGS="--rss-pages 0".
+# Issue 16's figures (9-17 min on 2 cores); options through BENCH_ARGS, e.g. BENCH_ARGS="--rss-pages 0".
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
 

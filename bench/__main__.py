@@ -51,8 +51,9 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         default=3,
         metavar="R",
-        help="time the empty run and the run over the pages R times each, alternately, and report the "
-        "medians (default 3: single runs on a shared VM vary by ~15%%)",
+        help="measure in R rounds, each an empty run, a run over the pages and the bare loop over every "
+        "R-th page; report the runs' medians and the loop's parts summed (default 3: single runs on "
+        "a shared VM vary by ~15%% and its speed drifts over minutes)",
     )
     bench.add_argument("--workers", type=int, help="passed to `run --workers` (default: the setting)")
     bench.add_argument(

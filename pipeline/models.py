@@ -34,7 +34,7 @@ class RawDocument:
     encoding: str | None = None
     # The bytes the text was decoded from, when they are exactly text.encode("utf-8") (plain
     # UTF-8 without BOM, CR or control bytes: pipeline.reading.decoding.decode_with_utf8). The HTML
-    # parser and the pre-parse checks read them instead of encoding or scanning the text again.
+    # parser reads them instead of encoding the text again.
     utf8: bytes | None = None
 
 

@@ -167,7 +167,7 @@ def chrome_group(doc: RawDocument) -> tuple[str, str]:
     language: counted together, each service's labels would stand on a third of the pages at most.
     The script is a cheap stand-in for the language: Tajik letters, else Cyrillic, else Latin.
     """
-    site = detect(doc.url, doc.text[:50_000]).key
+    site = detect(doc.url, doc.text).key
     sample = doc.text[:4000]
     if any(ch in _TAJIK_LETTERS for ch in sample):
         group = "tg"

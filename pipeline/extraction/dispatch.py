@@ -8,7 +8,7 @@ from pipeline.extraction.html_article import extract_html
 from pipeline.extraction.text_dump import extract_text
 from pipeline.models import Article, RawDocument, Reject
 from pipeline.settings import LimitsSettings
-from pipeline.sites import detect, site_for_url
+from pipeline.sites import detect
 
 # A saved page (wget, "Save as") has no URL beside it, but its head usually names itself.
 _CANONICAL = (
@@ -82,10 +82,8 @@ def extract_document(
                 )
             if doc.url is None:
                 doc.url = page_url(doc.text)
-            # The URL usually names the site: the page's head is cut out only when it does not.
-            site = site_for_url(doc.url) or detect(doc.url, doc.text[:50_000], html=True)
-            return extract_html(doc, site)
-        site = detect(doc.url, doc.text[:50_000])
+            return extract_html(doc, detect(doc.url, doc.text, html=True))
+        site = detect(doc.url, doc.text)
         return extract_text(doc, site, (learned_chrome or {}).get(site.key, frozenset()))
     except RecursionError:
         return Reject(doc.raw_path, "not_article", "markup nested too deeply to parse", doc.raw_record)

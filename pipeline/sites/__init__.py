@@ -39,14 +39,21 @@ def _cms_reader(key: str) -> Site:
     return dataclasses.replace(site, key=GENERIC.key, name=f"{site.name} CMS", hosts=())
 
 
+# Markup and text markers are looked for in a page's head: its first 50,000 characters.
+HEAD_CHARS = 50_000
+
+
 def detect(url: str | None, text: str, *, html: bool = False) -> Site:
     """The site of a page: from its URL, else its CMS's markup (HTML), else markers in its text.
 
-    Unknown pages get the generic site, so that they are still curated (source 'other').
+    Unknown pages get the generic site, so that they are still curated (source 'other'). Only the
+    head of the text is read (HEAD_CHARS), and it is cut out only when the URL does not decide:
+    on a page with any non-ASCII letter that copy is 100 KB.
     """
     by_url = site_for_url(url)
     if by_url is not None:
         return by_url
+    text = text[:HEAD_CHARS]
     if html:
         for site in SITES.values():
             if site.cms_markers and all(p.search(text) for p in site.cms_markers):

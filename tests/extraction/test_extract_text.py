@@ -156,6 +156,16 @@ def test_site_detection_from_content_and_url():
     assert set(SITES) == {"rferl", "jamestown", "eurasianet"}
 
 
+def test_site_detection_reads_the_head_of_the_text_only():
+    """Markers count in the first 50,000 characters (HEAD_CHARS); a URL decides before any of it."""
+    from pipeline.sites import HEAD_CHARS
+
+    marker = "Publication: Eurasia Daily Monitor Volume: 3 Issue: 1"
+    assert detect(None, "д" * (HEAD_CHARS - len(marker) - 1) + "\n" + marker).key == "jamestown"
+    assert detect(None, "д" * HEAD_CHARS + "\n" + marker).key == "other"
+    assert detect("https://www.ozodi.org/a/1.html", "д" * HEAD_CHARS + "\n" + marker).key == "rferl"
+
+
 @pytest.mark.parametrize(
     ("name", "title", "authors", "date", "date_source", "language", "last"),
     [
