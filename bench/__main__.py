@@ -109,6 +109,9 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         help="store.compact_above_files for the simulation (default: the setting)",
     )
+    bench.add_argument(
+        "--api", help="a running Prefect server's API URL to time against (default: start one for the bench)"
+    )
     bench.add_argument("--keep", type=Path, help="work in this directory and keep it (default: a temp dir)")
     bench.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     return bench
@@ -169,6 +172,7 @@ def bench_command(args: argparse.Namespace) -> int:
             rss_pages=args.rss_pages,
             noop=args.noop_rerun,
             repeat=max(1, args.repeat),
+            api=args.api,
         )
     figures.machine = machine()
     lines = figures.lines()

@@ -80,3 +80,17 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     with prefect_server(tmp_path_factory.mktemp("prefect-server")) as url:
         yield url
+        _drain_prefect_senders()
+
+
+def _drain_prefect_senders() -> None:
+    """Send what this process's flows still queue for the API while the server is up.
+
+    Prefect's log and event senders otherwise flush at interpreter exit, after the server has
+    stopped, and retry a dead address for over a minute before pytest's process may end.
+    """
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for sender in (APILogWorker, EventsWorker):
+        sender.drain_all(timeout=20)

@@ -191,10 +191,11 @@ def test_a_file_that_kills_every_dask_worker_is_a_reject_and_the_run_commits(
     seeds_raw, tmp_path, monkeypatch, prefect_api
 ):
     """A real local Dask cluster whose worker process dies at one file: the run still commits."""
+    # distributed's defaults must be in dask.config before the set below: a set that creates the
+    # "distributed" key removes the whole key on exit, defaults and all, and every later Dask
+    # cluster of the session fails with KeyError: 'distributed'.
     import dask
-    import distributed  # noqa: F401  (its defaults must be in dask.config before the set below:
-    # a set that creates the "distributed" key removes the whole key on exit, defaults and all,
-    # and every later Dask cluster of the session fails with KeyError: 'distributed')
+    import distributed  # noqa: F401
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from pipeline.flows.curate import run_curate_flow

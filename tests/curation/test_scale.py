@@ -159,13 +159,19 @@ def test_existing_dask_cluster_gives_the_same_dataset_as_one_process(
 
 
 @pytest.mark.slow
-def test_bench_prints_every_figure(tmp_path):
-    """`python -m bench` small: every figure of issue 16 is printed, with the machine and the load."""
+def test_bench_prints_every_figure(tmp_path, prefect_api):
+    """`python -m bench` small: every figure of issue 16 is printed, with the machine and the load.
+
+    Timed against the suite's Prefect server (--api) rather than one of its own: the same runs,
+    without another server's start-up (bench.server.prefect_server starts the suite's).
+    """
     env = dict(os.environ, PREFECT_HOME=str(tmp_path / "prefect"), DO_NOT_TRACK="1")
     env.pop("PREFECT_API_URL", None)
     cmd = [sys.executable, "-m", "bench", "--pages", "30", "--rss-pages", "45", "--startup-runs", "1"]
-    # The near-dup figure has a test of its own (no pages, below); the medians of repeats too.
-    cmd += ["--noop-rerun", "--repeat", "1"]
+    cmd += ["--api", prefect_api]
+    # The near-dup figure, the medians of repeats and the no-op rerun have tests of their own
+    # (fakes, below): each figure costs whole commands here.
+    cmd += ["--repeat", "1"]
     done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
@@ -184,7 +190,6 @@ def test_bench_prints_every_figure(tmp_path):
             "peak RSS MB of the run's process tree",
             "run --full over the same raw/, whole command s",
             "run --full pages/s (x the first run's)",
-            "no-op rerun (nothing new), whole command s",
         ):
             assert f"[{kind}] {figure}" in out, (kind, figure)
         # Every page is an article, in the first run and in the re-curation.
@@ -206,8 +211,8 @@ def test_bench_prints_every_figure(tmp_path):
     assert rss and re.fullmatch(r"\d+ at 30 \(plain\), \d+ at 30 \(inline\), \d+ at 45 \(plain\)", rss[1])
     assert "start-up: same with --prefect" not in out  # the old way, only with its option
     assert re.search(r"^targets: (all met|missed: .+)$", out, re.M)
-    # Each timed run was a flow run against the bench's server: the run said so on its way.
-    assert "starting the bench's Prefect server" in done.stderr
+    # Each timed run was a flow run against the server given: the bench said so on its way.
+    assert f"timing against the Prefect server at {prefect_api}" in done.stderr
 
 
 def test_repeated_rounds_pair_each_run_with_a_part_of_the_bare_loop(tmp_path, monkeypatch):
@@ -251,6 +256,33 @@ def test_repeated_rounds_pair_each_run_with_a_part_of_the_bare_loop(tmp_path, mo
     empty_row = rows["[plain] run over an empty raw/ (fixed cost), whole command s"]
     assert empty_row == "5.00 (median of 3: 4.00-9.00 s)"
     assert "3 processes, one a round" in rows["[plain] bare trafilatura loop s (pages/s; CPU ms/page)"]
+    assert "[plain] no-op rerun (nothing new), whole command s" not in rows  # only when asked
+
+
+def test_the_noop_rerun_is_the_same_command_again_over_the_curated_dataset(tmp_path, monkeypatch):
+    """--noop-rerun: after the --full run, `run` once more with the same options and curated/, and
+    its whole-command time is a row of its own."""
+    from bench import whole
+    from bench.whole import Command, measure_kind
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "0.html").write_text("<p>x</p>", encoding="utf-8")
+    calls: list[tuple[str, list[str], Path]] = []
+
+    def fake_run(raw_dir, curated, env, options, **kw):
+        calls.append((raw_dir.name, list(options), curated))
+        return Command(wall=[6.0, 8.0, 9.0, 2.5][len(calls) - 1], articles=1)
+
+    monkeypatch.setattr(whole, "timed_run", fake_run)
+    monkeypatch.setattr(whole, "bare_loop", lambda files, listing: (1.0, 1.0))
+    figures = measure_kind(
+        "plain", tmp_path, 1, [], {}, ["--workers", "2"], lambda line: None, raw=raw, noop=True, repeat=1
+    )
+    full, noop = calls[2], calls[3]
+    assert full[1] == ["--workers", "2", "--full"]
+    assert noop[0] == "raw" and noop[1] == ["--workers", "2"] and noop[2] == full[2]
+    assert dict(figures.rows())["[plain] no-op rerun (nothing new), whole command s"] == "2.50"
 
 
 def test_the_ratio_takes_the_empty_run_off_the_whole_command():

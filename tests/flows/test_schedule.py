@@ -15,7 +15,6 @@ import httpx
 import pytest
 from support._mirror import FAST, REPO, Mirror, rss, wordpress_article
 
-from bench.server import prefect_server
 from pipeline.dedupe.decisions import normalize_url
 from pipeline.store.readers import read_table
 
@@ -42,7 +41,9 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def test_served_ingest_runs_on_schedule_and_curates(tmp_path: Path):
+def test_served_ingest_runs_on_schedule_and_curates(tmp_path: Path, prefect_api: str):
+    """Served against the suite's server: only `serve` makes deployments there, so a completed
+    ingest run of a deployment is this one's."""
     pytest.importorskip("pipeline.extraction.html_article", reason="HTML extraction is not merged yet")
     # Articles of yesterday: a first crawl with no window reaches back CRAWL_DEFAULT_DAYS.
     when = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=1)
@@ -52,7 +53,8 @@ def test_served_ingest_runs_on_schedule_and_curates(tmp_path: Path):
     for i, url in enumerate(urls):
         mirror.put(url, wordpress_article(f"Scheduled piece {i}", when - dt.timedelta(hours=i), 500 + i))
     raw, curated = tmp_path / "raw", tmp_path / "curated"
-    with prefect_server(tmp_path / "prefect", timeout=90) as api, mirror:
+    api = prefect_api
+    with mirror:
         env = {
             **os.environ,
             "PREFECT_HOME": str(tmp_path / "prefect"),
@@ -98,7 +100,7 @@ def test_served_ingest_runs_on_schedule_and_curates(tmp_path: Path):
 
 def _completed_ingest(api: str) -> dict | None:
     body = {
-        "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}},
+        "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}, "deployment_id": {"is_null_": False}},
         "flows": {"name": {"any_": ["ingest"]}},
     }
     try:
