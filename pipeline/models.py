@@ -38,6 +38,11 @@ class RawDocument:
     utf8: bytes | None = None
 
 
+# The fewest words of body text an article has, from a page or a text dump alike: below it
+# the text is a teaser, a caption or a stub, and the input is a not_article reject.
+MIN_ARTICLE_WORDS = 25
+
+
 @dataclass(slots=True)
 class Article:
     """An article as extracted from one RawDocument, before dedupe gives it an id.

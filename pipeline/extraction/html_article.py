@@ -38,14 +38,12 @@ from pipeline.extraction.html_metadata import (
 )
 from pipeline.extraction.html_tree import first_element, first_text, parse_page, select
 from pipeline.extraction.json_ld import json_ld_article
-from pipeline.models import Article, RawDocument, Reject
+from pipeline.models import MIN_ARTICLE_WORDS, Article, RawDocument, Reject
 from pipeline.sites import GENERIC
 from pipeline.sites.base import Site
 from pipeline.text.dates import ParsedDate
 from pipeline.text.language import detect_language
 from pipeline.text.normalise import body_and_words, normalize_line, word_count
-
-MIN_WORDS = 25
 
 
 def extract_html(doc: RawDocument, site: Site) -> list[Article] | Reject:
@@ -247,7 +245,7 @@ def _article_or_reject(
         paragraphs = paragraphs[1:]  # the headline, repeated by trafilatura from the page's <h1>
     body = body_and_words(paragraphs)  # drop_repeated_paragraphs, then join_paragraphs
     words = word_count(body)
-    if words < MIN_WORDS:
+    if words < MIN_ARTICLE_WORDS:
         return Reject(
             doc.raw_path, "not_article", f"no article text ({words} words)", doc.raw_record, evidence
         )

@@ -30,7 +30,7 @@ from pipeline.extraction.dump_lines import (
 from pipeline.extraction.evidence import Evidence, origin
 from pipeline.extraction.listings import listing_rules_for, listing_teasers
 from pipeline.extraction.not_article import why_not_an_article
-from pipeline.models import Article, RawDocument, Reject
+from pipeline.models import MIN_ARTICLE_WORDS, Article, RawDocument, Reject
 from pipeline.sites import GENERIC
 from pipeline.sites.base import Site
 from pipeline.text.dates import ParsedDate, date_from_volume_issue, parse_date
@@ -42,8 +42,6 @@ from pipeline.text.normalise import (
     without_cross_links,
     word_count,
 )
-
-MIN_ARTICLE_WORDS = 25
 
 
 def extract_text(

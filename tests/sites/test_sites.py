@@ -416,3 +416,23 @@ def test_entities_from_a_dtd_are_not_expanded() -> None:
     page = bomb + _pangea(wsw=_p(_PARAS) + "<p>&c;&c;&c;</p>").split("\n", 1)[1]
     article = _one(_rferl(page))
     assert "aaaaaaaaaa" not in article.body
+
+
+@pytest.mark.parametrize("short", [True, False])
+def test_pages_and_text_dumps_share_one_word_threshold(short: bool) -> None:
+    """MIN_ARTICLE_WORDS words of prose make an article from a page and from a dump alike; one
+    fewer is a not_article reject from both (the two paths once had a constant each)."""
+    from pipeline.extraction.text_dump import extract_text
+    from pipeline.models import MIN_ARTICLE_WORDS
+    from pipeline.sites import GENERIC
+
+    n = MIN_ARTICLE_WORDS - 1 if short else MIN_ARTICLE_WORDS
+    prose = " ".join(f"word{k}" if k % 3 else "migrants" for k in range(n)) + "."
+    from_page = _rferl(_pangea(wsw=f"<p>{prose}</p>"))
+    from_dump = extract_text(RawDocument("x.txt", "text", f"Migrants face new rules\n\n{prose}\n"), GENERIC)
+    for result in (from_page, from_dump):
+        if short:
+            assert isinstance(result, Reject) and result.reason == "not_article", result
+            assert f"{n} words" in result.detail
+        else:
+            assert isinstance(result, list) and len(result[0].body.split()) == n, result
