@@ -25,6 +25,32 @@ def quiet_env(prefect_home: Path) -> dict[str, str]:
     return env
 
 
+# Runs a command in its own process group and ends the group when the process that started it is
+# gone: the server runs in a session of its own (Ctrl-C in the bench's terminal must not reach it
+# half-way), so a bench or test run killed with SIGKILL would otherwise leave it running.
+_WATCHDOG = """
+import os, signal, subprocess, sys, time
+parent = int(sys.argv[1])
+child = subprocess.Popen(sys.argv[2:])
+signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the group's SIGTERM is for the command; we follow it
+while child.poll() is None:
+    if os.getppid() != parent:
+        os.killpg(0, signal.SIGTERM)
+        try:
+            child.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(0, signal.SIGKILL)
+        break
+    time.sleep(0.5)
+sys.exit(child.wait())
+"""
+
+
+def watched(command: list[str]) -> list[str]:
+    """command, run under a watchdog that ends its process group once this process is gone."""
+    return [sys.executable, "-c", _WATCHDOG, str(os.getpid()), *command]
+
+
 @contextlib.contextmanager
 def prefect_server(home: Path, timeout: float = 180) -> Iterator[str]:
     """The API URL of a server started under home, once /health answers; stopped on the way out."""
@@ -34,7 +60,9 @@ def prefect_server(home: Path, timeout: float = 180) -> Iterator[str]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        watched(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+        ),
         env=quiet_env(home),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
