@@ -22,7 +22,7 @@ import psutil
 import pytest
 from conftest import ROOT, SAMPLES
 from support._mirror import FAST, Mirror, pangea_article, slow, urlset
-from support.runkit import env_for, snapshot
+from support.runkit import curate_runs_of, env_for, snapshot
 
 from pipeline.cli.interrupt import EXIT_INTERRUPTED, curate_outcome
 from pipeline.curation import runner as curate_run
@@ -134,10 +134,7 @@ def test_ctrl_c_during_a_recorded_flow_run_marks_it_cancelled(tmp_path, prefect_
     assert took < PROMPT_SECONDS
     assert alive == []
     assert not list((curated / "articles").rglob("*.parquet"))
-    runs = httpx.post(
-        f"{prefect_api}/flow_runs/filter", json={"sort": "START_TIME_DESC", "limit": 20}, timeout=10
-    ).json()
-    [ours] = [r for r in runs if r["parameters"].get("curated") == str(curated)]
+    [ours] = curate_runs_of(prefect_api, curated)
     assert ours["state_type"] == "CANCELLED", ours["state"]  # not Running forever
 
 

@@ -90,12 +90,20 @@ def test_served_ingest_runs_on_schedule_and_curates(tmp_path: Path, prefect_api:
             run = wait_for(lambda: _completed_ingest(api), 150, "a completed scheduled ingest run")
         finally:
             stop(served)
+            _delete_deployments(api)
     assert run["auto_scheduled"] is True or run["deployment_id"]
     articles = read_table(curated, "articles", ["url"])
     assert articles is not None, "the scheduled run wrote no curated articles"
     assert {r["url"] for r in articles.to_pylist()} == {normalize_url(u) for u in urls}
     fetched = {f"https://{p[1:]}" for _, p in mirror.log if "/program/scheduled-piece" in p}
     assert fetched == set(urls)
+
+
+def _delete_deployments(api: str) -> None:
+    """The server is the suite's: its deployments go, and with them the runs their schedules made
+    for the hours ahead, which other tests' queries of recent flow runs would otherwise meet."""
+    for deployment in httpx.post(f"{api}/deployments/filter", json={}, timeout=10).json():
+        httpx.delete(f"{api}/deployments/{deployment['id']}", timeout=10).raise_for_status()
 
 
 def _completed_ingest(api: str) -> dict | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import ROOT
-from support.runkit import env_for, snapshot
+from support.runkit import curate_runs_of, env_for, snapshot
 
 from pipeline.flows.prefect_config import configured_api_url
 
@@ -41,12 +41,9 @@ def test_run_without_a_server_never_imports_prefect_and_writes_what_a_recorded_f
     assert "prefect.flow_engine" in _imported(recorded.stderr)
     assert snapshot(tmp_path / "plain") == snapshot(tmp_path / "flow")
 
-    runs = httpx.post(
-        f"{prefect_api}/flow_runs/filter", json={"sort": "START_TIME_DESC", "limit": 50}, timeout=10
-    ).json()
-    ours = [r for r in runs if r["parameters"].get("curated") == str(tmp_path / "flow")]
+    ours = curate_runs_of(prefect_api, tmp_path / "flow")
     assert [r["state_type"] for r in ours] == ["COMPLETED"]
-    assert not [r for r in runs if r["parameters"].get("curated") == str(tmp_path / "plain")]
+    assert not curate_runs_of(prefect_api, tmp_path / "plain")
     # Its INFO logs reach the API (the UI's Logs tab) and its task runs show; the console got none.
     logs = httpx.post(
         f"{prefect_api}/logs/filter",
@@ -65,9 +62,14 @@ def test_run_without_a_server_never_imports_prefect_and_writes_what_a_recorded_f
     # A rerun with nothing new has no batch task, and its log says why.
     again = _run(seeds_raw, tmp_path / "flow", env_for(tmp_path / "home-flow", api=prefect_api))
     assert again.returncode == 0, again.stderr[-3000:]
-    runs = httpx.post(
-        f"{prefect_api}/flow_runs/filter", json={"sort": "START_TIME_DESC", "limit": 50}, timeout=10
-    ).json()
+    # The suite's server records other tests' runs too: the manual curate runs, newest first.
+    query = {
+        "flows": {"name": {"any_": ["curate"]}},
+        "flow_runs": {"deployment_id": {"is_null_": True}},
+        "sort": "START_TIME_DESC",
+        "limit": 50,
+    }
+    runs = httpx.post(f"{prefect_api}/flow_runs/filter", json=query, timeout=10).json()
     [latest, _] = [r for r in runs if r["parameters"].get("curated") == str(tmp_path / "flow")]
     logs = httpx.post(
         f"{prefect_api}/logs/filter", json={"logs": {"flow_run_id": {"any_": [latest["id"]]}}}, timeout=10

@@ -113,3 +113,21 @@ def finish(
     if proc.returncode not in allowed:
         raise AssertionError(f"exit {proc.returncode}: {log.read_text()[-3000:]}")
     return proc.returncode
+
+
+def curate_runs_of(api: str, curated: Path) -> list[dict]:
+    """The manual curate flow runs a server recorded for this curated/, newest first.
+
+    The suite's server holds every test's runs, and a served deployment's schedule adds runs
+    for the hours ahead: asked for manual curate runs only, the test's own are among the newest.
+    """
+    import httpx
+
+    query = {
+        "flows": {"name": {"any_": ["curate"]}},
+        "flow_runs": {"deployment_id": {"is_null_": True}},
+        "sort": "START_TIME_DESC",
+        "limit": 50,
+    }
+    runs = httpx.post(f"{api}/flow_runs/filter", json=query, timeout=10).json()
+    return [r for r in runs if r["parameters"].get("curated") == str(curated)]
