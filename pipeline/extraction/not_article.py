@@ -67,7 +67,8 @@ def why_not_an_article(
         series = Counter(m.group(1) for ln in shown if reads_as_headline(ln) and (m := _SERIES.match(ln)))
         if series and max(series.values()) >= _FRONT_ITEMS:
             label, n = series.most_common(1)[0]
-            return f"a series listing: {n} headlines labelled {label!r}"
+            if not _answered(shown, label, n):
+                return f"a series listing: {n} headlines labelled {label!r}"
         # Teasers cut off mid-sentence ("... talks on...") stand on fronts and mobile lists.
         cut = sum(1 for ln in shown if _CUT_OFF.search(ln))
         if cut >= _FRONT_ITEMS or (cut >= 2 and not headed):
@@ -80,6 +81,22 @@ _FRONT_ITEMS = 3
 
 # A series label before a headline: "EurasiaChat: Remittances and the ruble".
 _SERIES = re.compile(r"^([^\W\d_][\w.’'-]*(?: [^\W\d_][\w.’'-]*){0,2}):\s+\S")
+
+
+def _answered(lines: list[str], label: str, count: int) -> bool:
+    """Whether the lines labelled label are an interview's questions: each (but perhaps the last)
+    is answered by the next line, labelled with another speaker and holding prose. A series
+    listing's labelled headlines are followed by their teasers, which carry no label."""
+    answered = 0
+    for line, after in zip(lines, lines[1:], strict=False):
+        asked = _SERIES.match(line)
+        reply = _SERIES.match(after)
+        if asked and asked.group(1) == label and reply and reply.group(1) != label:
+            answered += para_classifier.classify(after[reply.end() - 1 :]).words >= _ANSWER_WORDS
+    return answered >= count - 1
+
+
+_ANSWER_WORDS = 12
 
 
 # A word cut off by an ellipsis at the end of a line: a teaser, not a sentence of an article.

@@ -68,7 +68,9 @@ TEXT = merged(LEGACY_1995_2007, WORDPRESS_2008_2023, EXECUTIVE_SUMMARY_2024)
 
 LISTING = ListingTextRules(
     header=(
-        line_starting("Latest Eurasia Daily Monitor Articles"),
+        # "Latest <program> Articles": Eurasia Daily Monitor, Terrorism Monitor, China Brief, ...
+        # every program's listing heads its page so [docs/research/fresh-holdout3-jamestown.md].
+        re.compile(r"^\s*Latest (?:[A-Z][\w’'&.-]*\s+){1,5}Articles\s*$"),
         line_starting("Latest Articles about"),
         exact_line("Latest Articles"),
         line_starting("Articles by "),

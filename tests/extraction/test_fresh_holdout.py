@@ -1,10 +1,10 @@
 """The fresh held-out sets: dumps written on the layouts of real pages that nobody tuned the rules
-on (tests/fixtures/pages-fresh/ and pages-fresh2/<site-service>/, page lists in
-docs/research/fresh-holdout.md and fresh-holdout2.md). The research pages (test_research_pages.py)
-were all read by the engineers who wrote the rules; the first fresh set was then used to fix
-general causes, and the second, built afterwards from other real pages, says whether those fixes
-generalise. Each folder is curated as a user would (run_curation) and checked with the project's
-copy of the shared checks (tests/support/seedcheck.py)."""
+on (tests/fixtures/pages-fresh/, pages-fresh2/ and pages-fresh3/<site-service>/, page lists in
+docs/research/fresh-holdout.md, fresh-holdout2.md and fresh-holdout3.md). The research pages
+(test_research_pages.py) were all read by the engineers who wrote the rules; each fresh set was
+then used to fix general causes, and the next one, built afterwards from other real pages, says
+whether those fixes generalise. Each folder is curated as a user would (run_curation) and checked
+with the project's copy of the shared checks (tests/support/seedcheck.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from support.seedcheck import curate_dumps, failures
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-SETS = (FIXTURES / "pages-fresh", FIXTURES / "pages-fresh2")
+SETS = (FIXTURES / "pages-fresh", FIXTURES / "pages-fresh2", FIXTURES / "pages-fresh3")
 FOLDERS = sorted(p.parent for fresh in SETS for p in fresh.glob("*/expected.json"))
 
 # The checks each folder fails today, kept exact per set: a new failure fails the test, and so does

@@ -760,3 +760,47 @@ def test_an_archive_heading_makes_a_front_and_an_archive_photo_caption_is_chrome
         RawDocument("r.txt", "text", "\n".join(["Переговоры о квотах", *body])), SITES["rferl"]
     )
     assert caption not in article.body
+
+
+@pytest.mark.parametrize(
+    ("question", "speaker", "language"),
+    [("Q", "Karimov", "en"), ("Вопрос", "Каримов", "ru"), ("Суол", "Каримов", "tg")],
+)
+def test_an_interview_whose_questions_carry_a_label_is_an_article_not_a_series(
+    question: str, speaker: str, language: str
+) -> None:
+    """Labelled questions, each answered by the next line under the speaker's label, are an
+    interview's turns; a series' labelled headlines are followed by unlabelled teasers (above)."""
+    answers = [_PROSE[0], _PROSE[1], _PROSE[2]]
+    turns = ["Migrant workers without contracts: a lawyer explains", _PROSE[3]]
+    for n, answer in enumerate(answers):
+        turns += [
+            f"{question}: Why do so many workers go without a contract, case {n}?",
+            f"{speaker}: {answer}",
+        ]
+    [article] = extract_text(RawDocument("i.txt", "text", "\n".join(turns)), GENERIC)
+    assert article.title == "Migrant workers without contracts: a lawyer explains"
+    assert all(f"{speaker}: {answer}" in article.body for answer in answers)
+    assert article.body.count(f"{question}: ") == 3
+    # Three labelled questions with one-word answers are not an exchange of prose: still a series.
+    short = []
+    for n, p in enumerate(_PROSE[:3]):
+        short += [f"FuelCast: episode {n} on diesel quotas", f"Host: {p.split()[0]}", p]
+    result = extract_text(RawDocument("s.txt", "text", "\n".join(short)), GENERIC)
+    assert isinstance(result, Reject) and "FuelCast" in result.detail
+
+
+@pytest.mark.parametrize("program", ["Terrorism Monitor", "China Brief", "North Caucasus Weekly"])
+def test_every_jamestown_program_listing_is_a_listing_of_jamestown_teasers(program: str) -> None:
+    """'Latest <program> Articles' heads each program's listing, not only the Monitor's."""
+    lines = [f"Latest {program} Articles", ""]
+    for n, p in enumerate(_PROSE[:3]):
+        lines += [f"Moscow and Dushanbe Revisit Border Deal, Part {n + 1}", "", p + " ... MORE", ""]
+    text = "\n".join(lines)
+    assert detect(None, text).key == "jamestown"
+    teasers = extract_text(RawDocument("l.txt", "text", text), detect(None, text))
+    assert isinstance(teasers, list) and len(teasers) == 3
+    assert all(t.is_teaser and t.source == "jamestown" and "MORE" not in t.body for t in teasers)
+    assert [t.title for t in teasers] == [
+        f"Moscow and Dushanbe Revisit Border Deal, Part {n}" for n in (1, 2, 3)
+    ]
