@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 
 from pipeline.extraction import classifier as para_classifier
+from pipeline.extraction.authors import is_person_name
 from pipeline.extraction.dump_lines import (
     byline_names,
     drop_patterns,
     first_match,
+    is_byline_shape,
     reads_as_headline,
     title_cased,
     unglued_byline,
@@ -41,6 +43,40 @@ def listing_rules_for(site: Site, lines: list[str]) -> ListingTextRules | None:
         if has_header or cuts >= 2:
             return rules
     return None
+
+
+def split_capitals_headline(raw: str) -> list[str]:
+    """A listing line that runs a headline IN CAPITALS into its teaser, as lines of their own.
+
+    Program listings print a brief as one line: "HEADLINE IN CAPITALS  Author Name  Teaser ...",
+    the parts apart by two spaces or, with no author, by one (the line normaliser later
+    collapses the spaces, so the parts are told apart here, on the raw line). The headline is
+    the longest run of words without a small letter (four or more), and the text after it must
+    open with a word that has one; an author is the double-spaced part right after it when it
+    reads as a person's name, given as a "By" line.
+    """
+    match = _CAPITALS_RUN.match(raw)
+    if match is None or match.group("head").endswith("."):  # a run-in head ends with a full stop
+        return [raw]
+    headline, rest = match.group("head"), raw[match.end("head") :]
+    last = headline.rsplit(None, 1)[-1]
+    if len(last) == 1 and last.isalpha():  # "... FIGHTERS A court in Dushanbe": the text's article
+        headline, rest = headline[: -len(last)].rstrip(), f"{last} {rest.lstrip()}"
+        if len(headline.split()) < 4:
+            return [raw]
+    if match.group("gap").count(" ") >= 2:
+        part, gap, after = rest.strip().partition("  ")
+        if gap and after.strip() and len(part.split()) <= 4 and is_person_name(part.strip()):
+            return [headline, f"By {part.strip()}", after.strip()]
+    return [headline, rest.strip()]
+
+
+# Four or more words without a small letter (each with a capital letter or a digit), then the
+# text: its first word has a small letter.
+_CAPITALS_RUN = re.compile(
+    r"^\s*(?P<head>(?:[^\s\w]*[^\W_a-zа-яёӣӯҳқҷғ][^\sa-zа-яёӣӯҳқҷғ]*\s+){3,}"
+    r"[^\s\w]*[^\W_a-zа-яёӣӯҳқҷғ][^\sa-zа-яёӣӯҳқҷғ]*)(?P<gap>\s+)(?=\S*[a-zа-яёӣӯҳқҷғ])"
+)
 
 
 def _teaser_line(line: str) -> bool:
@@ -119,6 +155,12 @@ def _teasers(
             start -= 1
         if start == len(text):
             continue
+        # A byline line between the headline and the teaser ("By <Name>", as split_capitals_headline
+        # gives a brief's author) signs the teaser.
+        byline = None
+        if start >= 2 and is_byline_shape(text[start - 1]):
+            byline, text = text[start - 1], text[: start - 1] + text[start:]
+            start -= 1
         # A one-word line over a teaser is a block label ("Briefs", "Video"), not its headline.
         heads = [
             i
@@ -131,6 +173,7 @@ def _teasers(
             continue
         title, body_lines = text[heads[-1]], drop_repeated_paragraphs(text[start:])
         glued, body_lines[0] = unglued_byline(body_lines[0])
+        glued = glued or (byline and byline.split(None, 1)[1])
         body = join_paragraphs(body_lines)
         if word_count(body) < MIN_TEASER_WORDS:
             continue

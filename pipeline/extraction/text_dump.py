@@ -28,7 +28,7 @@ from pipeline.extraction.dump_lines import (
     without_chrome,
 )
 from pipeline.extraction.evidence import Evidence, origin
-from pipeline.extraction.listings import listing_rules_for, listing_teasers
+from pipeline.extraction.listings import listing_rules_for, listing_teasers, split_capitals_headline
 from pipeline.extraction.not_article import why_not_an_article
 from pipeline.models import MIN_ARTICLE_WORDS, Article, RawDocument, Reject
 from pipeline.sites import GENERIC
@@ -56,6 +56,10 @@ def extract_text(
     if not lines:
         return Reject(doc.raw_path, "empty", "no visible text", doc.raw_record)
     listing = listing_rules_for(site, lines)
+    if listing is not None:  # a brief's headline in capitals, run into its teaser: apart
+        parts = (part for raw in doc.text.split("\n") for part in split_capitals_headline(raw))
+        lines = [normalize_line(part) for part in parts]
+        lines = unwrapped([ln for ln in lines if ln])
     refusal = why_not_an_article(site, lines, learned, listing)
     if refusal is not None:
         return Reject(doc.raw_path, "not_article", refusal, doc.raw_record)

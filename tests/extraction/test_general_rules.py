@@ -804,3 +804,56 @@ def test_every_jamestown_program_listing_is_a_listing_of_jamestown_teasers(progr
     assert [t.title for t in teasers] == [
         f"Moscow and Dushanbe Revisit Border Deal, Part {n}" for n in (1, 2, 3)
     ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "parts"),
+    [
+        (
+            "ARMED GROUPS MASS ON THE PANJ  Dilshod Rahimov  Border guards said on Monday that",
+            ["ARMED GROUPS MASS ON THE PANJ", "By Dilshod Rahimov", "Border guards said on Monday that"],
+        ),
+        (
+            "MOSCOW AND DUSHANBE SWAP LISTS OF FIGHTERS Security chiefs signed a protocol",
+            ["MOSCOW AND DUSHANBE SWAP LISTS OF FIGHTERS", "Security chiefs signed a protocol"],
+        ),
+        (
+            "PROSECUTOR NAMES “FINANCIERS” IN MOSCOW A court in Dushanbe heard",
+            ["PROSECUTOR NAMES “FINANCIERS” IN MOSCOW", "A court in Dushanbe heard"],
+        ),
+        (
+            "ГРАНИЦА НА ПЯНДЖЕ СНОВА ЗАКРЫТА Пограничники сообщили",
+            ["ГРАНИЦА НА ПЯНДЖЕ СНОВА ЗАКРЫТА", "Пограничники сообщили"],
+        ),
+        # Not a capitals headline: a dateline, a run-in head (a full stop), title case; two spaces
+        # before something that is not a name.
+        ("DUSHANBE -- Officials said on Monday", None),
+        ("WEEK AT A GLANCE. Officials said", None),
+        ("Russia’s Migrant Raids and Tajik Workers", None),
+        (
+            "ARMED GROUPS MASS ON THE PANJ  Read more  Border guards said",
+            ["ARMED GROUPS MASS ON THE PANJ", "Read more  Border guards said"],
+        ),
+    ],
+)
+def test_a_headline_in_capitals_run_into_its_teaser_is_split_from_it(
+    raw: str, parts: list[str] | None
+) -> None:
+    from pipeline.extraction.listings import split_capitals_headline
+
+    assert split_capitals_headline(raw) == (parts or [raw])
+
+
+def test_a_program_listing_of_briefs_gives_each_its_capitals_title_and_author() -> None:
+    """A brief is one line: its headline in capitals, its author (two spaces apart), its teaser."""
+    lines = ["Latest Terrorism Monitor Articles", "", ""]
+    lines.append(f"ARMED GROUPS MASS ON THE PANJ  Dilshod Rahimov  {_PROSE[0]} {_PROSE[1]}... MORE")
+    lines += ["", f"MOSCOW AND DUSHANBE SWAP LISTS OF FIGHTERS {_PROSE[2]} {_PROSE[3]}... MORE", ""]
+    text = "\n".join(lines)
+    teasers = extract_text(RawDocument("b.txt", "text", text), detect(None, text))
+    assert [(t.title, t.authors, t.is_teaser) for t in teasers] == [
+        ("ARMED GROUPS MASS ON THE PANJ", ["Dilshod Rahimov"], True),
+        ("MOSCOW AND DUSHANBE SWAP LISTS OF FIGHTERS", [], True),
+    ]
+    assert teasers[0].body.startswith(_PROSE[0]) and "MORE" not in teasers[0].body
+    assert teasers[1].body.startswith(_PROSE[2])
