@@ -125,11 +125,28 @@ def looks_like_date_line(line: str) -> bool:
     parsed = parse_date(line, "byline")
     if parsed is None:
         return False
+    if _series_issue_title(line):
+        return False
     rest = _DATE_NOISE.sub(" ", line)
     return len(_LETTERS.findall(rest)) <= 3
 
 
 _LETTERS = re.compile(r"[^\W\d_]{3,}")
+
+
+def _series_issue_title(line: str) -> bool:
+    """"Central Asia Report: April 14, 2006": a newsletter's name and its issue's date, the page's
+    title, not a date line. The name is two to five capitalised words, none a date word, before a
+    colon ("Last updated:", "Published:" label a date)."""
+    label, colon, _ = line.partition(":")
+    words = label.split()
+    return (
+        bool(colon)
+        and 2 <= len(words) <= 5
+        and all(w[0].isupper() for w in words)
+        and not _DATE_NOISE.search(label)
+        and not any(ch.isdigit() for ch in label)
+    )
 
 
 # What stands beside a date on a date line: month names, weekdays, zones, "updated", age stamps.

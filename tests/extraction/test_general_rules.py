@@ -857,3 +857,39 @@ def test_a_program_listing_of_briefs_gives_each_its_capitals_title_and_author() 
     ]
     assert teasers[0].body.startswith(_PROSE[0]) and "MORE" not in teasers[0].body
     assert teasers[1].body.startswith(_PROSE[2])
+
+
+@pytest.mark.parametrize(
+    ("line", "is_date_line"),
+    [
+        ("Central Asia Report: March 3, 2006", False),  # a newsletter issue's title
+        ("Tajik Service Weekly: 3 March 2006", False),
+        ("Last updated: March 3, 2006", True),
+        ("Published: March 3, 2006", True),
+        ("Date Published: 3 March 2006", True),
+        ("March 3, 2006, Volume 6, Number 9", True),
+        ("Dushanbe, March 3, 2006", True),
+    ],
+)
+def test_a_newsletter_name_before_a_date_is_a_title_not_a_date_line(line: str, is_date_line: bool) -> None:
+    from pipeline.extraction.dump_lines import looks_like_date_line
+
+    assert looks_like_date_line(line) is is_date_line
+
+
+def test_a_newsletter_issue_page_gets_its_title_and_the_date_of_its_issue_line() -> None:
+    text = "\n".join(
+        [
+            "Accessibility links",
+            "Breaking News",
+            "Central Asia Report: March 3, 2006",
+            "",
+            "March 3, 2006, Volume 6, Number 9",
+            "",
+            *_PROSE,
+        ]
+    )
+    [article] = extract_text(RawDocument("r.txt", "text", text), SITES["rferl"])
+    assert article.title == "Central Asia Report: March 3, 2006"
+    assert article.published_date == dt.date(2006, 3, 3)
+    assert article.body.startswith(_PROSE[0]) and "Volume 6" not in article.body
