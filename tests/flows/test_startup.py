@@ -62,15 +62,7 @@ def test_run_without_a_server_never_imports_prefect_and_writes_what_a_recorded_f
     # A rerun with nothing new has no batch task, and its log says why.
     again = _run(seeds_raw, tmp_path / "flow", env_for(tmp_path / "home-flow", api=prefect_api))
     assert again.returncode == 0, again.stderr[-3000:]
-    # The suite's server records other tests' runs too: the manual curate runs, newest first.
-    query = {
-        "flows": {"name": {"any_": ["curate"]}},
-        "flow_runs": {"deployment_id": {"is_null_": True}},
-        "sort": "START_TIME_DESC",
-        "limit": 50,
-    }
-    runs = httpx.post(f"{prefect_api}/flow_runs/filter", json=query, timeout=10).json()
-    [latest, _] = [r for r in runs if r["parameters"].get("curated") == str(tmp_path / "flow")]
+    [latest, _] = curate_runs_of(prefect_api, tmp_path / "flow")
     logs = httpx.post(
         f"{prefect_api}/logs/filter", json={"logs": {"flow_run_id": {"any_": [latest["id"]]}}}, timeout=10
     ).json()
