@@ -79,6 +79,21 @@ _CAPITALS_RUN = re.compile(
 )
 
 
+def _opening_byline(line: str) -> tuple[str | None, str]:
+    """(the name, the text) of a teaser that opens with "By First Last" and runs on: "By Kirill
+    Vostrikov Tajikistan's quiet agreement ...". Two words of a person's name, then a word with
+    a capital (the text's first sentence); else (None, line), the line as it was."""
+    match = _SPACED_BYLINE.match(line)
+    if match is None or not is_person_name(match.group("name")):
+        return None, line
+    return match.group("name"), line[match.end() :]
+
+
+_SPACED_BYLINE = re.compile(
+    r"^By\s+(?P<name>[^\W\d_][\w'’-]+\s+[^\W\d_][\w'’-]+)\s+(?=[\"“‘(]?[A-ZА-ЯЁ])"
+)
+
+
 def _teaser_line(line: str) -> bool:
     """A line of a teaser's text: prose, or a sentence of it."""
     c = para_classifier.classify(line)
@@ -172,7 +187,12 @@ def _teasers(
         if not heads or heads[-1] != start - 1:
             continue
         title, body_lines = text[heads[-1]], drop_repeated_paragraphs(text[start:])
+        # The headline printed again at the head of its teaser, glued to it or not: once is enough.
+        if body_lines[0].startswith(title) and body_lines[0][len(title) :].strip():
+            body_lines[0] = body_lines[0][len(title) :].lstrip()
         glued, body_lines[0] = unglued_byline(body_lines[0])
+        if glued is None:
+            glued, body_lines[0] = _opening_byline(body_lines[0])
         glued = glued or (byline and byline.split(None, 1)[1])
         body = join_paragraphs(body_lines)
         if word_count(body) < MIN_TEASER_WORDS:

@@ -893,3 +893,28 @@ def test_a_newsletter_issue_page_gets_its_title_and_the_date_of_its_issue_line()
     assert article.title == "Central Asia Report: March 3, 2006"
     assert article.published_date == dt.date(2006, 3, 3)
     assert article.body.startswith(_PROSE[0]) and "Volume 6" not in article.body
+
+
+def test_a_teaser_opening_with_its_byline_or_its_headline_again_gives_the_author_and_the_text() -> None:
+    """Listing teasers that open "By First Last <text>" (the name, then the text's first capital),
+    or with their own headline again (glued to the text or not): the author, and the text alone."""
+    lines = ["Latest China Brief Articles"]
+    lines += [
+        "BORDER POSTS CHANGE HANDS IN THE PAMIRS",
+        f"By Nodira Safarova {_PROSE[0]} {_PROSE[1]}... MORE",
+    ]
+    lines += ["Road Money from Beijing", f"Road Money from Beijing{_PROSE[2]} {_PROSE[3]}... MORE"]
+    lines += ["Traders Move to Kashgar", f"Traders Move to Kashgar {_PROSE[1]} {_PROSE[0]}... MORE"]
+    text = "\n".join(lines)
+    teasers = extract_text(RawDocument("c.txt", "text", text), detect(None, text))
+    assert [(t.title, t.authors) for t in teasers] == [
+        ("BORDER POSTS CHANGE HANDS IN THE PAMIRS", ["Nodira Safarova"]),
+        ("Road Money from Beijing", []),
+        ("Traders Move to Kashgar", []),
+    ]
+    assert [t.body.split(".")[0] + "." for t in teasers] == [_PROSE[0], _PROSE[2], _PROSE[1]]
+    # "By" and a capitalised phrase before a small word is a sentence, not a byline.
+    lines[2] = f"By Monday Russian officials had left the posts. {_PROSE[1]}... MORE"
+    text = "\n".join(lines)
+    [first, *_] = extract_text(RawDocument("c.txt", "text", text), detect(None, text))
+    assert first.authors == [] and first.body.startswith("By Monday Russian officials")
