@@ -135,7 +135,7 @@ _LETTERS = re.compile(r"[^\W\d_]{3,}")
 
 
 def _series_issue_title(line: str) -> bool:
-    """"Central Asia Report: April 14, 2006": a newsletter's name and its issue's date, the page's
+    """A newsletter's name and its issue's date ("Central Asia Report: April 14, 2006"): the page's
     title, not a date line. The name is two to five capitalised words, none a date word, before a
     colon ("Last updated:", "Published:" label a date)."""
     label, colon, _ = line.partition(":")

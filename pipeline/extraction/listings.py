@@ -12,6 +12,7 @@ import re
 from pipeline.extraction import classifier as para_classifier
 from pipeline.extraction.authors import is_person_name
 from pipeline.extraction.dump_lines import (
+    SENTENCE_END,
     byline_names,
     drop_patterns,
     first_match,
@@ -56,7 +57,9 @@ def split_capitals_headline(raw: str) -> list[str]:
     reads as a person's name, given as a "By" line.
     """
     match = _CAPITALS_RUN.match(raw)
-    if match is None or match.group("head").endswith("."):  # a run-in head ends with a full stop
+    if match is None:
+        return _split_title_case_brief(raw)
+    if match.group("head").endswith("."):  # a run-in head ends with a full stop
         return [raw]
     headline, rest = match.group("head"), raw[match.end("head") :]
     last = headline.rsplit(None, 1)[-1]
@@ -69,6 +72,17 @@ def split_capitals_headline(raw: str) -> list[str]:
         if gap and after.strip() and len(part.split()) <= 4 and is_person_name(part.strip()):
             return [headline, f"By {part.strip()}", after.strip()]
     return [headline, rest.strip()]
+
+
+def _split_title_case_brief(raw: str) -> list[str]:
+    """A brief whose title-case headline is set off by two spaces and followed by its author's
+    name, then the text ("Headline In Title Case  First Last Text ..."; the text's first word a
+    capital). Without the two spaces or the name nothing tells the parts apart: the line stays whole."""
+    head, gap, rest = raw.strip().partition("  ")
+    if not gap or not title_cased(head) or SENTENCE_END.search(head):
+        return [raw]
+    name, text = _opening_byline(f"By {rest.strip()}")
+    return [head, f"By {name}", text] if name else [raw]
 
 
 # Four or more words without a small letter (each with a capital letter or a digit), then the
@@ -89,9 +103,7 @@ def _opening_byline(line: str) -> tuple[str | None, str]:
     return match.group("name"), line[match.end() :]
 
 
-_SPACED_BYLINE = re.compile(
-    r"^By\s+(?P<name>[^\W\d_][\w'’-]+\s+[^\W\d_][\w'’-]+)\s+(?=[\"“‘(]?[A-ZА-ЯЁ])"
-)
+_SPACED_BYLINE = re.compile(r"^By\s+(?P<name>[^\W\d_][\w'’-]+\s+[^\W\d_][\w'’-]+)\s+(?=[\"“‘(]?[A-ZА-ЯЁ])")
 
 
 def _teaser_line(line: str) -> bool:

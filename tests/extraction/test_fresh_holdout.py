@@ -1,6 +1,6 @@
 """The fresh held-out sets: dumps written on the layouts of real pages that nobody tuned the rules
-on (tests/fixtures/pages-fresh/, pages-fresh2/ and pages-fresh3/<site-service>/, page lists in
-docs/research/fresh-holdout.md, fresh-holdout2.md and fresh-holdout3.md). The research pages
+on (tests/fixtures/pages-fresh/ and pages-fresh2/ to pages-fresh4/<site-service>/, page lists in
+docs/research/fresh-holdout.md and fresh-holdout2.md to fresh-holdout4.md). The research pages
 (test_research_pages.py) were all read by the engineers who wrote the rules; each fresh set was
 then used to fix general causes, and the next one, built afterwards from other real pages, says
 whether those fixes generalise. Each folder is curated as a user would (run_curation) and checked
@@ -15,7 +15,7 @@ import pytest
 from support.seedcheck import curate_dumps, failures
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-SETS = (FIXTURES / "pages-fresh", FIXTURES / "pages-fresh2", FIXTURES / "pages-fresh3")
+SETS = tuple(FIXTURES / f"pages-fresh{n}" for n in ("", "2", "3", "4"))
 FOLDERS = sorted(p.parent for fresh in SETS for p in fresh.glob("*/expected.json"))
 
 # The checks each folder fails today, kept exact per set: a new failure fails the test, and so does

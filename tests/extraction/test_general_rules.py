@@ -834,6 +834,18 @@ def test_every_jamestown_program_listing_is_a_listing_of_jamestown_teasers(progr
             "ARMED GROUPS MASS ON THE PANJ  Read more  Border guards said",
             ["ARMED GROUPS MASS ON THE PANJ", "Read more  Border guards said"],
         ),
+        # A title-case headline set off by two spaces, its author's name, then the text.
+        (
+            "Militants Pledge Loyalty to a New Emir  Davlat Nazarov Since the death of their commander",
+            [
+                "Militants Pledge Loyalty to a New Emir",
+                "By Davlat Nazarov",
+                "Since the death of their commander",
+            ],
+        ),
+        # The same with single spaces, or with no name after the two spaces: left whole.
+        ("Militants Pledge Loyalty to a New Emir Davlat Nazarov Since the death", None),
+        ("Militants Pledge Loyalty to a New Emir  since the death of their commander", None),
     ],
 )
 def test_a_headline_in_capitals_run_into_its_teaser_is_split_from_it(
