@@ -52,26 +52,31 @@ def split_capitals_headline(raw: str) -> list[str]:
     Program listings print a brief as one line: "HEADLINE IN CAPITALS  Author Name  Teaser ...",
     the parts apart by two spaces or, with no author, by one (the line normaliser later
     collapses the spaces, so the parts are told apart here, on the raw line). The headline is
-    the longest run of words without a small letter (four or more), and the text after it must
-    open with a word that has one; an author is the double-spaced part right after it when it
-    reads as a person's name, given as a "By" line.
+    the longest run of words without a small letter (four or more, each with a letter or digit),
+    and the text after it must open with a word that has one; an author is the double-spaced
+    part right after it when it reads as a person's name, given as a "By" line.
     """
-    match = _CAPITALS_RUN.match(raw)
-    if match is None:
+    words = list(re.finditer(r"\S+", raw))
+    n = next((i for i, w in enumerate(words) if not _capitals_word(w.group())), len(words))
+    if n < 4 or n == len(words) or not any(ch.islower() for ch in words[n].group()):
         return _split_title_case_brief(raw)
-    if match.group("head").endswith("."):  # a run-in head ends with a full stop
+    if words[n - 1].group().endswith("."):  # a run-in head ends with a full stop
         return [raw]
-    headline, rest = match.group("head"), raw[match.end("head") :]
-    last = headline.rsplit(None, 1)[-1]
-    if len(last) == 1 and last.isalpha():  # "... FIGHTERS A court in Dushanbe": the text's article
-        headline, rest = headline[: -len(last)].rstrip(), f"{last} {rest.lstrip()}"
-        if len(headline.split()) < 4:
+    if len(words[n - 1].group()) == 1 and words[n - 1].group().isalpha():
+        n -= 1  # "... FIGHTERS A court in Dushanbe": the text's article
+        if n < 4:
             return [raw]
-    if match.group("gap").count(" ") >= 2:
+    headline, rest = raw[words[0].start() : words[n - 1].end()], raw[words[n - 1].end() :]
+    if raw[words[n - 1].end() : words[n].start()].count(" ") >= 2:
         part, gap, after = rest.strip().partition("  ")
         if gap and after.strip() and len(part.split()) <= 4 and is_person_name(part.strip()):
             return [headline, f"By {part.strip()}", after.strip()]
     return [headline, rest.strip()]
+
+
+def _capitals_word(word: str) -> bool:
+    """A word of a headline in capitals: a letter or digit, and no small letter (any script)."""
+    return any(ch.isalnum() for ch in word) and not any(ch.islower() for ch in word)
 
 
 def _split_title_case_brief(raw: str) -> list[str]:
@@ -83,14 +88,6 @@ def _split_title_case_brief(raw: str) -> list[str]:
         return [raw]
     name, text = _opening_byline(f"By {rest.strip()}")
     return [head, f"By {name}", text] if name else [raw]
-
-
-# Four or more words without a small letter (each with a capital letter or a digit), then the
-# text: its first word has a small letter.
-_CAPITALS_RUN = re.compile(
-    r"^\s*(?P<head>(?:[^\s\w]*[^\W_a-zа-яёӣӯҳқҷғ][^\sa-zа-яёӣӯҳқҷғ]*\s+){3,}"
-    r"[^\s\w]*[^\W_a-zа-яёӣӯҳқҷғ][^\sa-zа-яёӣӯҳқҷғ]*)(?P<gap>\s+)(?=\S*[a-zа-яёӣӯҳқҷғ])"
-)
 
 
 def _opening_byline(line: str) -> tuple[str | None, str]:

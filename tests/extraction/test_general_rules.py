@@ -825,6 +825,11 @@ def test_every_jamestown_program_listing_is_a_listing_of_jamestown_teasers(progr
             "ГРАНИЦА НА ПЯНДЖЕ СНОВА ЗАКРЫТА Пограничники сообщили",
             ["ГРАНИЦА НА ПЯНДЖЕ СНОВА ЗАКРЫТА", "Пограничники сообщили"],
         ),
+        # Capitals and small letters of any script, not a list of alphabets.
+        (
+            "ШЕКАРАДАҒЫ ҰЗАҚ КЕЗЕК ТАҒЫ ДА ҰЗАРДЫ ұзақ кезек бар",
+            ["ШЕКАРАДАҒЫ ҰЗАҚ КЕЗЕК ТАҒЫ ДА ҰЗАРДЫ", "ұзақ кезек бар"],
+        ),
         # Not a capitals headline: a dateline, a run-in head (a full stop), title case; two spaces
         # before something that is not a name.
         ("DUSHANBE -- Officials said on Monday", None),
