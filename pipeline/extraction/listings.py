@@ -95,12 +95,12 @@ def _opening_byline(line: str) -> tuple[str | None, str]:
     Vostrikov Tajikistan's quiet agreement ...". Two words of a person's name, then a word with
     a capital (the text's first sentence); else (None, line), the line as it was."""
     match = _SPACED_BYLINE.match(line)
-    if match is None or not is_person_name(match.group("name")):
+    if match is None or not match.group("next").isupper() or not is_person_name(match.group("name")):
         return None, line
     return match.group("name"), line[match.end() :]
 
 
-_SPACED_BYLINE = re.compile(r"^By\s+(?P<name>[^\W\d_][\w'’-]+\s+[^\W\d_][\w'’-]+)\s+(?=[\"“‘(]?[A-ZА-ЯЁ])")
+_SPACED_BYLINE = re.compile(r"^By\s+(?P<name>[^\W\d_][\w'’-]+\s+[^\W\d_][\w'’-]+)\s+(?=[\"“‘(]?(?P<next>\w))")
 
 
 def _teaser_line(line: str) -> bool:
